@@ -1,0 +1,46 @@
+# ticketlake: `make demo` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint format docs clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEVSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $@
+
+demo: $(STAMP) ## Create .venv, install, and run the demo on generated data (in ./demo)
+	$(BIN)/ticketlake demo --out demo
+
+lint: $(DEVSTAMP) ## Run ruff (lint + format check) and mypy on src/
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+
+test: lint ## Install dev extras, lint, type-check and run the test suite
+	$(BIN)/pytest
+
+format: $(DEVSTAMP) ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+docs: $(STAMP) ## Regenerate docs/cli.md from --help
+	$(BIN)/python -m ticketlake.cli.docgen > docs/cli.md
+
+clean: ## Remove the virtual environment, caches and the demo project
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ``ticketlake`` command line: parse arguments, call the library, format output."""

@@ -1,0 +1,187 @@
+"""The ``ticketlake`` application: global options and the commands that exist today."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+from typer.exceptions import Abort, Exit, TyperException
+
+from ticketlake import config, demo, logs
+from ticketlake.cli.output import Format, emit
+from ticketlake.errors import TicketlakeError
+from ticketlake.project import Project
+from ticketlake.synth import MANIFEST, SHAPES, Generated
+from ticketlake.synth.shapes import Layout
+
+INTERNAL_ERROR = 70
+err = Console(stderr=True)
+
+
+class _Group(TyperGroup):
+    """Turns our own errors into one line on stderr and their exit code; never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TicketlakeError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise Exit(exc.exit_code) from None
+        except (Exit, Abort, TyperException):
+            raise
+        except Exception as exc:
+            logging.getLogger("ticketlake").debug("internal error", exc_info=True)
+            err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
+            raise Exit(INTERNAL_ERROR) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="ticketlake",
+    help="Turn support and IT ticket exports into trustworthy operational analytics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+
+
+def _project(ctx: typer.Context) -> Project:
+    project: Project = ctx.obj
+    return project
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    project: Annotated[
+        Path,
+        typer.Option("--project", "-p", envvar="TICKETLAKE_PROJECT",
+                     help="Project folder (holds ticketlake.yml).", show_default="."),
+    ] = Path("."),
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE",
+                     help="Override a setting for this run, e.g. engine.threads=4 (repeatable)."),
+    ] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="More log output (-vv for debug).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on the console.")] = False,
+) -> None:  # fmt: skip
+    """Turn support and IT ticket exports into trustworthy operational analytics."""
+    ctx.obj = Project(project, set_ or ())
+    logs.setup(verbose, quiet)
+    if ctx.obj.is_initialised or set_:
+        # Validates the configuration (and every --set) before any command runs.
+        settings = ctx.obj.settings
+        if ctx.obj.is_initialised:
+            logs.add_file(settings.logs_path(ctx.obj.root))
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    directory: Annotated[Path | None, typer.Argument(help="Folder to initialise (default: the project).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing ticketlake.yml.")] = False,
+) -> None:  # fmt: skip
+    """Write a commented default ticketlake.yml."""
+    project = Project(directory) if directory else _project(ctx)
+    path = project.init(force=force)
+    logs.add_file(project.logs_dir)
+    logs.get("cli").info("initialised project", extra={"path": str(path)})
+    Console().print(f"wrote {path}")
+
+
+@app.command("config")
+def show_config(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """Show every setting in effect (file, defaults and --set overrides)."""
+    settings = _project(ctx).settings
+    rows = [{"setting": key, "value": value} for key, value in _flatten(settings.model_dump())]
+    emit(rows, fmt, title="settings")
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        return [item for k, v in value.items() for item in _flatten(v, f"{prefix}{k}.")]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [item for i, v in enumerate(value) for item in _flatten(v, f"{prefix}{i}.")]
+    return [(prefix.rstrip("."), value)]
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    shape: Annotated[str, typer.Option("--shape", "-s", help=f"Export shape: {', '.join(SHAPES)}.")] = "tickets",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path("generated"),
+    tickets: Annotated[int, typer.Option("--tickets", "-n", min=1, help="Number of tickets.")] = 10_000,
+    days: Annotated[int, typer.Option("--days", "-d", min=1, help="Days of history.")] = 90,
+    start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")] = "2024-01-01",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same files.")] = 42,
+    dirty: Annotated[float, typer.Option("--dirty", min=0.0, max=0.5,
+                                         help=f"Share of rows to corrupt; writes {MANIFEST}.")] = 0.0,
+    date_format: Annotated[str, typer.Option("--date-format", help="strftime pattern of timestamps (tickets shape).")] = "%Y-%m-%d %H:%M:%S",
+    timezone: Annotated[str, typer.Option("--timezone", help="Time zone timestamps are written in (tickets shape).")] = "UTC",
+    null_marker: Annotated[str, typer.Option("--null-marker", help="Text written for missing values, e.g. '?'.")] = "",
+    json_array: Annotated[bool, typer.Option("--json-array", help="json shape: one JSON array per file instead of JSON lines.")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:  # fmt: skip
+    """Write realistic synthetic ticket exports (deterministic per --seed)."""
+    layout = Layout(date_format=date_format, timezone=_zone(timezone), null_marker=null_marker,
+                    json_lines=not json_array)  # fmt: skip
+    with err.status(f"generating {tickets:,} tickets as {shape}", spinner="dots"):
+        result = _project(ctx).generate(shape, out, tickets, days, _parse_date(start), seed, layout, dirty)
+    emit(_files_rows(result), fmt, title=f"{shape}: {result.rows:,} rows in {len(result.files)} files")
+
+
+def _zone(name: str) -> str:
+    try:
+        config.Settings(timezone=name)
+    except Exception:
+        raise typer.BadParameter(f"unknown time zone {name!r}", param_hint="--timezone") from None
+    return name
+
+
+def _files_rows(result: Generated) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for defect in (result.manifest or {}).get("defects", []):
+        counts[defect["file"]] = counts.get(defect["file"], 0) + 1
+    rows = [{"file": str(f.path), "rows": f.rows, "defects": counts.get(f.path.name, 0)}
+            for f in result.files]  # fmt: skip
+    if result.manifest is not None:
+        rows.append({"file": str(result.out / MANIFEST), "rows": len(result.manifest["defects"]),
+                     "defects": 0})  # fmt: skip
+    return rows
+
+
+@app.command("demo")
+def run_demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo project.")] = Path("demo"),
+    fmt: FormatOption = Format.table,
+) -> None:  # fmt: skip
+    """Run every stage that exists end to end on generated data and show what it did."""
+    logs.add_file(out / "logs")
+    with err.status("running the demo", spinner="dots"):
+        steps = demo.run(out)
+    emit([asdict(s) for s in steps], fmt, title=f"ticketlake demo in {out}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app(prog_name="ticketlake", standalone_mode=True))

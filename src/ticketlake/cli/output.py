@@ -1,0 +1,48 @@
+"""Print rows as a rich table, CSV or JSON (``--format``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+class Format(str, Enum):
+    """Output formats of every command that prints a table."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def emit(rows: Sequence[Mapping[str, Any]], fmt: Format, title: str | None = None) -> None:
+    """Write ``rows`` to standard output in ``fmt``."""
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(list(rows), indent=2, default=str, ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        _csv(rows)
+    else:
+        _table(rows, title)
+
+
+def _csv(rows: Sequence[Mapping[str, Any]]) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _table(rows: Sequence[Mapping[str, Any]], title: str | None) -> None:
+    table = Table(title=title)
+    for column in rows[0] if rows else ():
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    Console().print(table)
