@@ -135,12 +135,15 @@ def test_titles_are_short(sample: Sample) -> None:
 
 @pytest.fixture(scope="module")
 def exclusive_words() -> dict[str, set[str]]:
-    """Per category, the words of its objects and symptoms that no other category uses."""
-    all_words = {c: words(vocab(c)) for c in CATEGORIES}
-    return {
-        c: ws.difference(*(o for d, o in all_words.items() if d != c))
-        for c, ws in all_words.items()
-    }
+    """Per category, words of its objects and symptoms found nowhere else in a title's text."""
+    literals = [re.sub(r"\{\w+\}", " ", t) for t in text._TITLE.table.values.to_pylist()]
+    shared_pools = [
+        v for kind, pool in text._POOLS.values() if kind == "" for v in pool.values.to_pylist()
+    ]
+    places = [v for c in CATEGORIES for v in vocab(c, ("where", "context"))]
+    filler = words(literals + shared_pools + places)
+    own = {c: words(vocab(c)) - filler for c in CATEGORIES}
+    return {c: ws.difference(*(o for d, o in own.items() if d != c)) for c, ws in own.items()}
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
@@ -152,8 +155,8 @@ def test_titles_use_their_category_vocabulary(
     hit_rate = {
         c: sum(bool(t & ws) for t in titles) / len(titles) for c, ws in exclusive_words.items()
     }
-    assert hit_rate.pop(category) > 0.9
-    assert max(hit_rate.values()) < 0.2, hit_rate
+    assert hit_rate.pop(category) > 0.6
+    assert max(hit_rate.values()) < 0.05, hit_rate
 
 
 def test_title_and_description_name_the_same_object(sample: Sample) -> None:

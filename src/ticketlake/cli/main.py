@@ -146,8 +146,14 @@ def generate(
     layout = Layout(date_format=date_format, timezone=_zone(timezone), null_marker=null_marker,
                     json_lines=not json_array)  # fmt: skip
     with err.status(f"generating {tickets:,} tickets as {shape}", spinner="dots"):
-        result = _project(ctx).generate(shape, out, tickets, days, _parse_date(start), seed, layout, dirty)
-    emit(_files_rows(result), fmt, title=f"{shape}: {result.rows:,} rows in {len(result.files)} files")
+        result = _project(ctx).generate(
+            shape, out, tickets, days, _parse_date(start), seed, layout, dirty
+        )
+    emit(
+        _files_rows(result),
+        fmt,
+        title=f"{shape}: {result.rows:,} rows in {len(result.files)} files",
+    )
 
 
 def _zone(name: str) -> str:

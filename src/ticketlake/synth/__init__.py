@@ -50,7 +50,9 @@ def write_shape(
     if dirty_rate > 0:
         start = datetime.fromtimestamp(options.start_ns / 10**9, tz=UTC)
         result.manifest = {"shape": shape, **dirty.inject(files, dirty_rate, options.seed, start)}
-        (out / MANIFEST).write_text(json.dumps(result.manifest, indent=1, ensure_ascii=False) + "\n")
+        (out / MANIFEST).write_text(
+            json.dumps(result.manifest, indent=1, ensure_ascii=False) + "\n"
+        )
     return result
 
 

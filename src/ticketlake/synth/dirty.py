@@ -48,7 +48,9 @@ class _Row:
     clean: bool = True
 
 
-def inject(files: list[WrittenFile], rate: float, seed: int, horizon_start: datetime) -> dict[str, Any]:
+def inject(
+    files: list[WrittenFile], rate: float, seed: int, horizon_start: datetime
+) -> dict[str, Any]:
     """Corrupt ``files`` in place at ``rate`` defects per data row; return the manifest."""
     rng = np.random.default_rng([seed, 99])
     targets = [f for f in files if f.roles is not None]
@@ -72,13 +74,15 @@ def inject(files: list[WrittenFile], rate: float, seed: int, horizon_start: date
     }
 
 
-def _inject_file(rng: np.random.Generator, f: WrittenFile, rate: float, start: datetime) -> list[Defect]:
+def _inject_file(
+    rng: np.random.Generator, f: WrittenFile, rate: float, start: datetime
+) -> list[Defect]:
     assert f.roles is not None
     lines = f.path.read_text(encoding="utf-8").splitlines()
     head, body, tail = _split(lines, f.kind)
     rows = [_Row(t) for t in body]
-    count = int(round(rate * len(rows)))
-    chosen = rng.choice(len(rows), size=min(count, len(rows)), replace=False) if rows else []
+    count = round(rate * len(rows))
+    chosen: Any = rng.choice(len(rows), size=min(count, len(rows)), replace=False) if rows else []
     kinds = rng.choice(len(ROW_DEFECTS), size=len(chosen), p=DEFECT_SHARE)
     editor = _Editor(f.kind, f.roles, rng, start)
     if f.kind == "csv":
@@ -166,7 +170,7 @@ class _Editor:
     def apply(self, row: _Row, error_class: str) -> tuple[str | None, str] | None:
         """Corrupt ``row`` in place; return (column, detail) or None if not applicable."""
         record = self._parse(row.text)
-        result = getattr(self, f"_{error_class}")(row, record)
+        result: tuple[str | None, str] | None = getattr(self, f"_{error_class}")(row, record)
         if result is not None:
             row.clean = False
         return result
@@ -189,13 +193,17 @@ class _Editor:
         row.text = _csv_line(fields)
         return None, detail
 
-    def _unparseable_timestamp(self, row: _Row, record: dict[str, Any]) -> tuple[str | None, str] | None:
+    def _unparseable_timestamp(
+        self, row: _Row, record: dict[str, Any]
+    ) -> tuple[str | None, str] | None:
         column = str(self.rng.choice(self.roles.times))
         value = str(self.rng.choice(GARBAGE_TIMES))
         self._set(row, record, column, value)
         return column, f"timestamp replaced by {value!r}"
 
-    def _impossible_timestamp(self, row: _Row, record: dict[str, Any]) -> tuple[str | None, str] | None:
+    def _impossible_timestamp(
+        self, row: _Row, record: dict[str, Any]
+    ) -> tuple[str | None, str] | None:
         if self.roles.skip and record.get(self.roles.skip[0]) == self.roles.skip[1]:
             return None
         candidates = [c for c in self.roles.later if _get(record, c)]
@@ -238,7 +246,9 @@ def _put(record: dict[str, Any], dotted: str, value: Any) -> None:
     *parents, leaf = dotted.split(".")
     node = record
     for part in parents:
-        node = node.setdefault(part, {}) if isinstance(node.get(part), dict) else node.setdefault(part, {})
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
     node[leaf] = value
 
 

@@ -9,7 +9,7 @@ same matrix, and the shapes stay consistent with each other by construction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -70,7 +70,7 @@ class Options:
     @property
     def start_ns(self) -> int:
         """The horizon start as UTC nanoseconds since the epoch."""
-        start = datetime(self.start.year, self.start.month, self.start.day, tzinfo=timezone.utc)
+        start = datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
         return int(start.timestamp()) * 10**9
 
     @property
@@ -104,12 +104,12 @@ class TicketSet:
     @property
     def present(self) -> Bools:
         """Slots that happened before the export instant."""
-        return self.times != ABSENT
+        return np.asarray(self.times != ABSENT)
 
     @property
     def last_slot(self) -> Ints:
         """Index of each ticket's latest event."""
-        return N_SLOTS - 1 - np.argmax(self.present[:, ::-1], axis=1)
+        return np.asarray(N_SLOTS - 1 - np.argmax(self.present[:, ::-1], axis=1))
 
     def slot_status(self) -> Ints:
         """Status index of every slot, honouring the per-ticket on-hold variant."""
@@ -145,7 +145,9 @@ class TicketSet:
         """Latest resolution for tickets whose current status is resolved or closed."""
         res = self.times[:, RESOLVED_SLOTS]
         latest = np.where(res == ABSENT, -1, res).max(axis=1)
-        done = np.isin(self.status, [STATUS_LABELS.index("Resolved"), STATUS_LABELS.index("Closed")])
+        done = np.isin(
+            self.status, [STATUS_LABELS.index("Resolved"), STATUS_LABELS.index("Closed")]
+        )
         return np.where(done & (latest >= 0), latest, ABSENT)
 
     @property
@@ -161,12 +163,12 @@ class TicketSet:
     @property
     def reopen_count(self) -> Ints:
         """Reopens that happened before export."""
-        return self.present[:, REOPEN_SLOTS].sum(axis=1)
+        return np.asarray(self.present[:, REOPEN_SLOTS].sum(axis=1))
 
     @property
     def reassignment_count(self) -> Ints:
         """Group changes that happened before export."""
-        return self.present[:, REASSIGN_SLOTS].sum(axis=1)
+        return np.asarray(self.present[:, REASSIGN_SLOTS].sum(axis=1))
 
 
 def generate(options: Options) -> TicketSet:
@@ -203,14 +205,14 @@ def generate(options: Options) -> TicketSet:
 
 def _norm(weights: tuple[float, ...]) -> Floats:
     w = np.asarray(weights, dtype=np.float64)
-    return w / w.sum()
+    return np.asarray(w / w.sum())
 
 
 def _choose_rows(rng: np.random.Generator, probs: Floats) -> Ints:
     """One categorical draw per row of a probability matrix."""
     cum = np.cumsum(probs, axis=1)
     u = rng.random(probs.shape[0]) * cum[:, -1]
-    return (u[:, None] > cum).sum(axis=1)
+    return np.asarray((u[:, None] > cum).sum(axis=1))
 
 
 def _created_times(rng: np.random.Generator, options: Options) -> I64:
@@ -251,9 +253,7 @@ def _slot_times(
     return np.where(np.isnan(t), ABSENT, out)
 
 
-def _resolution_hours(
-    rng: np.random.Generator, priority: Ints, category: Ints, k: Ints
-) -> Floats:
+def _resolution_hours(rng: np.random.Generator, priority: Ints, category: Ints, k: Ints) -> Floats:
     """Time to first resolution: lognormal body, reassignment penalty, heavy tail."""
     median = (np.asarray(pf.RESOLUTION_MEDIAN_H)[priority] * np.asarray(pf.CATEGORY_FACTOR)[category]
               * pf.REASSIGN_FACTOR**k)  # fmt: skip
@@ -362,9 +362,7 @@ def _group_chain(rng: np.random.Generator, category: Ints, k: Ints) -> Ints:
     return chain
 
 
-def _next_group(
-    rng: np.random.Generator, chain: Ints, j: int, esc: Ints, level: Ints
-) -> Ints:
+def _next_group(rng: np.random.Generator, chain: Ints, j: int, esc: Ints, level: Ints) -> Ints:
     """One step of the chain: back to the previous group, or up (or across) a tier."""
     n = chain.shape[0]
     cur = chain[:, j - 1]

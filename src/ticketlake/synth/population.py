@@ -81,11 +81,13 @@ def draw_population(rng: np.random.Generator, tickets: int) -> Population:
         customer_names=tuple(customers),
         customer_uuid=tuple(_uuid(rng) for _ in range(n_customers)),
         requester_names=tuple(_names(rng, n_requesters)),
-        requester_customer=rng.choice(n_customers, n_requesters, p=_p(_zipf_weights(rng, n_customers, 1.0))),
+        requester_customer=rng.choice(
+            n_customers, n_requesters, p=_p(_zipf_weights(rng, n_customers, 1.0))
+        ),
         requester_location=rng.choice(len(loc_w), n_requesters, p=loc_w / loc_w.sum()),
         requester_weight=_zipf_weights(rng, n_requesters, 0.8),
     )
 
 
 def _p(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return weights / weights.sum()
+    return np.asarray(weights / weights.sum())

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-
 HOUR_NS = 3_600 * 10**9
 DAY_NS = 24 * HOUR_NS
 
@@ -31,7 +30,16 @@ TAIL_SIGMA = 0.7
 # Each reassignment lengthens the resolution by this factor.
 REASSIGN_FACTOR = 1.3
 
-CATEGORIES = ("Network", "Hardware", "Software", "Access", "Email", "Printing", "Database", "Security")
+CATEGORIES = (
+    "Network",
+    "Hardware",
+    "Software",
+    "Access",
+    "Email",
+    "Printing",
+    "Database",
+    "Security",
+)
 CATEGORY_SHARE = (0.16, 0.14, 0.20, 0.15, 0.10, 0.07, 0.08, 0.10)
 CATEGORY_FACTOR = (1.0, 1.6, 1.2, 0.5, 0.8, 0.9, 1.5, 1.3)
 # Probability of 0..4 reassignments, per category (rows follow CATEGORIES).

@@ -300,7 +300,7 @@ _LATIN1_TITLES = """for {latin_name} | ({latin_name}) | - {latin_place} | at {la
     - reported by {latin_name}"""
 
 # Optional description sentences, each drawn from one shared set of templates.
-_DETAILS = """{users} are affected. | I am on the {floor} in {building}. | It happens {context}. |
+_DETAILS = """Affected: {users}. | I am on the {floor} in {building}. | It happens {context}. |
     I already tried {attempt}, but it did not help. | My colleagues on the {floor} have the same
     issue. | This affects {users} on the {floor}, {building}. | I tried {attempt} already."""
 
@@ -479,7 +479,8 @@ def _fill(
     rows: _Ints,
     ctx: _Rows,
 ) -> pa.Array:
-    """One template rendered for ``rows``, each slot drawn independently per row."""
+    """One template rendered for ``rows``; slots not in _ROW_SLOTS are drawn afresh per row."""
+    # Start with an empty-string column so a template without slots still yields ``rows`` values.
     pieces: list[object] = [pc.take(pa.array([""]), np.zeros(rows.size, np.int64))]
     for literal, slot in template:
         pieces.append(literal)

@@ -98,9 +98,7 @@ def write_csv(table: pa.Table, path: Path, null_marker: str = "") -> WrittenFile
     return WrittenFile(path=path, rows=table.num_rows, kind="csv")
 
 
-def split_by(
-    table: pa.Table, key: npt.NDArray[np.int64]
-) -> list[tuple[int, pa.Table]]:
+def split_by(table: pa.Table, key: npt.NDArray[np.int64]) -> list[tuple[int, pa.Table]]:
     """Partition rows by ``key`` (for monthly or daily files), keeping row order."""
     out = []
     for value in np.unique(key):

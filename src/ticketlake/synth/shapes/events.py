@@ -22,18 +22,22 @@ def event_rows(ts: TicketSet) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int
     return ticket[order].astype(np.int64), slot[order].astype(np.int64)
 
 
-def _sub_status(ts: TicketSet, ticket: npt.NDArray[np.int64], slot: npt.NDArray[np.int64]) -> pa.Array:
+def _sub_status(
+    ts: TicketSet, ticket: npt.NDArray[np.int64], slot: npt.NDArray[np.int64]
+) -> pa.Array:
     rng = np.random.default_rng([ts.options.seed, 3])
     code = rng.choice(len(RESOLUTION_CODES), len(ts), p=[0.8, 0.12, 0.05, 0.03])[ticket]
     pending = np.where(ts.on_hold[ticket], "vendor", "customer")
     resolution = np.asarray(RESOLUTION_CODES, dtype=object)[code]
-    out = np.where(slot == SLOT["pending"], pending, None)
+    out = np.where(slot == SLOT["pending"], pending, np.asarray(None, dtype=object))
     out = np.where(np.isin(slot, [SLOT["resolved_1"], SLOT["resolved_2"], SLOT["resolved_3"]]),
                    resolution, out)  # fmt: skip
     return pa.array(out, type=pa.string())
 
 
-def _changed_by(ts: TicketSet, ticket: npt.NDArray[np.int64], slot: npt.NDArray[np.int64]) -> pa.Array:
+def _changed_by(
+    ts: TicketSet, ticket: npt.NDArray[np.int64], slot: npt.NDArray[np.int64]
+) -> pa.Array:
     pop = ts.population
     agent = base.names(pop.agent_names, ts.agent[ticket, slot]).to_numpy(zero_copy_only=False)
     requester = np.asarray(pop.requester_names, dtype=object)[ts.requester[ticket]]

@@ -24,7 +24,9 @@ STATES = ("New", "Work in Progress", "Work in Progress", "On Hold", "On Hold",
 CONVERSION_BY_CATEGORY = (1.4, 0.8, 1.0, 0.5, 0.9, 0.6, 1.3, 1.6)
 
 
-def links(ts: TicketSet, rows: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def links(
+    ts: TicketSet, rows: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(interaction row, incident number) pairs: per-technician conversion, shared outages."""
     rng = np.random.default_rng([ts.options.seed, 4])
     propensity = rng.beta(2.0, 10.0, len(ts.population.agent_names))
@@ -34,7 +36,11 @@ def links(ts: TicketSet, rows: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.in
     converted = np.flatnonzero(rng.random(rows.shape[0]) < p)
     incident = np.arange(1, converted.shape[0] + 1)
     shared = rng.random(converted.shape[0]) < 0.04
-    incident = np.where(shared & (incident > 1), np.maximum(incident - rng.integers(1, 4, incident.shape[0]), 1), incident)
+    incident = np.where(
+        shared & (incident > 1),
+        np.maximum(incident - rng.integers(1, 4, incident.shape[0]), 1),
+        incident,
+    )
     twice = converted[rng.random(converted.shape[0]) < 0.02]
     extra = converted.shape[0] + np.arange(1, twice.shape[0] + 1)
     pairs_row = np.concatenate([converted, twice])
@@ -92,7 +98,9 @@ def write(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.WrittenFil
     return files
 
 
-def _write_sysids(rng: np.random.Generator, table: pa.Table, link_table: pa.Table, path: Path) -> base.WrittenFile:
+def _write_sysids(
+    rng: np.random.Generator, table: pa.Table, link_table: pa.Table, path: Path
+) -> base.WrittenFile:
     numbers = table.column("number").to_pylist()
     incidents = sorted(set(link_table.column("incident_number").to_pylist()))
     records = [{"number": n, "table": "interaction", "sys_id": _sys_id(rng)} for n in numbers]

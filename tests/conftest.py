@@ -1,0 +1,41 @@
+"""Shared fixtures: generated data is expensive, so it is made once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ticketlake.synth import Generated, Options, write_shape
+
+SMALL = Options(tickets=3_000, days=45, seed=7)
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
+    """Every shape, clean, from the same options."""
+    root = tmp_path_factory.mktemp("clean")
+    return {
+        s: write_shape(s, root / s, SMALL)
+        for s in ("tickets", "snapshots", "events", "interactions", "json")
+    }
+
+
+@pytest.fixture(scope="session")
+def dirty(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
+    """Every shape with 3% defects and a manifest."""
+    root = tmp_path_factory.mktemp("dirty")
+    return {
+        s: write_shape(s, root / s, SMALL, dirty_rate=0.03)
+        for s in ("tickets", "snapshots", "events", "interactions", "json")
+    }
+
+
+def data_lines(path: Path) -> list[str]:
+    """Lines of a generated file, decoded the way the manifest says it was written."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text.lstrip("\ufeff").splitlines()
