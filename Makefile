@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint format docs clean
+.PHONY: help demo test lint format docs bench clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ format: $(DEVSTAMP) ## Apply ruff fixes and formatting
 
 docs: $(STAMP) ## Regenerate docs/cli.md from --help
 	$(BIN)/python -m ticketlake.cli.docgen > docs/cli.md
+
+bench: $(STAMP) ## Time the generator on 1M tickets per shape (timings live here, not in tests)
+	$(BIN)/python bench/bench_generate.py
 
 clean: ## Remove the virtual environment, caches and the demo project
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
