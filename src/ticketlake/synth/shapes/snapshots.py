@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ticketlake.synth import profile as pf
-from ticketlake.synth.model import ABSENT, SLOT, TicketSet
+from ticketlake.synth.model import SLOT, TicketSet
 from ticketlake.synth.shapes import base
 
 HEADER = ("_ts", "issueId", "id", "customerId", "lastModified", "createdTimeUtc",
@@ -90,9 +90,3 @@ def write(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.WrittenFil
         written.extra["snapshot_instant_ns"] = ts.options.start_ns + (day + 1) * pf.DAY_NS
         files.append(written)
     return files
-
-
-def ended_slot_absent(ts: TicketSet) -> bool:
-    """True when no ticket has both a closure and a cancellation (a model invariant)."""
-    both = (ts.times[:, SLOT["closed"]] != ABSENT) & (ts.times[:, SLOT["cancelled"]] != ABSENT)
-    return not bool(both.any())
