@@ -8,13 +8,14 @@ from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
-from ticketlake import config, demo, logs
+from ticketlake import demo, logs
 from ticketlake.cli.output import Format, emit
 from ticketlake.errors import TicketlakeError
 from ticketlake.project import Project
@@ -158,8 +159,8 @@ def generate(
 
 def _zone(name: str) -> str:
     try:
-        config.Settings(timezone=name)
-    except Exception:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
         raise typer.BadParameter(f"unknown time zone {name!r}", param_hint="--timezone") from None
     return name
 

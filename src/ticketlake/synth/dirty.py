@@ -129,7 +129,7 @@ def _write(
     defects: list[Defect] = []
     for pos in range(len(rows) + 1):
         for source in inserts.get(pos, []):
-            out.append(editor.as_copy(rows[source].text, is_last=pos == len(rows)))
+            out.append(editor.as_copy(rows[source].text))
             defects.append(Defect(f.path.name, len(out), "duplicate_row", None,
                                   editor.ticket_id(rows[source].text),
                                   f"copy of line {line_of[source]}"))  # fmt: skip
@@ -161,8 +161,8 @@ class _Editor:
         value = record.get(self.roles.ids[0])
         return str(value) if value else None
 
-    def as_copy(self, text: str, is_last: bool) -> str:
-        """A duplicate line; array elements need a trailing comma unless last."""
+    def as_copy(self, text: str) -> str:
+        """A duplicate line; array elements get a trailing comma (the last one loses it later)."""
         if self.kind == "json" and not text.endswith(","):
             return text + ","
         return text

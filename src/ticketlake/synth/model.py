@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -105,6 +106,11 @@ class TicketSet:
     def present(self) -> Bools:
         """Slots that happened before the export instant."""
         return np.asarray(self.times != ABSENT)
+
+    @cached_property
+    def recorded(self) -> I64:
+        """When the system recorded each event (event time plus its lag); ABSENT stays large."""
+        return np.asarray(self.times + np.where(self.present, self.lag_ns, 0))
 
     @property
     def last_slot(self) -> Ints:

@@ -54,9 +54,14 @@ def _names(rng: np.random.Generator, count: int) -> list[str]:
     return out
 
 
-def _uuid(rng: np.random.Generator) -> str:
-    h = rng.bytes(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
+def uuids(rng: np.random.Generator, count: int) -> list[str]:
+    """``count`` random version-4-looking UUID strings drawn from ``rng``."""
+    raw = rng.bytes(16 * count).hex()
+    out = []
+    for i in range(0, len(raw), 32):
+        h = raw[i : i + 32]
+        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}")
+    return out
 
 
 def _zipf_weights(rng: np.random.Generator, count: int, exponent: float) -> npt.NDArray[np.float64]:
@@ -79,7 +84,7 @@ def draw_population(rng: np.random.Generator, tickets: int) -> Population:
         agent_group=agent_group,
         agent_weight=_zipf_weights(rng, n_agents, 0.6),
         customer_names=tuple(customers),
-        customer_uuid=tuple(_uuid(rng) for _ in range(n_customers)),
+        customer_uuid=tuple(uuids(rng, n_customers)),
         requester_names=tuple(_names(rng, n_requesters)),
         requester_customer=rng.choice(
             n_customers, n_requesters, p=_p(_zipf_weights(rng, n_customers, 1.0))
