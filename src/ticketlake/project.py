@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from ticketlake import config, logs, synth
+from ticketlake.errors import UsageError
+from ticketlake.ingest import report
+from ticketlake.ingest.mapping import load_mapping_file
+from ticketlake.ingest.pipeline import Ingestor, Outcome, Progress
+from ticketlake.ingest.targets import Request
+from ticketlake.lake import Lake
 from ticketlake.synth.shapes import Layout
 
 log = logs.get("project")
@@ -58,3 +68,59 @@ class Project:
         log.info("generated %s rows in %d files", result.rows, len(result.files),
                  extra={"shape": shape, "out": str(out), "tickets": tickets, "seed": seed})  # fmt: skip
         return result
+
+    # ------------------------------------------------------------ lake
+
+    @cached_property
+    def lake(self) -> Lake:
+        """The project's Parquet lake."""
+        return Lake(self.settings.lake_uri(self.root), self.root / ".ticketlake")
+
+    def ingest(
+        self,
+        paths: Sequence[Path | str] = (),
+        format: str = "auto",
+        mapping: Path | None = None,
+        source: str | None = None,
+        progress: Progress | None = None,
+        lock_timeout: float = 600.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Outcome:
+        """Ingest files or folders (or a configured source) into the lake; see docs/sources.md."""
+        self._require_project()
+        fields = load_mapping_file(mapping) if mapping else {}
+        request = Request([Path(p) for p in paths], format, fields, source)
+        ingestor = Ingestor(self.lake, self.settings, self.root, progress, lock_timeout, on_wait)
+        outcome = ingestor.ingest(request)
+        for b in outcome.batches:
+            log.info("batch %s %s: %s", b.batch_id, b.status, b.path,
+                     extra={"batch": b.model_dump(mode="json", exclude={"settings"})})  # fmt: skip
+        return outcome
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only view of the lake's latest committed state (never waits for writers)."""
+        self._require_project()
+        con = self.lake.connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def status(self) -> dict[str, Any]:
+        """The ingestion ledger and its totals."""
+        with self.read() as con:
+            return report.status(con)
+
+    def quarantine(
+        self, batch: str | None = None, include_released: bool = False
+    ) -> list[dict[str, Any]]:
+        """Rows kept out of the lake, with file, line, column, error class and reason."""
+        with self.read() as con:
+            return report.quarantine(con, batch, include_released)
+
+    def _require_project(self) -> None:
+        if not self.is_initialised:
+            raise UsageError(
+                f"{self.root} is not a ticketlake project; run `ticketlake init` first"
+            )

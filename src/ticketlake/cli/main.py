@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
+from ticketlake.cli import lake
 from ticketlake.cli.output import Format, emit
 from ticketlake.errors import TicketlakeError
 from ticketlake.project import Project
@@ -187,6 +188,12 @@ def run_demo(
     with err.status("running the demo", spinner="dots"):
         steps = demo.run(out)
     emit([asdict(s) for s in steps], fmt, title=f"ticketlake demo in {out}")
+
+
+app.command()(lake.ingest)
+app.command()(lake.replay)
+app.command()(lake.status)
+app.command()(lake.quarantine)
 
 
 def main() -> None:

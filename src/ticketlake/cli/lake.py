@@ -1,0 +1,176 @@
+"""Commands that write or read the lake: ingest, replay, status and quarantine."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.exceptions import Exit
+
+from ticketlake.cli.output import Format, emit
+from ticketlake.errors import UsageError
+from ticketlake.ingest.pipeline import Outcome
+from ticketlake.project import Project
+
+err = Console(stderr=True)
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+SourceFormatOption = Annotated[
+    str, typer.Option("--format", help="Source format: auto, tickets, snapshots, servicenow, "
+                                       "eventlog, interactions or json.")]  # fmt: skip
+MappingOption = Annotated[
+    Path | None, typer.Option("--mapping", help="YAML file mapping canonical fields to columns.")
+]
+SourceOption = Annotated[
+    str | None, typer.Option("--source", help="Use this source from ticketlake.yml.")
+]
+OutputOption = Annotated[
+    Format, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)
+]
+WaitOption = Annotated[
+    float, typer.Option("--wait", help="Seconds to wait for another ingest to finish.")
+]
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    """A progress display on stderr (only on a terminal): rows read per file."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:  # fmt: skip
+        tasks: dict[str, Any] = {}
+
+        def update(name: str, rows: int, _size: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=None)
+            bar.update(tasks[name], completed=rows)
+
+        yield update
+
+
+def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, source: str | None,
+         wait: float) -> Outcome:  # fmt: skip
+    with _progress() as update:
+        return project.ingest(paths, fmt, mapping, source, update, wait,
+                              on_wait=err.print)  # fmt: skip
+
+
+def _report(outcome: Outcome, output: Format, title: str) -> None:
+    for path, chosen in outcome.chosen:
+        err.print(f"auto: {path} read as {chosen}", highlight=False)
+    for _path, why in outcome.ignored:
+        err.print(f"ignored: {why}", highlight=False)
+    rows = [{"file": Path(b.path).name, "source": b.source, "format": b.format, "status": b.status,
+             "rows_in": b.rows_in, "loaded": b.rows_loaded, "quarantined": b.rows_quarantined,
+             "duplicates": b.duplicates, "batch": b.batch_id, "reason": b.reason}
+            for b in outcome.batches]  # fmt: skip
+    emit(rows, output, title=title)
+    for b in outcome.failed:
+        err.print(f"[bold red]error:[/] {b.reason}", highlight=False, soft_wrap=True)
+    if outcome.failed:
+        raise Exit(1)
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files, gzip files or folders.")] = None,
+    fmt: SourceFormatOption = "auto",
+    mapping: MappingOption = None,
+    source: SourceOption = None,
+    wait: WaitOption = 600.0,
+    output: OutputOption = Format.table,
+) -> None:  # fmt: skip
+    """Load exports into the lake; files already loaded are skipped."""
+    project: Project = ctx.obj
+    outcome = _run(project, paths or [], fmt, mapping, source, wait)
+    _report(outcome, output, "ingest")
+
+
+_DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+
+
+def replay(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Folder of daily files (dates in their names).")],
+    start: Annotated[str, typer.Option("--from", help="First day to feed, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day to feed, YYYY-MM-DD.")],
+    fmt: SourceFormatOption = "auto",
+    mapping: MappingOption = None,
+    source: SourceOption = None,
+    wait: WaitOption = 600.0,
+    output: OutputOption = Format.table,
+) -> None:  # fmt: skip
+    """Feed a folder's daily files one day at a time, as if they arrived live."""
+    project: Project = ctx.obj
+    first, last = _day(start, "--from"), _day(end, "--to")
+    days = _files_by_day(path, first, last)
+    if not days:
+        raise UsageError(f"{path}: no files dated between {first} and {last}")
+    combined = Outcome()
+    for day, files in days:
+        err.print(f"day {day}: {len(files)} file(s)", highlight=False)
+        one = _run(project, files, fmt, mapping, source, wait)
+        combined.batches += one.batches
+        combined.chosen += one.chosen
+    _report(combined, output, f"replay {first} to {last}")
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {text!r}", param_hint=option) from None
+
+
+def _files_by_day(folder: Path, first: date, last: date) -> list[tuple[date, list[Path]]]:
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder")
+    found: dict[date, list[Path]] = {}
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        match = _DAY.search(path.name)
+        if not match:
+            continue
+        try:
+            day = date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            continue
+        if first <= day <= last:
+            found.setdefault(day, []).append(path)
+    return sorted(found.items())
+
+
+def status(ctx: typer.Context, output: FormatOption = Format.table) -> None:
+    """Show the ingestion ledger (one row per file and batch) and totals."""
+    project: Project = ctx.obj
+    result = project.status()
+    if output is Format.json:
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        return
+    emit(result["batches"], output, title="ledger")
+    if output is Format.table:
+        emit(
+            [{"total": k, "value": v} for k, v in result["totals"].items()], output, title="totals"
+        )
+
+
+def quarantine(
+    ctx: typer.Context,
+    batch: Annotated[str | None, typer.Option("--batch", help="Only rows of this batch.")] = None,
+    released: Annotated[bool, typer.Option("--all", help="Include rows a retry has loaded since.")] = False,
+    output: FormatOption = Format.table,
+) -> None:  # fmt: skip
+    """List rows kept out of the lake, with file, line, column, error class and reason."""
+    project: Project = ctx.obj
+    rows = project.quarantine(batch, released)
+    emit(rows, output, title=f"quarantine: {len(rows)} rows")

@@ -1,0 +1,1 @@
+"""Ingestion: plan the files, validate and transform rows, commit batches to the lake."""

@@ -1,0 +1,153 @@
+"""Work out what to ingest: which files, read by which format, under which source settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ticketlake import sources
+from ticketlake.config import Settings, SourceConfig
+from ticketlake.errors import UsageError
+from ticketlake.ingest.stage import Reading
+from ticketlake.sources.base import FileKind, Format
+from ticketlake.sources.readers import FileProblem, csv_header, fingerprint, first_record_keys
+
+DEFAULT_NULL_MARKERS = ("", "?", "NULL", "null", "N/A", "n/a", "-")
+
+
+@dataclass
+class Target:
+    """One input file and how to read it; ``problem`` is set when it cannot be read at all."""
+
+    path: Path
+    source: str
+    format: Format | None
+    kind: FileKind | None
+    reading: Reading
+    mapping: dict[str, str]
+    encoding: str
+    sha256: str = ""
+    size: int = 0
+    problem: str = ""
+    chosen: bool = False  # picked by ``auto``
+
+
+@dataclass
+class Plan:
+    """The files to ingest in order, and the files of the given folders that were left out."""
+
+    targets: list[Target] = field(default_factory=list)
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for on the command line (or through the library)."""
+
+    paths: Sequence[Path]
+    format: str = "auto"
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    source: str | None = None
+
+
+def plan(request: Request, settings: Settings, base: Path) -> Plan:
+    """Expand folders and pick a format, mapping and reading settings for every file."""
+    config = _source_config(request.source, settings)
+    paths = list(request.paths) or ([_config_path(config, base)] if config else [])
+    if not paths:
+        raise UsageError("nothing to ingest: give a PATH or --source NAME")
+    fmt_name = request.format if request.format != "auto" else (config.format if config else "auto")
+    fixed = None if fmt_name == "auto" else sources.get(fmt_name)
+    result = Plan()
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
+        if path.is_dir():
+            _plan_folder(path, fixed, request, config, settings, result)
+        else:
+            result.targets.append(_target(path, fixed, request, config, settings, strict=True))
+    return result
+
+
+def _source_config(name: str | None, settings: Settings) -> SourceConfig | None:
+    if name is None:
+        return None
+    for cfg in settings.sources:
+        if cfg.name == name:
+            return cfg
+    known = ", ".join(s.name for s in settings.sources) or "none configured"
+    raise UsageError(f"unknown source {name!r} (sources in ticketlake.yml: {known})")
+
+
+def _config_path(config: SourceConfig, base: Path) -> Path:
+    path = Path(config.path.removeprefix("file://"))
+    return path if path.is_absolute() else base / path
+
+
+def _plan_folder(folder: Path, fixed: Format | None, request: Request, config: SourceConfig | None,
+                 settings: Settings, result: Plan) -> None:  # fmt: skip
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder))
+    for path in files:
+        target = _target(path, fixed, request, config, settings, strict=False)
+        if target.problem and (target.kind is None or "required column" in target.problem):
+            result.ignored.append((path, target.problem))
+        else:
+            result.targets.append(target)
+
+
+def _hidden(path: Path, folder: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
+
+
+def _target(path: Path, fixed: Format | None, request: Request, config: SourceConfig | None,
+            settings: Settings, strict: bool) -> Target:  # fmt: skip
+    """A target for ``path``; when it cannot be used, ``problem`` says why."""
+    encoding = config.encoding if config else "auto"
+    target = Target(path, "", fixed, None, Reading(settings.timezone, None, ()), {}, encoding)
+    try:
+        print_ = fingerprint(path, encoding)
+        target.sha256, target.size, target.encoding = print_.sha256, print_.size, print_.encoding
+        header = _header(path, target.encoding)
+        fmt = fixed or sources.detect(path, header)
+        target.chosen = fixed is None
+        if fmt is None:
+            raise FileProblem(f"{path}: unknown shape: no format recognises its name and columns")
+        _settle(target, fmt, request, config, settings, header)
+    except FileProblem as exc:
+        target.problem = str(exc)
+    target.source = (
+        target.source or request.source or (target.format.name if target.format else "unknown")
+    )
+    return target
+
+
+def _header(path: Path, encoding: str) -> list[str]:
+    name = path.name.lower()
+    if name.endswith((".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz")):
+        return first_record_keys(path, encoding)
+    return csv_header(path, encoding)
+
+
+def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig | None,
+            settings: Settings, header: list[str]) -> None:  # fmt: skip
+    target.format = fmt
+    target.kind = fmt.kind_for(target.path)
+    target.source = config.name if config else fmt.name
+    mapping = {**(config.mapping if config else {}), **request.mapping}
+    target.mapping = mapping
+    markers = tuple(config.null_markers) if config else (fmt.null_markers or DEFAULT_NULL_MARKERS)
+    timezone = (config.timezone if config else None) or settings.timezone
+    date_format = (config.date_format if config else None) or fmt.date_format
+    target.reading = Reading(timezone, date_format, markers)
+    if target.kind is None:
+        raise FileProblem(f"{target.path}: format {fmt.name} does not read files named like this")
+    missing = [f for f in target.kind.required if f not in mapping]
+    if missing and not sources.has_required(_narrow(target.kind, missing), header):
+        tried = ", ".join(target.kind.synonyms.get(missing[0], ()))
+        raise FileProblem(f"{target.path}: missing required column for {missing[0]} "
+                          f"(looked for: {tried}); map it with --mapping")  # fmt: skip
+
+
+def _narrow(kind: FileKind, fields: list[str]) -> FileKind:
+    return FileKind(kind.name, kind.container, kind.synonyms, tuple(fields))

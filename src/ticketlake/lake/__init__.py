@@ -1,0 +1,6 @@
+"""The Parquet lake: storage by URI, the manifest (commit log and ledger), locks and views."""
+
+from ticketlake.lake.lake import Lake
+from ticketlake.lake.manifest import Batch, DataFile, Manifest
+
+__all__ = ["Batch", "DataFile", "Lake", "Manifest"]

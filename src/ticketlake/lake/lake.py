@@ -1,0 +1,209 @@
+"""The lake: Parquet files plus the manifest that says which of them are visible.
+
+Writers go through :meth:`Lake.writer`, which takes the write lock, deletes files left by a
+crashed writer and commits one manifest version per batch. Readers use :meth:`Lake.connect`,
+which needs no lock: it reads the latest manifest once and builds views over exactly the
+files it names, so a concurrent commit is invisible to it until it reconnects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ticketlake.lake import manifest as mf
+from ticketlake.lake import schema
+from ticketlake.lake.lock import WriteLock
+from ticketlake.lake.store import LocalStore, open_store
+
+# Store prefix of every table's files; bronze files sit under bronze/<source>/.
+PREFIXES = {"bronze": "bronze", "ticket_events": "events", "ticket_links": "links",
+            "quarantine": "quarantine", "quarantine_releases": "releases"}  # fmt: skip
+LEDGER = pa.schema([
+    ("batch_id", pa.string()), ("seq", pa.int64()), ("source", pa.string()),
+    ("format", pa.string()), ("path", pa.string()), ("sha256", pa.string()), ("size", pa.int64()),
+    ("status", pa.string()), ("reason", pa.string()), ("rows_in", pa.int64()),
+    ("rows_loaded", pa.int64()), ("rows_quarantined", pa.int64()), ("duplicates", pa.int64()),
+    ("events", pa.int64()), ("started_at", pa.timestamp("us")),
+    ("finished_at", pa.timestamp("us")), ("version", pa.string()), ("retry_of", pa.string()),
+])  # fmt: skip
+_OUT_TABLES = {"ticket_events": "events_out", "ticket_links": "links_out",
+               "quarantine": "quarantine_out", "quarantine_releases": "releases_out"}  # fmt: skip
+
+
+class Lake:
+    """A lake at a URI, with a local working folder for locks and spill files."""
+
+    def __init__(self, uri: str, work_dir: Path) -> None:
+        self.store: LocalStore = open_store(uri)
+        self.work_dir = work_dir
+
+    def manifest(self) -> mf.Manifest:
+        """The latest committed manifest."""
+        return mf.load(self.store)
+
+    def scratch_dir(self) -> Path:
+        """Where DuckDB may spill while ingesting."""
+        path = self.work_dir / "tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @contextmanager
+    def writer(self, timeout: float = 600.0,
+               on_wait: Callable[[str], None] | None = None) -> Iterator[Lake.Writer]:  # fmt: skip
+        """Exclusive write access for the duration of the block."""
+        with WriteLock(Path(self.store.local_path("_lock/write.lock")), timeout, on_wait):
+            writer = Lake.Writer(self)
+            writer.remove_orphans()
+            yield writer
+            writer.flush()
+
+    def connect(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with read views over the latest committed state."""
+        con = con or duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        create_views(con, self.store, self.manifest())
+        return con
+
+    class Writer:
+        """The write side, valid while the lock is held."""
+
+        def __init__(self, lake: Lake) -> None:
+            self.lake = lake
+            self.store = lake.store
+            self.manifest = lake.manifest()
+            self._pending: list[mf.Batch] = []
+
+        @property
+        def next_seq(self) -> int:
+            """The manifest version the next commit will create."""
+            return self.manifest.version + 1
+
+        def remove_orphans(self) -> None:
+            """Delete data files no manifest names: leftovers of a writer that died."""
+            named = {f.key for f in self.manifest.files}
+            for prefix in PREFIXES.values():
+                for key in self.store.list(prefix):
+                    if key not in named:
+                        self.store.delete(key)
+            for key in self.store.list(mf.PREFIX):
+                if key.endswith(".tmp"):
+                    self.store.delete(key)
+
+        def expose(self, con: duckdb.DuckDBPyConnection) -> None:
+            """Views ``lake_events`` and ``lake_links`` over what is committed so far."""
+            for view, table in (("lake_events", "ticket_events"), ("lake_links", "ticket_links")):
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
+                            f"{_scan(self.store, self.manifest, table)}")  # fmt: skip
+
+        def write_batch(self, con: duckdb.DuckDBPyConnection, batch_id: str,
+                        source: str) -> list[mf.DataFile]:  # fmt: skip
+            """Write the batch's output tables as Parquet files; return what to commit."""
+            written = [
+                self._copy(
+                    con,
+                    "bronze",
+                    _bronze_sql(batch_id),
+                    f"bronze/{source}/{batch_id}.parquet",
+                    batch_id,
+                )
+            ]
+            for table, temp in _OUT_TABLES.items():
+                if _exists(con, temp) and _count(con, temp):
+                    key = f"{PREFIXES[table]}/{source}/{batch_id}.parquet"
+                    written.append(self._copy(con, table, f"SELECT * FROM {temp}", key, batch_id))
+            return written
+
+        def _copy(self, con: duckdb.DuckDBPyConnection, table: str, sql: str, key: str,
+                  batch_id: str) -> mf.DataFile:  # fmt: skip
+            path = self.store.local_path(key)
+            con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+            self.store.sync(key)
+            rows = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0]
+            return mf.DataFile(
+                table=table, key=key, rows=int(rows[0]) if rows else 0, batch_id=batch_id
+            )
+
+        def record(self, batch: mf.Batch) -> mf.Batch:
+            """Note a skipped or failed batch; it is committed with the next commit."""
+            self._pending.append(batch)
+            return batch
+
+        def commit(self, batch: mf.Batch, files: list[mf.DataFile]) -> mf.Batch:
+            """Make ``batch`` and its files visible, together with pending ledger rows."""
+            base = _without_repeats(self.manifest, self._pending)
+            self.manifest = mf.commit(self.store, base, [*self._pending, batch], files)
+            self._pending = []
+            mf.prune(self.store)
+            return batch
+
+        def flush(self) -> None:
+            """Commit pending skipped or failed rows, if any."""
+            if self._pending:
+                base = _without_repeats(self.manifest, self._pending)
+                self.manifest = mf.commit(self.store, base, self._pending, [])
+                self._pending = []
+
+
+def _without_repeats(manifest: mf.Manifest, new: list[mf.Batch]) -> mf.Manifest:
+    """Drop earlier skipped or failed rows for the same file and content as a new one, so
+    re-running a folder keeps one row per file rather than one per run."""
+    seen = {(b.source, b.path, b.sha256, b.status) for b in new if b.status != "committed"}
+    keep = [b for b in manifest.batches if (b.source, b.path, b.sha256, b.status) not in seen]
+    return manifest.model_copy(update={"batches": keep})
+
+
+def _bronze_sql(batch_id: str) -> str:
+    return (f"SELECT * EXCLUDE (_line, _raw), _line AS _source_line, '{batch_id}' AS _batch_id "
+            "FROM raw")  # fmt: skip
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+    ).fetchall()[0]
+    return bool(row and row[0])
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+    return int(row[0]) if row else 0
+
+
+def _scan(store: LocalStore, manifest: mf.Manifest, table: str) -> str:
+    """SQL reading every committed file of ``table`` (no rows when it has none)."""
+    keys = manifest.table_keys(table)
+    if not keys:
+        return schema.empty_select(schema.TABLES[table])
+    paths = ", ".join(f"'{store.local_path(k)}'" for k in keys)
+    return f"SELECT * FROM read_parquet([{paths}], union_by_name = true)"
+
+
+def create_views(con: duckdb.DuckDBPyConnection, store: LocalStore, manifest: mf.Manifest) -> None:
+    """Read views over one manifest: the canonical tables, the ledger and the quarantine."""
+    for table in ("ticket_events", "ticket_links"):
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS {_scan(store, manifest, table)}")
+    con.execute(f"""CREATE OR REPLACE VIEW quarantine AS
+        SELECT q.*, r.released_by
+        FROM ({_scan(store, manifest, "quarantine")}) q
+        LEFT JOIN ({_scan(store, manifest, "quarantine_releases")}) r USING (batch_id, source_line)""")
+    ledger_rows = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB below
+        [_ledger_row(b) for b in manifest.batches], schema=LEDGER
+    )
+    con.execute("CREATE OR REPLACE TABLE ledger AS SELECT * FROM ledger_rows")
+    tickets_sql = files("ticketlake.models.canonical").joinpath("tickets.sql").read_text()
+    con.execute(f"CREATE OR REPLACE VIEW tickets AS {tickets_sql}")
+
+
+def _ledger_row(batch: mf.Batch) -> dict[str, object]:
+    """A ledger row with naive UTC times (the lake's convention)."""
+    row = batch.model_dump(exclude={"settings"})
+    row["started_at"] = batch.started_at.replace(tzinfo=None)
+    row["finished_at"] = batch.finished_at.replace(tzinfo=None)
+    row["retry_of"] = ",".join(batch.retry_of) or None
+    return row

@@ -1,0 +1,127 @@
+"""The lake's commit log: numbered manifests naming every visible file and every batch.
+
+``_manifest/00000042.json`` is version 42. A writer builds version N+1 from N and creates it
+with a create-if-absent write: that single step is the commit. Readers take the highest
+version and read only the files it names, so a file a crashed writer left behind is never
+seen, and a reader is never blocked: it sees the lake before or after a commit.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ticketlake.lake.store import LocalStore
+
+PREFIX = "_manifest"
+KEEP_VERSIONS = 50
+_NAME = re.compile(r"^_manifest/(\d{8})\.json$")
+
+BatchStatus = Literal["committed", "skipped", "failed"]
+
+
+class Batch(BaseModel):
+    """One ledger row: what happened to one input file (or one quarantine retry)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    batch_id: str = Field(description="Unique id of the batch.")
+    seq: int = Field(description="Manifest version that committed the batch (commit order).")
+    source: str = Field(description="Source name the rows belong to.")
+    format: str = Field(description="Source format that read the file.")
+    path: str = Field(description="Path or URI of the input file as given.")
+    sha256: str = Field(description="SHA-256 of the file's bytes (empty for retries).")
+    size: int = Field(description="Size of the file in bytes.")
+    status: BatchStatus = Field(description="committed, skipped or failed.")
+    reason: str = Field("", description="Why the batch was skipped or failed.")
+    rows_in: int = Field(0, description="Data rows read from the file.")
+    rows_loaded: int = Field(0, description="Rows that passed validation.")
+    rows_quarantined: int = Field(0, description="Rows kept in quarantine with a reason.")
+    duplicates: int = Field(0, description="Loaded rows that added no new event.")
+    events: int = Field(0, description="Canonical events the batch added.")
+    started_at: datetime = Field(description="When processing started (UTC).")
+    finished_at: datetime = Field(description="When the batch was committed (UTC).")
+    version: str = Field(description="ticketlake version that wrote the batch.")
+    retry_of: list[str] = Field(default_factory=list, description="Batches whose rows it retried.")
+    settings: dict[str, object] = Field(default_factory=dict, description="Source settings used.")
+
+
+class DataFile(BaseModel):
+    """One Parquet file of a lake table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str
+    key: str
+    rows: int
+    batch_id: str
+
+
+class Manifest(BaseModel):
+    """Everything visible in the lake at one version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 0
+    committed_at: datetime | None = None
+    batches: list[Batch] = Field(default_factory=list)
+    files: list[DataFile] = Field(default_factory=list)
+
+    def table_keys(self, table: str) -> list[str]:
+        """Keys of the files of ``table``, in commit order."""
+        return [f.key for f in self.files if f.table == table]
+
+    def committed_sha(self) -> dict[tuple[str, str], Batch]:
+        """Committed batches by (source, sha256), the identity used to skip known content."""
+        return {(b.source, b.sha256): b for b in self.batches if b.status == "committed"}
+
+    def batch(self, batch_id: str) -> Batch | None:
+        """The ledger row of ``batch_id``, if any."""
+        return next((b for b in self.batches if b.batch_id == batch_id), None)
+
+
+def key_of(version: int) -> str:
+    """Store key of manifest ``version``."""
+    return f"{PREFIX}/{version:08d}.json"
+
+
+def versions(store: LocalStore) -> list[int]:
+    """Committed manifest versions, oldest first."""
+    found = (_NAME.match(k) for k in store.list(PREFIX))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def load(store: LocalStore) -> Manifest:
+    """The latest committed manifest (an empty one for a new lake)."""
+    for _ in range(5):
+        known = versions(store)
+        if not known:
+            return Manifest()
+        try:
+            return Manifest.model_validate_json(store.read_bytes(key_of(known[-1])))
+        except FileNotFoundError:  # pruned between listing and reading: list again
+            continue
+    raise RuntimeError("the lake manifest keeps changing under the reader")
+
+
+def commit(
+    store: LocalStore, base: Manifest, batches: list[Batch], files: list[DataFile]
+) -> Manifest:
+    """Publish ``base`` plus ``batches`` and ``files`` as the next version; the commit point."""
+    version = base.version + 1
+    for b in batches:
+        b.seq = version
+    new = Manifest(version=version, committed_at=datetime.now(UTC),
+                   batches=[*base.batches, *batches], files=[*base.files, *files])  # fmt: skip
+    if not store.create(key_of(version), new.model_dump_json(indent=1).encode()):
+        raise RuntimeError(f"manifest version {version} was written by another process")
+    return new
+
+
+def prune(store: LocalStore) -> None:
+    """Drop old manifest versions; every file they name is also named by the latest one."""
+    for version in versions(store)[:-KEEP_VERSIONS]:
+        store.delete(key_of(version))

@@ -1,0 +1,57 @@
+-- tickets: the current state of each ticket, derived from its events.
+-- One row per (source, ticket_id). Attributes come from the most recent event that carries
+-- them (by event time, then commit order, then source line); milestones from event types.
+WITH ranked AS (
+    SELECT
+        *,
+        row_number() OVER (
+            PARTITION BY source, ticket_id
+            ORDER BY event_time DESC, batch_seq DESC, source_line DESC
+        ) AS recency
+    FROM ticket_events
+)
+SELECT
+    source,
+    ticket_id,
+    arg_min(external_id, CASE WHEN external_id IS NOT NULL THEN recency END) AS external_id,
+    coalesce(
+        min(CASE WHEN event_type = 'created' THEN event_time END),
+        min(created_at),
+        min(event_time)
+    ) AS created_at,
+    min(CASE WHEN event_type = 'responded' THEN event_time END) AS first_response_at,
+    min(CASE WHEN event_type = 'resolved' THEN event_time END) AS first_resolved_at,
+    max(CASE WHEN event_type = 'resolved' THEN event_time END) AS resolved_at,
+    max(CASE WHEN event_type = 'closed' THEN event_time END) AS closed_at,
+    max(event_time) AS last_event_at,
+    arg_min(status, CASE WHEN status IS NOT NULL THEN recency END) AS status,
+    coalesce(
+        arg_min(status_category, CASE WHEN status IS NOT NULL THEN recency END), 'unknown'
+    ) AS status_category,
+    coalesce(
+        arg_min(priority, CASE WHEN priority_raw IS NOT NULL THEN recency END), 'unknown'
+    ) AS priority,
+    arg_min(priority_raw, CASE WHEN priority_raw IS NOT NULL THEN recency END) AS priority_raw,
+    arg_min(group_name, CASE WHEN group_name IS NOT NULL THEN recency END) AS group_name,
+    arg_min(assignee, CASE WHEN assignee IS NOT NULL THEN recency END) AS assignee,
+    arg_min(support_level, CASE WHEN support_level IS NOT NULL THEN recency END) AS support_level,
+    arg_min(requester, CASE WHEN requester IS NOT NULL THEN recency END) AS requester,
+    arg_min(customer, CASE WHEN customer IS NOT NULL THEN recency END) AS customer,
+    arg_min(location, CASE WHEN location IS NOT NULL THEN recency END) AS location,
+    arg_min(country, CASE WHEN country IS NOT NULL THEN recency END) AS country,
+    arg_min(channel, CASE WHEN channel IS NOT NULL THEN recency END) AS channel,
+    arg_min(category, CASE WHEN category IS NOT NULL THEN recency END) AS category,
+    arg_min(subcategory, CASE WHEN subcategory IS NOT NULL THEN recency END) AS subcategory,
+    arg_min(title, CASE WHEN title IS NOT NULL THEN recency END) AS title,
+    arg_min(description, CASE WHEN description IS NOT NULL THEN recency END) AS description,
+    coalesce(
+        arg_min(reopen_count, CASE WHEN reopen_count IS NOT NULL THEN recency END),
+        count(CASE WHEN event_type = 'reopened' THEN 1 END)
+    ) AS reopen_count,
+    arg_min(
+        reassignment_count, CASE WHEN reassignment_count IS NOT NULL THEN recency END
+    ) AS reassignment_count,
+    arg_min(made_sla, CASE WHEN made_sla IS NOT NULL THEN recency END) AS made_sla,
+    count(*) AS events
+FROM ranked
+GROUP BY source, ticket_id
