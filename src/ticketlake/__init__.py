@@ -9,9 +9,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from ticketlake.config import Settings, load_settings  # noqa: E402 - after __version__
-from ticketlake.errors import ConfigError, TicketlakeError, UsageError  # noqa: E402
-from ticketlake.project import Project  # noqa: E402
+from ticketlake.config import Settings, load_settings
+from ticketlake.errors import ConfigError, TicketlakeError, UsageError
+from ticketlake.project import Project
 
 __all__ = [
     "ConfigError",

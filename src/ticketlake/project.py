@@ -16,8 +16,9 @@ from ticketlake.errors import UsageError
 from ticketlake.ingest import report
 from ticketlake.ingest.mapping import load_mapping_file
 from ticketlake.ingest.pipeline import Ingestor, Outcome, Progress
+from ticketlake.ingest.retry import retry
 from ticketlake.ingest.targets import Request
-from ticketlake.lake import Lake
+from ticketlake.lake import Batch, Lake
 from ticketlake.synth.shapes import Layout
 
 log = logs.get("project")
@@ -96,6 +97,18 @@ class Project:
             log.info("batch %s %s: %s", b.batch_id, b.status, b.path,
                      extra={"batch": b.model_dump(mode="json", exclude={"settings"})})  # fmt: skip
         return outcome
+
+    def retry_quarantine(
+        self,
+        batches: Sequence[str] = (),
+        mapping: Path | None = None,
+        lock_timeout: float = 600.0,
+    ) -> list[Batch]:
+        """Re-validate open quarantined rows with today's mapping; load those that now pass."""
+        self._require_project()
+        fields = load_mapping_file(mapping) if mapping else {}
+        ingestor = Ingestor(self.lake, self.settings, self.root, lock_timeout=lock_timeout)
+        return retry(ingestor, list(batches), fields)
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:

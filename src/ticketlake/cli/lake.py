@@ -168,9 +168,18 @@ def quarantine(
     ctx: typer.Context,
     batch: Annotated[str | None, typer.Option("--batch", help="Only rows of this batch.")] = None,
     released: Annotated[bool, typer.Option("--all", help="Include rows a retry has loaded since.")] = False,
+    again: Annotated[bool, typer.Option("--retry", help="Re-validate open rows with today's mapping "
+                                                        "and settings; load those that now pass.")] = False,
+    mapping: MappingOption = None,
     output: FormatOption = Format.table,
 ) -> None:  # fmt: skip
     """List rows kept out of the lake, with file, line, column, error class and reason."""
     project: Project = ctx.obj
+    if again:
+        done = project.retry_quarantine([batch] if batch else [], mapping)
+        rows = [{"retry": b.batch_id, "of": ",".join(b.retry_of), "rows": b.rows_in,
+                 "loaded": b.rows_loaded, "still_quarantined": b.rows_quarantined} for b in done]  # fmt: skip
+        emit(rows, output, title=f"retried {len(done)} batch(es)")
+        return
     rows = project.quarantine(batch, released)
     emit(rows, output, title=f"quarantine: {len(rows)} rows")

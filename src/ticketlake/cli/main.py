@@ -199,3 +199,7 @@ app.command()(lake.quarantine)
 def main() -> None:
     """Console-script entry point."""
     sys.exit(app(prog_name="ticketlake", standalone_mode=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -66,13 +66,13 @@ class Ingestor:
         if not work.targets and work.ignored:
             _path, why = work.ignored[0]
             raise FileProblem(f"no usable file in the given folder(s); first one: {why}")
-        with self.lake.writer(self.lock_timeout, self.on_wait) as writer, self._connection() as con:
+        with self.lake.writer(self.lock_timeout, self.on_wait) as writer, self.connection() as con:
             for target in work.targets:
                 outcome.batches.append(self._one(writer, con, target))
         return outcome
 
     @contextmanager
-    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         spill = self.lake.scratch_dir()
         con = duckdb.connect(config={"memory_limit": self.settings.engine.memory_limit,
                                      "threads": self.settings.engine.threads,
@@ -86,7 +86,7 @@ class Ingestor:
 
     def _one(self, writer: Lake.Writer, con: duckdb.DuckDBPyConnection, target: Target) -> mf.Batch:
         started = datetime.now(UTC)
-        batch = _batch(target, started)
+        batch = new_batch(target, started)
         known = writer.manifest.committed_sha().get((target.source, target.sha256))
         if target.problem:
             batch.status, batch.reason = "failed", target.problem
@@ -107,9 +107,7 @@ class Ingestor:
               batch: mf.Batch) -> list[mf.DataFile]:  # fmt: skip
         assert target.kind is not None
         columns = self._stage(con, target)
-        rows_in = _scalar(
-            con, "SELECT (SELECT count(*) FROM raw) + (SELECT count(*) FROM rejected)"
-        )
+        rows_in = scalar(con, "SELECT (SELECT count(*) FROM raw) + (SELECT count(*) FROM rejected)")
         if rows_in == 0:
             raise FileProblem(f"{target.path}: empty file (no data rows)")
         resolved = mapping_mod.resolve(target.kind, columns, target.mapping, target.path)
@@ -175,7 +173,7 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(found and found[0])
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchall()[0]
     return int(row[0]) if row else 0
 
@@ -191,7 +189,7 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.executemany("INSERT INTO priority_map VALUES (?, ?)", [list(p) for p in pairs.items()])
 
 
-def _batch(target: Target, started: datetime) -> mf.Batch:
+def new_batch(target: Target, started: datetime) -> mf.Batch:
     kind = target.kind.name if target.kind else ""
     settings: dict[str, object] = {"kind": kind, "timezone": target.reading.timezone,
                                    "date_format": target.reading.date_format,

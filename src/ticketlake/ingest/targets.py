@@ -109,6 +109,8 @@ def _target(path: Path, fixed: Format | None, request: Request, config: SourceCo
         print_ = fingerprint(path, encoding)
         target.sha256, target.size, target.encoding = print_.sha256, print_.size, print_.encoding
         header = _header(path, target.encoding)
+        if not header:
+            raise FileProblem(f"{path}: empty file (no header row or record)")
         fmt = fixed or sources.detect(path, header)
         target.chosen = fixed is None
         if fmt is None:
@@ -142,11 +144,11 @@ def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig 
     target.reading = Reading(timezone, date_format, markers)
     if target.kind is None:
         raise FileProblem(f"{target.path}: format {fmt.name} does not read files named like this")
-    missing = [f for f in target.kind.required if f not in mapping]
-    if missing and not sources.has_required(_narrow(target.kind, missing), header):
-        tried = ", ".join(target.kind.synonyms.get(missing[0], ()))
-        raise FileProblem(f"{target.path}: missing required column for {missing[0]} "
-                          f"(looked for: {tried}); map it with --mapping")  # fmt: skip
+    for name in (f for f in target.kind.required if f not in mapping):
+        if not sources.has_required(_narrow(target.kind, [name]), header):
+            tried = ", ".join(target.kind.synonyms.get(name, ()))
+            raise FileProblem(f"{target.path}: missing required column for {name} "
+                              f"(looked for: {tried}); map it with --mapping")  # fmt: skip
 
 
 def _narrow(kind: FileKind, fields: list[str]) -> FileKind:

@@ -101,18 +101,22 @@ class Lake:
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
                             f"{_scan(self.store, self.manifest, table)}")  # fmt: skip
 
-        def write_batch(self, con: duckdb.DuckDBPyConnection, batch_id: str,
-                        source: str) -> list[mf.DataFile]:  # fmt: skip
+        def write_batch(self, con: duckdb.DuckDBPyConnection, batch_id: str, source: str,
+                        bronze: bool = True) -> list[mf.DataFile]:  # fmt: skip
             """Write the batch's output tables as Parquet files; return what to commit."""
-            written = [
-                self._copy(
-                    con,
-                    "bronze",
-                    _bronze_sql(batch_id),
-                    f"bronze/{source}/{batch_id}.parquet",
-                    batch_id,
-                )
-            ]
+            written = (
+                []
+                if not bronze
+                else [
+                    self._copy(
+                        con,
+                        "bronze",
+                        _bronze_sql(batch_id),
+                        f"bronze/{source}/{batch_id}.parquet",
+                        batch_id,
+                    )
+                ]
+            )
             for table, temp in _OUT_TABLES.items():
                 if _exists(con, temp) and _count(con, temp):
                     key = f"{PREFIXES[table]}/{source}/{batch_id}.parquet"

@@ -64,7 +64,9 @@ def open_binary(path: Path) -> IO[bytes]:
     """Open ``path`` for reading, decompressing gzip files transparently."""
     with open(path, "rb") as probe:
         magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
 
 
 def fingerprint(path: Path, encoding: str = "auto") -> Fingerprint:

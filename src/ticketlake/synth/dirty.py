@@ -89,16 +89,39 @@ def _inject_file(
         editor.header = _csv_fields(head[0])
     planned: list[tuple[int, str, str | None, str, str | None]] = []
     copies: list[tuple[int, int]] = []
-    for idx, kind in zip(chosen, kinds, strict=True):
+    creations = _creation_rows(editor, rows)
+    # Impossible timestamps go last, and in event logs only to tickets whose creation row is
+    # in the same file and intact: otherwise no reader could tell the event is impossible.
+    order = sorted(
+        zip(chosen, kinds, strict=True), key=lambda p: ROW_DEFECTS[p[1]] == "impossible_timestamp"
+    )
+    for idx, kind in order:
         error_class = ROW_DEFECTS[kind]
         if error_class == "duplicate_row":
             copies.append((int(idx), int(rng.integers(int(idx) + 1, len(rows) + 1))))
             continue
         original_id = editor.ticket_id(rows[idx].text)
+        if error_class == "impossible_timestamp" and f.roles.skip is not None:
+            created = creations.get(original_id)
+            if created is None or not rows[created].clean:
+                continue
         applied = editor.apply(rows[idx], error_class)
         if applied is not None:
             planned.append((int(idx), error_class, applied[0], applied[1], original_id))
     return _write(f, head, rows, tail, planned, copies, editor)
+
+
+def _creation_rows(editor: _Editor, rows: list[_Row]) -> dict[str | None, int]:
+    """Ticket id -> index of its creation row, for files whose roles name one (event logs)."""
+    skip = editor.roles.skip
+    if skip is None:
+        return {}
+    found: dict[str | None, int] = {}
+    for i, row in enumerate(rows):
+        record = editor.parse(row.text)
+        if record.get(skip[0]) == skip[1]:
+            found.setdefault(editor.ticket_id(row.text), i)
+    return found
 
 
 def _split(lines: list[str], kind: str) -> tuple[list[str], list[str], list[str]]:
@@ -155,7 +178,7 @@ class _Editor:
     def ticket_id(self, text: str) -> str | None:
         """The id of a (possibly corrupted) line, when it can still be read."""
         try:
-            record = self._parse(text)
+            record = self.parse(text)
         except (ValueError, IndexError):
             return None
         value = record.get(self.roles.ids[0])
@@ -169,7 +192,7 @@ class _Editor:
 
     def apply(self, row: _Row, error_class: str) -> tuple[str | None, str] | None:
         """Corrupt ``row`` in place; return (column, detail) or None if not applicable."""
-        record = self._parse(row.text)
+        record = self.parse(row.text)
         result: tuple[str | None, str] | None = getattr(self, f"_{error_class}")(row, record)
         if result is not None:
             row.clean = False
@@ -219,7 +242,8 @@ class _Editor:
             self._set(row, record, column, "")
         return self.roles.ids[0], "id left empty"
 
-    def _parse(self, text: str) -> dict[str, Any]:
+    def parse(self, text: str) -> dict[str, Any]:
+        """The fields of a data line by column name."""
         if self.kind == "csv":
             return dict(zip(self.header, _csv_fields(text), strict=False))
         return dict(json.loads(text.strip().rstrip(",")))

@@ -1,0 +1,125 @@
+"""Give quarantined rows a second chance after a mapping or settings fix.
+
+Rows are re-read from the bronze copy of their batch and go through the same validation and
+SQL as before, with today's mapping and source settings. Rows that now pass are loaded in a
+new batch (``retry_of`` names the original) and released from the quarantine; rows that
+still fail stay where they are. Duplicate and malformed rows are not retried: no mapping
+can fix them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ticketlake import sources
+from ticketlake.ingest import mapping as mapping_mod
+from ticketlake.ingest import stage
+from ticketlake.ingest.pipeline import Ingestor, new_batch, scalar
+from ticketlake.ingest.sqltext import lit
+from ticketlake.ingest.targets import DEFAULT_NULL_MARKERS, Target
+from ticketlake.lake import manifest as mf
+from ticketlake.lake.lake import Lake, create_views
+from ticketlake.sources.base import FileKind
+
+NOT_RETRIED = ("duplicate_row", "malformed_row")
+
+
+def retry(ingestor: Ingestor, batch_ids: list[str], mapping: Mapping[str, str]) -> list[mf.Batch]:
+    """Retry the open quarantined rows of ``batch_ids`` (all batches when empty)."""
+    done = []
+    with ingestor.lake.writer(ingestor.lock_timeout, ingestor.on_wait) as writer, \
+            ingestor.connection() as con:  # fmt: skip
+        for original in _candidates(con, writer, batch_ids):
+            done.append(_retry_one(ingestor, writer, con, original, mapping))
+    return done
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, writer: Lake.Writer, wanted: list[str]
+) -> list[mf.Batch]:
+    create_views(con, writer.store, writer.manifest)
+    rows = con.execute(f"""SELECT DISTINCT batch_id FROM quarantine
+        WHERE released_by IS NULL AND error_class NOT IN {NOT_RETRIED}""").fetchall()
+    open_ids = {r[0] for r in rows}
+    return [b for b in writer.manifest.batches
+            if b.batch_id in open_ids and (not wanted or b.batch_id in wanted)]  # fmt: skip
+
+
+def _retry_one(ingestor: Ingestor, writer: Lake.Writer, con: duckdb.DuckDBPyConnection,
+               original: mf.Batch, explicit: Mapping[str, str]) -> mf.Batch:  # fmt: skip
+    target = _target(ingestor, original, explicit)
+    assert target.kind is not None
+    columns = _stage(con, writer, original)
+    batch = new_batch(target, datetime.now(UTC))
+    batch.retry_of, batch.sha256 = [original.batch_id], ""
+    resolved = mapping_mod.resolve(target.kind, columns, target.mapping, target.path)
+    derived = target.kind.derived(target.path) if target.kind.derived else {}
+    lineage = stage.Lineage(original.source, batch.batch_id, writer.next_seq, original.path)
+    writer.expose(con)
+    counts = stage.transform(con, target.kind, resolved, columns, target.reading, lineage, derived)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE releases_out AS
+        SELECT {lit(original.batch_id)} AS batch_id, _line AS source_line,
+               {lit(batch.batch_id)} AS released_by
+        FROM raw WHERE _line NOT IN (SELECT _line FROM problems)""")
+    con.execute("DROP TABLE quarantine_out")
+    batch.rows_in = scalar(con, "SELECT count(*) FROM raw")
+    batch.rows_loaded, batch.rows_quarantined = counts.rows_loaded, counts.rows_quarantined
+    batch.duplicates, batch.events = counts.duplicates, counts.events
+    batch.settings["mapping"] = resolved
+    files = writer.write_batch(con, batch.batch_id, original.source, bronze=False)
+    batch.finished_at = datetime.now(UTC)
+    return writer.commit(batch, files)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Batch) -> list[str]:
+    """``raw`` holds the batch's open quarantined rows, read back from its bronze file."""
+    key = f"bronze/{original.source}/{original.batch_id}.parquet"
+    path = writer.store.local_path(key)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE rejected (_line BIGINT, _raw VARCHAR, reason VARCHAR)"
+    )
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE raw AS
+        SELECT b.* EXCLUDE (_source_line, _batch_id), b._source_line AS _line, q.raw AS _raw
+        FROM read_parquet('{path}') b
+        JOIN quarantine q ON q.batch_id = {lit(original.batch_id)} AND q.source_line = b._source_line
+        WHERE q.released_by IS NULL AND q.error_class NOT IN {NOT_RETRIED}""")
+    names = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
+    return [n for n in names if n not in ("_line", "_raw")]
+
+
+def _target(ingestor: Ingestor, original: mf.Batch, explicit: Mapping[str, str]) -> Target:
+    """How to read the rows now: today's source settings, else those the batch used."""
+    kind = _kind(str(original.settings.get("kind", "")))
+    config = next((s for s in ingestor.settings.sources if s.name == original.source), None)
+    used = original.settings
+    before = used.get("mapping")
+    mapping = {**(before if isinstance(before, dict) else {}),
+               **(config.mapping if config else {}), **explicit}  # fmt: skip
+    reading = stage.Reading(
+        (config.timezone if config else None)
+        or str(used.get("timezone") or ingestor.settings.timezone),
+        (config.date_format if config else None) or _opt(used.get("date_format")),
+        tuple(config.null_markers)
+        if config
+        else tuple(used.get("null_markers") or DEFAULT_NULL_MARKERS),  # type: ignore[arg-type]
+    )
+    target = Target(Path(original.path), original.source, sources.get(original.format), kind,
+                    reading, mapping, str(used.get("encoding", "auto")))  # fmt: skip
+    return replace(target, chosen=False)
+
+
+def _kind(name: str) -> FileKind:
+    for fmt in sources.FORMATS.values():
+        for _, kind in fmt.kinds:
+            if kind.name == name:
+                return kind
+    raise sources.FileProblem(f"cannot retry rows read as {name!r}: no such file kind")
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)
