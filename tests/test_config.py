@@ -152,9 +152,9 @@ def test_bad_setting_gives_one_line_naming_the_key(
 
 def test_bad_value_is_quoted_in_the_message(tmp_path: Path) -> None:
     message = config_error(
-        write_config(tmp_path, "sources:\n  - {name: a, path: x, format: xml}\n")
+        write_config(tmp_path, "sources:\n  - {name: a, path: x, encoding: ebcdic}\n")
     )
-    assert message.endswith("(got 'xml')")
+    assert message.endswith("(got 'ebcdic')")
 
 
 def test_several_errors_report_the_first_and_count_the_rest(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from ticketlake.errors import ConfigError
+from ticketlake.sources import FIELDS, FORMATS
 
 __all__ = [
     "CONFIG_FILE",
@@ -50,9 +51,6 @@ __all__ = [
 
 CONFIG_FILE = "ticketlake.yml"
 
-SourceFormat = Literal[
-    "auto", "tickets", "snapshots", "servicenow", "eventlog", "interactions", "json"
-]
 StatusCategory = Literal[
     "new", "open", "pending", "on_hold", "resolved", "closed", "cancelled", "unknown"
 ]
@@ -220,7 +218,9 @@ class SourceConfig(_Section):
     """One input to ingest: where the files are and how to read them."""
 
     name: str = Field(description="Unique source name: lowercase letters, digits and _.")
-    format: SourceFormat = Field("auto", description="Input shape; auto detects it from the data.")
+    format: str = Field(
+        "auto", description="Input shape: auto (detect it) or a format from docs/sources.md."
+    )
     path: str = Field(description="File, glob or folder (path, file:// or s3:// URI) to read.")
     mapping: dict[str, str] = Field(
         default_factory=dict,
@@ -261,10 +261,19 @@ class SourceConfig(_Section):
     @classmethod
     def _mapping(cls, value: dict[str, str]) -> dict[str, str]:
         for field, column in value.items():
-            if not _IDENTIFIER.match(field):
-                raise ValueError(f"'{field}' is not a canonical field name (lowercase, a-z0-9_)")
+            if field not in FIELDS:
+                raise ValueError(f"'{field}' is not a canonical field (see docs/sources.md)")
             if not column.strip():
                 raise ValueError(f"the column for '{field}' is empty")
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value != "auto" and value not in FORMATS:
+            raise ValueError(
+                f"unknown format {value!r}; choose auto or one of: {', '.join(FORMATS)}"
+            )
         return value
 
     @field_validator("timezone")
