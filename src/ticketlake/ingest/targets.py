@@ -60,7 +60,7 @@ def plan(request: Request, settings: Settings, base: Path) -> Plan:
     fmt_name = request.format if request.format != "auto" else (config.format if config else "auto")
     fixed = None if fmt_name == "auto" else sources.get(fmt_name)
     result = Plan()
-    for path in paths:
+    for path in _expand(paths):
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
         if path.is_dir():
@@ -68,6 +68,25 @@ def plan(request: Request, settings: Settings, base: Path) -> Plan:
         else:
             result.targets.append(_target(path, fixed, request, config, settings, strict=True))
     return result
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Paths with glob patterns (``*``, ``?``, ``[``) replaced by the files they match."""
+    out: list[Path] = []
+    for path in paths:
+        text = str(path)
+        if text.startswith("s3://"):
+            raise UsageError(f"{text}: reading from object stores is not supported yet")
+        if any(ch in text for ch in "*?["):
+            matches = sorted(
+                Path(path.anchor or ".").glob(
+                    str(path.relative_to(path.anchor)) if path.anchor else text
+                )
+            )
+            out += matches or [path]
+        else:
+            out.append(path)
+    return out
 
 
 def _source_config(name: str | None, settings: Settings) -> SourceConfig | None:
