@@ -121,7 +121,7 @@ class Ingestor:
         batch.rows_loaded, batch.rows_quarantined = counts.rows_loaded, counts.rows_quarantined
         batch.duplicates, batch.events = counts.duplicates, counts.events
         batch.settings["mapping"] = resolved
-        return writer.write_batch(con, batch.batch_id, target.source)
+        return writer.write_batch(con, batch.batch_id, target.source, str(target.path))
 
     def _stage(self, con: duckdb.DuckDBPyConnection, target: Target) -> list[str]:
         """Load the file into ``raw`` and ``rejected``; return its column names."""

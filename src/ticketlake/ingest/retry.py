@@ -71,7 +71,7 @@ def _retry_one(ingestor: Ingestor, writer: Lake.Writer, con: duckdb.DuckDBPyConn
     batch.rows_loaded, batch.rows_quarantined = counts.rows_loaded, counts.rows_quarantined
     batch.duplicates, batch.events = counts.duplicates, counts.events
     batch.settings["mapping"] = resolved
-    files = writer.write_batch(con, batch.batch_id, original.source, bronze=False)
+    files = writer.write_batch(con, batch.batch_id, original.source)
     batch.finished_at = datetime.now(UTC)
     return writer.commit(batch, files)
 
@@ -84,7 +84,7 @@ def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Bat
         "CREATE OR REPLACE TEMP TABLE rejected (_line BIGINT, _raw VARCHAR, reason VARCHAR)"
     )
     con.execute(f"""CREATE OR REPLACE TEMP TABLE raw AS
-        SELECT b.* EXCLUDE (_source_line, _batch_id), b._source_line AS _line, q.raw AS _raw
+        SELECT b.* EXCLUDE (_source_line, _batch_id, _source_file), b._source_line AS _line, q.raw AS _raw
         FROM read_parquet('{path}') b
         JOIN quarantine q ON q.batch_id = {lit(original.batch_id)} AND q.source_line = b._source_line
         WHERE q.released_by IS NULL AND q.error_class NOT IN {NOT_RETRIED}""")

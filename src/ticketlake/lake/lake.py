@@ -102,21 +102,15 @@ class Lake:
                             f"{_scan(self.store, self.manifest, table)}")  # fmt: skip
 
         def write_batch(self, con: duckdb.DuckDBPyConnection, batch_id: str, source: str,
-                        bronze: bool = True) -> list[mf.DataFile]:  # fmt: skip
-            """Write the batch's output tables as Parquet files; return what to commit."""
-            written = (
-                []
-                if not bronze
-                else [
-                    self._copy(
-                        con,
-                        "bronze",
-                        _bronze_sql(batch_id),
-                        f"bronze/{source}/{batch_id}.parquet",
-                        batch_id,
-                    )
-                ]
-            )
+                        source_file: str | None = None) -> list[mf.DataFile]:  # fmt: skip
+            """Write the batch's output tables as Parquet files; return what to commit.
+            The bronze copy of the input is written when ``source_file`` is given."""
+            written = []
+            if source_file is not None:
+                key = f"bronze/{source}/{batch_id}.parquet"
+                written.append(
+                    self._copy(con, "bronze", _bronze_sql(batch_id, source_file), key, batch_id)
+                )
             for table, temp in _OUT_TABLES.items():
                 if _exists(con, temp) and _count(con, temp):
                     key = f"{PREFIXES[table]}/{source}/{batch_id}.parquet"
@@ -162,9 +156,11 @@ def _without_repeats(manifest: mf.Manifest, new: list[mf.Batch]) -> mf.Manifest:
     return manifest.model_copy(update={"batches": keep})
 
 
-def _bronze_sql(batch_id: str) -> str:
-    return (f"SELECT * EXCLUDE (_line, _raw), _line AS _source_line, '{batch_id}' AS _batch_id "
-            "FROM raw")  # fmt: skip
+def _bronze_sql(batch_id: str, source_file: str) -> str:
+    """The file's rows as received, with lineage columns."""
+    file = source_file.replace("'", "''")
+    return (f"SELECT * EXCLUDE (_line, _raw), _line AS _source_line, '{batch_id}' AS _batch_id, "
+            f"'{file}' AS _source_file FROM raw")  # fmt: skip
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
