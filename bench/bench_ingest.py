@@ -18,7 +18,9 @@ def main(tickets: int) -> None:
         for shape in SHAPES:
             data = write_shape(shape, root / "data" / shape, Options(tickets=tickets, days=180))
             _time(root / f"p-{shape}", shape, [data.out])
-        log = Path(__file__).resolve().parents[2] / "shared/data/servicenow_incident_event_log.csv.gz"
+        log = (
+            Path(__file__).resolve().parents[2] / "shared/data/servicenow_incident_event_log.csv.gz"
+        )
         if log.exists():
             _time(root / "p-servicenow", "servicenow", [log], "servicenow")
 

@@ -48,9 +48,14 @@ def test_unusable_file_fails_with_one_line(name: str, content: str | bytes, args
 
 def test_declared_encoding_that_does_not_fit_fails(project: Project, tmp_path: Path) -> None:
     """A source that says utf-8 gets no silent latin-1 fallback."""
-    path = _write(tmp_path / "t.csv", "ticket_id,created_at\nT1,2024-01-01\n".encode() + "T2,2024-01-02,é\n".encode("latin-1"))
+    path = _write(
+        tmp_path / "t.csv",
+        b"ticket_id,created_at\nT1,2024-01-01\n" + "T2,2024-01-02,é\n".encode("latin-1"),
+    )
     (project.root / "ticketlake.yml").write_text(
-        f"sources:\n  - name: desk\n    format: tickets\n    path: {path}\n    encoding: utf-8\n", encoding="utf-8")
+        f"sources:\n  - name: desk\n    format: tickets\n    path: {path}\n    encoding: utf-8\n",
+        encoding="utf-8",
+    )
     outcome = Project(project.root).ingest(source="desk")
     assert outcome.batches[0].status == "failed"
     assert "cannot be decoded as utf-8" in outcome.batches[0].reason
@@ -64,7 +69,10 @@ def test_unknown_values_are_kept_as_unknown(project: Project, tmp_path: Path) ->
     with project.read() as con:
         rows = con.execute("SELECT ticket_id, status, status_category, priority, group_name "
                            "FROM tickets ORDER BY ticket_id").fetchall()  # fmt: skip
-    assert rows == [("A", "Mystery", "unknown", "unknown", None), ("B", "Closed", "closed", "P2", "Net")]
+    assert rows == [
+        ("A", "Mystery", "unknown", "unknown", None),
+        ("B", "Closed", "closed", "P2", "Net"),
+    ]
 
 
 def test_day_first_dates_time_zone_and_mapping_file(project: Project, tmp_path: Path) -> None:
@@ -88,12 +96,16 @@ def test_day_first_dates_time_zone_and_mapping_file(project: Project, tmp_path: 
     assert (row["line"], row["column"], row["error_class"]) == (4, "When", "unparseable_timestamp")
 
 
-def test_retry_after_a_settings_fix_loads_without_duplicates(project: Project, tmp_path: Path) -> None:
+def test_retry_after_a_settings_fix_loads_without_duplicates(
+    project: Project, tmp_path: Path
+) -> None:
     """Rows quarantined under a wrong date format load after the fix, once."""
     path = _write(tmp_path / "t.csv", "id,created_at,status\nA,2024-01-05 10:00,Open\nB,05/01/2024 11:00,Open\n"
                   "C,06/01/2024 12:00,Open\n")  # fmt: skip
     config = project.root / "ticketlake.yml"
-    config.write_text(f"sources:\n  - name: desk\n    format: tickets\n    path: {path}\n", encoding="utf-8")
+    config.write_text(
+        f"sources:\n  - name: desk\n    format: tickets\n    path: {path}\n", encoding="utf-8"
+    )
     Project(project.root).ingest(source="desk")
     assert len(Project(project.root).quarantine()) == 2
     config.write_text(config.read_text() + '    date_format: "%d/%m/%Y %H:%M"\n', encoding="utf-8")

@@ -47,7 +47,9 @@ def test_renamed_copy_is_skipped_and_changed_content_is_a_new_batch(
     assert project.ingest([renamed], format="tickets").batches[0].status == "skipped"
     lines = source.read_text(encoding="utf-8").splitlines()
     grown = tmp_path / source.name
-    grown.write_text("\n".join([lines[0], *lines[1:], lines[1].replace("TCK-", "NEW-")]) + "\n", encoding="utf-8")
+    grown.write_text(
+        "\n".join([lines[0], *lines[1:], lines[1].replace("TCK-", "NEW-")]) + "\n", encoding="utf-8"
+    )
     batch = project.ingest([grown], format="tickets").batches[0]
     assert batch.status == "committed"
     assert batch.rows_in == len(lines)
@@ -67,7 +69,10 @@ def test_status_json_is_a_stable_interface(generated: dict[str, Generated], proj
     assert set(data) == {"batches", "totals"}
     assert data["batches"] and all(set(b) == BATCH_KEYS for b in data["batches"])
     assert {b["status"] for b in data["batches"]} <= {"committed", "skipped", "failed"}
-    assert data["totals"]["rows_in"] == data["totals"]["rows_loaded"] + data["totals"]["rows_quarantined"]
+    assert (
+        data["totals"]["rows_in"]
+        == data["totals"]["rows_loaded"] + data["totals"]["rows_quarantined"]
+    )
 
 
 def test_replay_feeds_one_day_at_a_time(generated: dict[str, Generated], project: Project,
@@ -78,7 +83,9 @@ def test_replay_feeds_one_day_at_a_time(generated: dict[str, Generated], project
     assert code == 0, err
     names = [Path(b["path"]).name for b in project.status()["batches"]]
     assert names == ["20240103.csv", "20240104.csv", "20240105.csv"]
-    code, _, _ = cli("replay", str(generated["snapshots"].out), "--from", "2024-01-04", "--to", "2024-01-06")
+    code, _, _ = cli(
+        "replay", str(generated["snapshots"].out), "--from", "2024-01-04", "--to", "2024-01-06"
+    )
     assert code == 0
     statuses = [(Path(b["path"]).name, b["status"]) for b in project.status()["batches"]]
     assert ("20240106.csv", "committed") in statuses

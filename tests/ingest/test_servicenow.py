@@ -8,7 +8,9 @@ import pytest
 
 from ticketlake import Project
 
-LOG = Path(__file__).resolve().parents[3] / "shared" / "data" / "servicenow_incident_event_log.csv.gz"
+LOG = (
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "servicenow_incident_event_log.csv.gz"
+)
 
 
 @pytest.fixture(scope="module")

@@ -23,14 +23,20 @@ def test_quarantine_matches_the_defect_manifest(shape: str, dirty: dict[str, Gen
     assert {b.status for b in outcome.batches} == {"committed"}
     assert {fmt for _, fmt in outcome.chosen} == {SHAPES[shape]}
     assert data.manifest is not None
-    want = collections.Counter((d["file"], d["line"], d["error_class"]) for d in data.manifest["defects"])
-    got = collections.Counter((Path(r["file"]).name, r["line"], r["error_class"]) for r in project.quarantine())
+    want = collections.Counter(
+        (d["file"], d["line"], d["error_class"]) for d in data.manifest["defects"]
+    )
+    got = collections.Counter(
+        (Path(r["file"]).name, r["line"], r["error_class"]) for r in project.quarantine()
+    )
     assert got == want
     assert all(r["reason"] and r["raw"] for r in project.quarantine())
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_every_clean_row_is_loaded(shape: str, dirty: dict[str, Generated], project: Project) -> None:
+def test_every_clean_row_is_loaded(
+    shape: str, dirty: dict[str, Generated], project: Project
+) -> None:
     """Per file: rows in = loaded + quarantined, and loaded = rows without a defect."""
     data = dirty[shape]
     assert data.manifest is not None
