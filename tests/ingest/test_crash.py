@@ -23,7 +23,7 @@ import pytest
 from ticketlake import Project
 from ticketlake.synth import Generated
 
-# The package has no ``__main__`` hook, so processes run the installed console script.
+# Processes run the installed console script, as users do.
 CLI = Path(sys.executable).parent / "ticketlake"
 BIG_ROWS = 1_000_000
 KILLS = 10
@@ -76,6 +76,13 @@ def big_reference(big_events: Generated, blank_project: Path,
                   tmp_path_factory: pytest.TempPathFactory) -> Reference:  # fmt: skip
     """Totals and duration of one uninterrupted CLI ingest of the big dataset."""
     return reference_run(big_events, fresh(blank_project, tmp_path_factory.mktemp("ref")))
+
+
+@pytest.fixture(scope="session")
+def small_reference(small_events: Generated, blank_project: Path,
+                    tmp_path_factory: pytest.TempPathFactory) -> Reference:  # fmt: skip
+    """Totals of one uninterrupted CLI ingest of the small dataset."""
+    return reference_run(small_events, fresh(blank_project, tmp_path_factory.mktemp("sref")))
 
 
 def fresh(blank: Path, where: Path) -> Path:
@@ -143,13 +150,13 @@ def committed(status: dict[str, Any]) -> list[dict[str, Any]]:
 def latest_manifest(lake: Path) -> dict[str, Any]:
     """The highest-numbered manifest of ``lake`` (an empty one if none exists)."""
     versions = sorted((lake / "_manifest").glob("[0-9]*.json"))
-    return json.loads(versions[-1].read_text()) if versions else {"files": []}
+    return json.loads(versions[-1].read_text()) if versions else {"batches": [], "files": []}
 
 
 def assert_no_orphans(lake: Path) -> None:
     """Every Parquet file is named by the latest manifest, and every named file exists."""
-    named = {f["key"] for f in latest_manifest(lake)["files"]}
     on_disk = {p.relative_to(lake).as_posix() for p in lake.rglob("*.parquet")}
+    named = {f["key"] for f in latest_manifest(lake)["files"]}
     assert on_disk - named == set(), "orphan files"
     assert named - on_disk == set(), "named files missing"
     assert list((lake / "_manifest").glob("*.tmp")) == []
@@ -189,15 +196,46 @@ def test_sigkill_at_random_moments_leaves_totals_of_an_uninterrupted_run(
         assert totals == big_reference.totals, f"kill at {moment:.2f} s"
         assert batches == big_reference.batches, f"kill at {moment:.2f} s"
         assert_no_orphans(project / "lake")
+        shutil.rmtree(project)  # ten copies of the lake would hold ~300 MB
     assert mid_run > 0, "no kill landed between two commits"
 
 
+def test_sigkill_between_write_and_commit_leaves_no_orphans(
+    small_events: Generated, blank_project: Path, small_reference: Reference, tmp_path: Path
+) -> None:
+    """A writer killed after writing a batch's files but before committing them is undone."""
+    for done in (0, len(small_events.files) - 1):
+        project = fresh(blank_project, tmp_path / str(done))
+        lake = project / "lake"
+        with reaped(start_ingest(project, small_events.out)) as proc:
+            while proc.poll() is None and not (commits(lake) >= done and uncommitted(lake)):
+                time.sleep(0.002)
+            proc.kill()
+            proc.wait(timeout=RUN_TIMEOUT)
+        assert commits(lake) == done and uncommitted(lake), "not killed between write and commit"
+        result = ingest(project, small_events.out)
+        assert result.returncode == 0, result.stderr
+        assert outcome(project) == (small_reference.totals, small_reference.batches)
+        assert_no_orphans(lake)
+
+
+def commits(lake: Path) -> int:
+    """Committed batches named by the latest manifest."""
+    return sum(b["status"] == "committed" for b in latest_manifest(lake)["batches"])
+
+
+def uncommitted(lake: Path) -> set[str]:
+    """Parquet files no manifest names yet (listed before the manifest is read)."""
+    on_disk = {p.relative_to(lake).as_posix() for p in lake.rglob("*.parquet")}
+    return on_disk - {f["key"] for f in latest_manifest(lake)["files"]}
+
+
 def test_two_concurrent_ingests_equal_a_single_run(
-    small_events: Generated, blank_project: Path, tmp_path: Path
+    small_events: Generated, blank_project: Path, small_reference: Reference, tmp_path: Path
 ) -> None:
     """Two writers started together load every file once, like one writer alone."""
-    single = reference_run(small_events, fresh(blank_project, tmp_path / "single"))
-    project = fresh(blank_project, tmp_path / "shared")
+    single = small_reference
+    project = fresh(blank_project, tmp_path)
     cmd = ingest_cmd(project, small_events.out)
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]  # fmt: skip
