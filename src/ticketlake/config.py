@@ -70,6 +70,7 @@ _DEFAULT_STATUSES: dict[str, StatusCategory] = {
     "In Progress": "open",
     "Active": "open",
     "Open": "open",
+    "Work in Progress": "open",
     "Reopened": "open",
     "Waiting for Support": "open",
     "Awaiting Customer": "pending",
@@ -80,12 +81,15 @@ _DEFAULT_STATUSES: dict[str, StatusCategory] = {
     "Awaiting Vendor": "on_hold",
     "Awaiting Problem": "on_hold",
     "On Hold": "on_hold",
+    "Hold": "on_hold",
     "Resolved": "resolved",
     "Solved": "resolved",
     "Done": "closed",
     "Closed": "closed",
+    "Closed Complete": "closed",
     "Cancelled": "cancelled",
     "Canceled": "cancelled",
+    "Closed Abandoned": "cancelled",
 }
 _DEFAULT_ALIASES = {
     "1 - Critical": "P1",
