@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib.resources import files
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from ticketlake.engine import models
 from ticketlake.lake import manifest as mf
 from ticketlake.lake import schema
 from ticketlake.lake.lock import WriteLock
@@ -196,8 +196,7 @@ def create_views(con: duckdb.DuckDBPyConnection, store: LocalStore, manifest: mf
         [_ledger_row(b) for b in manifest.batches], schema=LEDGER
     )
     con.execute("CREATE OR REPLACE TABLE ledger AS SELECT * FROM ledger_rows")
-    tickets_sql = files("ticketlake.models.canonical").joinpath("tickets.sql").read_text()
-    con.execute(f"CREATE OR REPLACE VIEW tickets AS {tickets_sql}")
+    con.execute(f"CREATE OR REPLACE VIEW tickets AS {models.load()['tickets'].sql}")
 
 
 def _ledger_row(batch: mf.Batch) -> dict[str, object]:

@@ -1,0 +1,1 @@
+"""Engines that run the SQL models: DuckDB today, Spark later."""
