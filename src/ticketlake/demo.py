@@ -51,7 +51,13 @@ def run(out: Path) -> list[Step]:
     injected = len((dirty.manifest or {}).get("defects", []))
     steps.append(Step("generate --dirty", "tickets", len(dirty.files), dirty.rows, injected,
                       str(dirty.out)))  # fmt: skip
-    return steps + _ingest(Project(out))
+    project = Project(out)
+    steps += _ingest(project)
+    built = project.build()
+    tickets = project.query("SELECT count(*) FROM tickets")[1][0][0]
+    steps.append(Step("build", ", ".join(built.models), len(built.models), int(str(tickets)), 0,
+                      str(project.warehouse.path)))  # fmt: skip
+    return steps
 
 
 def _add_sources(config: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from ticketlake import config, logs, synth
+from ticketlake.engine.warehouse import Build, Warehouse
 from ticketlake.errors import UsageError
 from ticketlake.ingest import report
 from ticketlake.ingest.mapping import load_mapping_file
@@ -131,6 +132,25 @@ class Project:
         """Rows kept out of the lake, with file, line, column, error class and reason."""
         with self.read() as con:
             return report.quarantine(con, batch, include_released)
+
+    # ------------------------------------------------------------ warehouse
+
+    @cached_property
+    def warehouse(self) -> Warehouse:
+        """The DuckDB warehouse the models are built into."""
+        return Warehouse(self.settings.warehouse_path(self.root), self.settings)
+
+    def build(
+        self, select: str | None = None, on_model: Callable[[str], None] | None = None
+    ) -> Build:
+        """Run the SQL models into a new warehouse snapshot and publish it."""
+        self._require_project()
+        return self.warehouse.build(self.lake, select, on_model)
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
+        """Run one read-only SQL statement on the current warehouse snapshot."""
+        self._require_project()
+        return self.warehouse.query(sql)
 
     def _require_project(self) -> None:
         if not self.is_initialised:

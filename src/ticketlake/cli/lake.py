@@ -183,3 +183,26 @@ def quarantine(
         return
     rows = project.quarantine(batch, released)
     emit(rows, output, title=f"quarantine: {len(rows)} rows")
+
+
+def build(
+    ctx: typer.Context,
+    select: Annotated[str | None, typer.Option("--select", help="Build one model and what it needs.")] = None,
+) -> None:  # fmt: skip
+    """Run the SQL models into a new warehouse snapshot and publish it."""
+    project: Project = ctx.obj
+    with err.status("building", spinner="dots") as spinner:
+        done = project.build(select, on_model=lambda name: spinner.update(f"building {name}"))
+    err.print(f"built {', '.join(done.models)} from lake version {done.lake_version} into {done.path}",
+              highlight=False)  # fmt: skip
+
+
+def query(
+    ctx: typer.Context,
+    sql: Annotated[str, typer.Argument(help="One read-only SQL statement (DuckDB dialect).")],
+    output: FormatOption = Format.table,
+) -> None:  # fmt: skip
+    """Run read-only SQL on the current warehouse snapshot; write statements are refused."""
+    project: Project = ctx.obj
+    names, rows = project.query(sql)
+    emit([dict(zip(names, row, strict=True)) for row in rows], output)

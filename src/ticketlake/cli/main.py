@@ -194,6 +194,8 @@ app.command()(lake.ingest)
 app.command()(lake.replay)
 app.command()(lake.status)
 app.command()(lake.quarantine)
+app.command()(lake.build)
+app.command()(lake.query)
 
 
 def main() -> None:

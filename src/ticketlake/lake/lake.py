@@ -184,8 +184,10 @@ def _scan(store: LocalStore, manifest: mf.Manifest, table: str) -> str:
     return f"SELECT * FROM read_parquet([{paths}], union_by_name = true)"
 
 
-def create_views(con: duckdb.DuckDBPyConnection, store: LocalStore, manifest: mf.Manifest) -> None:
-    """Read views over one manifest: the canonical tables, the ledger and the quarantine."""
+def create_views(con: duckdb.DuckDBPyConnection, store: LocalStore, manifest: mf.Manifest,
+                 derived: bool = True) -> None:  # fmt: skip
+    """Read views over one manifest: the canonical tables, the ledger and the quarantine, and
+    (with ``derived``) the ``tickets`` model as a view, for readers of the lake itself."""
     for table in ("ticket_events", "ticket_links"):
         con.execute(f"CREATE OR REPLACE VIEW {table} AS {_scan(store, manifest, table)}")
     con.execute(f"""CREATE OR REPLACE VIEW quarantine AS
@@ -196,7 +198,8 @@ def create_views(con: duckdb.DuckDBPyConnection, store: LocalStore, manifest: mf
         [_ledger_row(b) for b in manifest.batches], schema=LEDGER
     )
     con.execute("CREATE OR REPLACE TABLE ledger AS SELECT * FROM ledger_rows")
-    con.execute(f"CREATE OR REPLACE VIEW tickets AS {models.load()['tickets'].sql}")
+    if derived:
+        con.execute(f"CREATE OR REPLACE VIEW tickets AS {models.load()['tickets'].sql}")
 
 
 def _ledger_row(batch: mf.Batch) -> dict[str, object]:
