@@ -1,0 +1,66 @@
+"""Value checks shared by several settings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ticketlake.config.defaults import DATE_DIRECTIVES, SCHEME
+
+
+def check_location(value: str, schemes: tuple[str, ...]) -> str:
+    """Accept a plain path or a URI whose scheme is in ``schemes``."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    match = SCHEME.match(value)
+    if match and not schemes:
+        raise ValueError("must be a local path, not a URI")
+    if match and match.group(1).lower() not in schemes:
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        raise ValueError(f"unsupported scheme '{match.group(1)}://' (use a path or {allowed})")
+    if match and match.group(1).lower() == "s3" and not value[5:].strip("/"):
+        raise ValueError("an s3:// location needs a bucket, e.g. s3://bucket/prefix")
+    return value
+
+
+def check_timezone(value: str | None) -> str | None:
+    """Accept an IANA time zone name such as ``Europe/Berlin``."""
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        msg = f"unknown time zone '{value}' (use an IANA name such as Europe/Berlin)"
+        raise ValueError(msg) from None
+    return value
+
+
+def check_date_format(value: str | None) -> str | None:
+    """Accept a strftime pattern made of supported directives that contains a date part."""
+    if value is None:
+        return None
+    for directive in re.findall(r"%(.?)", value):
+        if not directive or directive not in DATE_DIRECTIVES:
+            allowed = " ".join(f"%{d}" for d in DATE_DIRECTIVES)
+            raise ValueError(f"unsupported directive '%{directive}' (allowed: {allowed})")
+    if not re.search(r"(?<!%)(%%)*%[Yyd]", value):
+        raise ValueError("must contain a date part: %Y, %y or %d")
+    return value
+
+
+def string_keys(value: Any) -> Any:
+    """Turn YAML keys such as ``1`` into strings so ``1: P1`` means the same as ``'1': P1``."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
+def casefold_lookup(mapping: Mapping[str, str], what: str) -> dict[str, str]:
+    """Index ``mapping`` by stripped, case-folded key; reject such keys with different values."""
+    lookup: dict[str, str] = {}
+    for key, value in mapping.items():
+        folded = key.strip().casefold()
+        if lookup.get(folded, value) != value:
+            raise ValueError(f"{what} '{key}' is listed twice with different values")
+        lookup[folded] = value
+    return lookup

@@ -1,0 +1,68 @@
+"""Defaults and patterns shared by the configuration models."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+CONFIG_FILE = "ticketlake.yml"
+
+StatusCategory = Literal[
+    "new", "open", "pending", "on_hold", "resolved", "closed", "cancelled", "unknown"
+]
+Encoding = Literal["auto", "utf-8", "latin-1", "cp1252"]
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+MEMORY = re.compile(r"^(\d+(\.\d+)?\s*([KMGT]i?B|B)|\d+(\.\d+)?%)$", re.IGNORECASE)
+DATE_DIRECTIVES = "YymdHIMSfpzZbBaAj%"
+DEFAULT_NULL_MARKERS = ["", "?", "NULL", "null", "N/A", "n/a", "-"]
+
+# pending = waiting for the requester; on_hold = waiting for anyone else (vendor, problem, change).
+DEFAULT_STATUSES: dict[str, StatusCategory] = {
+    "New": "new",
+    "To Do": "new",
+    "Assigned": "open",
+    "In Progress": "open",
+    "Active": "open",
+    "Open": "open",
+    "Work in Progress": "open",
+    "Reopened": "open",
+    "Waiting for Support": "open",
+    "Awaiting Customer": "pending",
+    "Awaiting User Info": "pending",
+    "Awaiting Evidence": "pending",
+    "Waiting for Customer": "pending",
+    "Pending": "pending",
+    "Awaiting Vendor": "on_hold",
+    "Awaiting Problem": "on_hold",
+    "On Hold": "on_hold",
+    "Hold": "on_hold",
+    "Resolved": "resolved",
+    "Solved": "resolved",
+    "Done": "closed",
+    "Closed": "closed",
+    "Closed Complete": "closed",
+    "Cancelled": "cancelled",
+    "Canceled": "cancelled",
+    "Closed Abandoned": "cancelled",
+}
+DEFAULT_ALIASES = {
+    "1 - Critical": "P1",
+    "2 - High": "P2",
+    "3 - Moderate": "P3",
+    "4 - Low": "P4",
+    "5 - Planning": "P4",
+    "Critical": "P1",
+    "Urgent": "P1",
+    "Highest": "P1",
+    "High": "P2",
+    "Medium": "P3",
+    "Moderate": "P3",
+    "Normal": "P3",
+    "Low": "P4",
+    "Lowest": "P4",
+    "Planning": "P4",
+    **{str(n): f"P{n}" for n in range(1, 5)},
+    **{f"P{n}": f"P{n}" for n in range(1, 5)},
+}

@@ -1,0 +1,337 @@
+"""The typed settings: one pydantic model per section of ``ticketlake.yml``."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ticketlake.config.checks import (
+    casefold_lookup,
+    check_date_format,
+    check_location,
+    check_timezone,
+    string_keys,
+)
+from ticketlake.config.defaults import (
+    DEFAULT_ALIASES,
+    DEFAULT_NULL_MARKERS,
+    DEFAULT_STATUSES,
+    IDENTIFIER,
+    MEMORY,
+    SCHEME,
+    Encoding,
+    StatusCategory,
+)
+from ticketlake.sources import FIELDS, FORMATS
+
+
+class _Section(BaseModel):
+    """Base of every settings model: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Paths(_Section):
+    """Where ticketlake keeps its data, relative to the project directory unless absolute."""
+
+    lake: str = Field(
+        "lake", description="Parquet lake: a path, file:// URI or s3://bucket/prefix."
+    )
+    warehouse: str = Field(
+        "warehouse/ticketlake.duckdb", description="DuckDB warehouse file (a local path)."
+    )
+    logs: str = Field("logs", description="Directory for run logs (a local path).")
+
+    @field_validator("lake")
+    @classmethod
+    def _lake(cls, value: str) -> str:
+        return check_location(value, ("file", "s3"))
+
+    @field_validator("warehouse", "logs")
+    @classmethod
+    def _local(cls, value: str) -> str:
+        return check_location(value, ())
+
+
+class Engine(_Section):
+    """Resources the DuckDB engine may use."""
+
+    memory_limit: str = Field("2GB", description="DuckDB memory limit, e.g. 2GB, 512MB or 75%.")
+    threads: int = Field(2, ge=1, description="Number of DuckDB worker threads.")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not MEMORY.match(value.strip()):
+            raise ValueError("expected a size like '2GB' or '512MB', or a percentage like '75%'")
+        if value.strip().endswith("%") and not 0 < float(value.strip()[:-1]) <= 100:
+            raise ValueError("a percentage must be above 0% and at most 100%")
+        return value.strip()
+
+
+class SourceConfig(_Section):
+    """One input to ingest: where the files are and how to read them."""
+
+    name: str = Field(description="Unique source name: lowercase letters, digits and _.")
+    format: str = Field(
+        "auto", description="Input shape: auto (detect it) or a format from docs/sources.md."
+    )
+    path: str = Field(description="File, glob or folder (path, file:// or s3:// URI) to read.")
+    mapping: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical field name -> source column name or dotted JSON path.",
+    )
+    timezone: str | None = Field(
+        None, description="Time zone of naive timestamps; null uses the project timezone."
+    )
+    date_format: str | None = Field(
+        None, description="strftime pattern of the dates, e.g. '%d/%m/%Y %H:%M'; null guesses."
+    )
+    null_markers: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_NULL_MARKERS),
+        description="Cell values that mean 'no value'.",
+    )
+    encoding: Encoding = Field("auto", description="Text encoding of the files; auto detects it.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError(
+                f"invalid source name '{value}' (start with a-z; use only a-z, 0-9 and _)"
+            )
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return check_location(value, ("file", "s3"))
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _mapping_keys(cls, value: Any) -> Any:
+        return string_keys(value)
+
+    @field_validator("mapping")
+    @classmethod
+    def _mapping(cls, value: dict[str, str]) -> dict[str, str]:
+        for field, column in value.items():
+            if field not in FIELDS:
+                raise ValueError(f"'{field}' is not a canonical field (see docs/sources.md)")
+            if not column.strip():
+                raise ValueError(f"the column for '{field}' is empty")
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value != "auto" and value not in FORMATS:
+            raise ValueError(
+                f"unknown format {value!r}; choose auto or one of: {', '.join(FORMATS)}"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return check_timezone(value)
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        return check_date_format(value)
+
+
+class Priorities(_Section):
+    """Canonical priority levels and the raw values that map onto them."""
+
+    levels: list[str] = Field(
+        default_factory=lambda: ["P1", "P2", "P3", "P4"],
+        description="Canonical priorities, most urgent first.",
+    )
+    aliases: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_ALIASES),
+        description="Raw priority value (any case) -> canonical priority.",
+    )
+    _lookup: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, value: list[str]) -> list[str]:
+        if not value or any(not level.strip() for level in value):
+            raise ValueError("must list at least one non-empty priority")
+        folded = [level.strip().casefold() for level in value]
+        if len(set(folded)) < len(folded):
+            raise ValueError(f"priorities must be unique (got {value})")
+        return value
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _alias_keys(cls, value: Any) -> Any:
+        return string_keys(value)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        levels = info.data.get("levels")
+        for raw, level in value.items():
+            if levels is not None and level not in levels:
+                raise ValueError(f"'{raw}' maps to '{level}', which is not one of levels {levels}")
+        casefold_lookup(value, "alias")
+        return value
+
+    @model_validator(mode="after")
+    def _build_lookup(self) -> Priorities:
+        self._lookup = casefold_lookup(self.aliases, "alias")
+        self._lookup.update({level.strip().casefold(): level for level in self.levels})
+        return self
+
+    def normalise(self, raw: str | None) -> str:
+        """Canonical priority for ``raw`` (case-insensitive), or ``unknown``."""
+        return (
+            "unknown" if raw is None else self._lookup.get(str(raw).strip().casefold(), "unknown")
+        )
+
+
+class Target(_Section):
+    """Service-level targets for one priority."""
+
+    response_hours: float = Field(gt=0, description="Hours allowed until the first response.")
+    resolution_hours: float = Field(gt=0, description="Hours allowed until resolution.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Target:
+        if self.response_hours > self.resolution_hours:
+            raise ValueError(
+                f"response_hours ({self.response_hours:g}) must not exceed "
+                f"resolution_hours ({self.resolution_hours:g})"
+            )
+        return self
+
+
+def _default_targets() -> dict[str, Target]:
+    hours = {"P1": (0.5, 4), "P2": (1, 8), "P3": (4, 24), "P4": (8, 72)}
+    return {p: Target(response_hours=r, resolution_hours=s) for p, (r, s) in hours.items()}
+
+
+class Settings(_Section):
+    """All settings of a ticketlake project, as read from ``ticketlake.yml``."""
+
+    paths: Paths = Field(default_factory=Paths, description="Where data, warehouse and logs live.")
+    timezone: str = Field("UTC", description="Project time zone (IANA name) for naive timestamps.")
+    engine: Engine = Field(default_factory=Engine, description="DuckDB resource limits.")
+    sources: list[SourceConfig] = Field(
+        default_factory=list, description="Inputs to ingest, one entry per source."
+    )
+    statuses: dict[str, StatusCategory] = Field(
+        default_factory=lambda: dict(DEFAULT_STATUSES),
+        description="Raw status label (any case) -> status category.",
+    )
+    priorities: Priorities = Field(
+        default_factory=Priorities, description="Priority levels and aliases."
+    )
+    targets: dict[str, Target] = Field(
+        default_factory=_default_targets, description="Canonical priority -> SLA targets."
+    )
+    aging_buckets: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: [1.0, 3.0, 7.0, 30.0],
+        description="Upper bounds in days of the backlog age buckets, increasing.",
+    )
+    _status_lookup: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return str(check_timezone(value))
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: list[SourceConfig]) -> list[SourceConfig]:
+        names = [source.name for source in value]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate source name '{duplicates[0]}'")
+        return value
+
+    @field_validator("statuses", "targets", mode="before")
+    @classmethod
+    def _dict_keys(cls, value: Any) -> Any:
+        return string_keys(value)
+
+    @field_validator("statuses")
+    @classmethod
+    def _statuses(cls, value: dict[str, StatusCategory]) -> dict[str, StatusCategory]:
+        casefold_lookup(value, "status")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: dict[str, Target], info: ValidationInfo) -> dict[str, Target]:
+        levels = info.data["priorities"].levels if "priorities" in info.data else None
+        unknown = [key for key in value if levels is not None and key not in levels]
+        if unknown:
+            raise ValueError(f"unknown priority '{unknown[0]}' (priorities.levels are {levels})")
+        return value
+
+    @field_validator("aging_buckets")
+    @classmethod
+    def _buckets(cls, value: list[float]) -> list[float]:
+        if not value:
+            raise ValueError("must list at least one bucket bound")
+        if any(b <= a for a, b in itertools.pairwise(value)):
+            raise ValueError(f"bounds must be strictly increasing (got {value})")
+        return value
+
+    @model_validator(mode="after")
+    def _build_lookup(self) -> Settings:
+        self._status_lookup = casefold_lookup(self.statuses, "status")
+        return self
+
+    def status_category(self, label: str) -> str:
+        """Category of a raw status label (case and surrounding blanks ignored), or ``unknown``."""
+        return self._status_lookup.get(label.strip().casefold(), "unknown")
+
+    def normalise_priority(self, raw: str | None) -> str:
+        """Canonical priority of a raw value (case-insensitive), or ``unknown``."""
+        return self.priorities.normalise(raw)
+
+    def aging_bucket_labels(self) -> list[str]:
+        """Labels of the backlog age buckets, e.g. ``['0-1d', '1-3d', '>3d']``."""
+        bounds = [0.0, *self.aging_buckets]
+        spans = [f"{lo:g}-{hi:g}d" for lo, hi in itertools.pairwise(bounds)]
+        return [*spans, f">{bounds[-1]:g}d"]
+
+    def lake_uri(self, project_dir: Path) -> str:
+        """The lake location as a URI: ``file:///abs/path`` for local lakes, else unchanged."""
+        lake = self.paths.lake
+        if not lake.lower().startswith("file://"):
+            return lake if SCHEME.match(lake) else _local_path(project_dir, lake).as_uri()
+        rest = unquote(lake[len("file://") :])
+        rest = rest[len("localhost") :] if rest.startswith("localhost/") else rest
+        return _local_path(project_dir, rest).as_uri()
+
+    def warehouse_path(self, project_dir: Path) -> Path:
+        """Absolute path of the DuckDB warehouse file."""
+        return _local_path(project_dir, self.paths.warehouse)
+
+    def logs_path(self, project_dir: Path) -> Path:
+        """Absolute path of the log directory."""
+        return _local_path(project_dir, self.paths.logs)
+
+
+def _local_path(project_dir: Path, value: str) -> Path:
+    """Resolve ``value`` against the project directory unless it is absolute."""
+    return Path(os.path.abspath(project_dir / Path(value).expanduser()))
