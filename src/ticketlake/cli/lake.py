@@ -12,20 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.exceptions import Exit
 
-from ticketlake.cli.output import Format, emit
+from ticketlake.cli.output import Format, FormatOption, emit, err
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
 from ticketlake.project import Project
 
-err = Console(stderr=True)
-
-FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-]
 SourceFormatOption = Annotated[
     str, typer.Option("--format", help="Source format: auto, tickets, snapshots, servicenow, "
                                        "eventlog, interactions or json.")]  # fmt: skip

@@ -17,14 +17,13 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
 from ticketlake.cli import lake
-from ticketlake.cli.output import Format, emit
+from ticketlake.cli.output import Format, FormatOption, emit, err
 from ticketlake.errors import TicketlakeError
 from ticketlake.project import Project
 from ticketlake.synth import MANIFEST, SHAPES, Generated
 from ticketlake.synth.shapes import Layout
 
 INTERNAL_ERROR = 70
-err = Console(stderr=True)
 
 
 class _Group(TyperGroup):
@@ -52,10 +51,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-]
 
 
 def _project(ctx: typer.Context) -> Project:

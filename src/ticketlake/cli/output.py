@@ -7,8 +7,9 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -19,6 +20,12 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+err = Console(stderr=True)  # messages, progress and errors; stdout carries only results
 
 
 def emit(rows: Sequence[Mapping[str, Any]], fmt: Format, title: str | None = None) -> None:

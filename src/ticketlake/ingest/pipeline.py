@@ -20,15 +20,16 @@ import duckdb
 
 from ticketlake import __version__
 from ticketlake.config import Settings
+from ticketlake.engine.duck import scalar, table_exists
 from ticketlake.ingest import mapping as mapping_mod
 from ticketlake.ingest import stage
+from ticketlake.ingest.sqltext import ident
 from ticketlake.ingest.targets import Plan, Request, Target, plan
 from ticketlake.lake import manifest as mf
 from ticketlake.lake.lake import Lake
 from ticketlake.sources.readers import Chunk, FileProblem, read_csv, read_json
 
 Progress = Callable[[str, int, int], None]  # (file name, rows done, bytes total)
-DATA_TABLES = ("bronze", "ticket_events", "ticket_links", "quarantine", "quarantine_releases")
 
 
 @dataclass
@@ -140,8 +141,8 @@ class Ingestor:
             done += chunk.table.num_rows + len(chunk.rejected)
             if self.progress:
                 self.progress(target.path.name, done, target.size)
-        if not _exists(con, "raw"):
-            names = ", ".join(f'"{c}" VARCHAR' for c in columns) + (", " if columns else "")
+        if not table_exists(con, "raw"):
+            names = "".join(f"{ident(c)} VARCHAR, " for c in columns)
             con.execute(f"CREATE TEMP TABLE raw ({names}_line BIGINT, _raw VARCHAR)")
         return columns
 
@@ -149,33 +150,18 @@ class Ingestor:
 def _append(con: duckdb.DuckDBPyConnection, chunk: Chunk, columns: list[str]) -> list[str]:
     """Add a chunk to ``raw`` (new JSON fields become new columns) and its rejects."""
     chunk_rows = chunk.table  # noqa: F841 - read by DuckDB below
-    if not _exists(con, "raw"):
+    if not table_exists(con, "raw"):
         con.execute("CREATE TEMP TABLE raw AS SELECT * FROM chunk_rows")
     else:
         known = {r[0] for r in con.execute("DESCRIBE raw").fetchall()}
         for name in chunk.table.column_names:
             if name not in known:
-                con.execute(
-                    f'ALTER TABLE raw ADD COLUMN "{name.replace(chr(34), chr(34) * 2)}" VARCHAR'
-                )
+                con.execute(f"ALTER TABLE raw ADD COLUMN {ident(name)} VARCHAR")
         con.execute("INSERT INTO raw BY NAME SELECT * FROM chunk_rows")
     for r in chunk.rejected:
         con.execute("INSERT INTO rejected VALUES (?, ?, ?)", [r.line, r.raw, r.reason])
-    new = [
-        c for c in chunk.table.column_names if not c.startswith("_") or c not in ("_line", "_raw")
-    ]
-    return columns + [c for c in new if c not in columns]
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary",
-                        [table]).fetchall()[0]  # fmt: skip
-    return bool(found and found[0])
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchall()[0]
-    return int(row[0]) if row else 0
+    new = [c for c in chunk.table.column_names if c not in ("_line", "_raw", *columns)]
+    return columns + new
 
 
 def _lookup_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -206,4 +192,4 @@ def _new_id(at: datetime) -> str:
     return f"{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
-__all__ = ["DATA_TABLES", "Ingestor", "Outcome", "Plan", "Request"]
+__all__ = ["Ingestor", "Outcome", "Plan", "Request"]

@@ -10,18 +10,18 @@ can fix them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from ticketlake import sources
+from ticketlake.engine.duck import scalar
 from ticketlake.ingest import mapping as mapping_mod
 from ticketlake.ingest import stage
-from ticketlake.ingest.pipeline import Ingestor, new_batch, scalar
+from ticketlake.ingest.pipeline import Ingestor, new_batch
 from ticketlake.ingest.sqltext import lit
-from ticketlake.ingest.targets import DEFAULT_NULL_MARKERS, Target
+from ticketlake.ingest.targets import DEFAULT_NULL_MARKERS, Target, reading_for
 from ticketlake.lake import manifest as mf
 from ticketlake.lake.lake import Lake, create_views
 from ticketlake.sources.base import FileKind
@@ -100,17 +100,16 @@ def _target(ingestor: Ingestor, original: mf.Batch, explicit: Mapping[str, str])
     before = used.get("mapping")
     mapping = {**(before if isinstance(before, dict) else {}),
                **(config.mapping if config else {}), **explicit}  # fmt: skip
-    reading = stage.Reading(
-        (config.timezone if config else None)
-        or str(used.get("timezone") or ingestor.settings.timezone),
-        (config.date_format if config else None) or _opt(used.get("date_format")),
-        tuple(config.null_markers)
-        if config
-        else tuple(used.get("null_markers") or DEFAULT_NULL_MARKERS),  # type: ignore[arg-type]
-    )
-    target = Target(Path(original.path), original.source, sources.get(original.format), kind,
-                    reading, mapping, str(used.get("encoding", "auto")))  # fmt: skip
-    return replace(target, chosen=False)
+    fmt = sources.get(original.format)
+    if config is not None:
+        reading = reading_for(config, fmt, ingestor.settings)
+    else:
+        markers = used.get("null_markers")
+        reading = stage.Reading(str(used.get("timezone") or ingestor.settings.timezone),
+                                _opt(used.get("date_format")),
+                                tuple(markers) if isinstance(markers, list) else DEFAULT_NULL_MARKERS)  # fmt: skip
+    return Target(Path(original.path), original.source, fmt, kind, reading, mapping,
+                  str(used.get("encoding", "auto")))  # fmt: skip
 
 
 def _kind(name: str) -> FileKind:

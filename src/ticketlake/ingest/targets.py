@@ -157,10 +157,7 @@ def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig 
     target.source = config.name if config else fmt.name
     mapping = {**(config.mapping if config else {}), **request.mapping}
     target.mapping = mapping
-    markers = tuple(config.null_markers) if config else (fmt.null_markers or DEFAULT_NULL_MARKERS)
-    timezone = (config.timezone if config else None) or settings.timezone
-    date_format = (config.date_format if config else None) or fmt.date_format
-    target.reading = Reading(timezone, date_format, markers)
+    target.reading = reading_for(config, fmt, settings)
     if target.kind is None:
         raise FileProblem(f"{target.path}: format {fmt.name} does not read files named like this")
     for name in (f for f in target.kind.required if f not in mapping):
@@ -168,6 +165,14 @@ def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig 
             tried = ", ".join(target.kind.synonyms.get(name, ()))
             raise FileProblem(f"{target.path}: missing required column for {name} "
                               f"(looked for: {tried}); map it with --mapping")  # fmt: skip
+
+
+def reading_for(config: SourceConfig | None, fmt: Format, settings: Settings) -> Reading:
+    """How to read a source's values: its own settings, else the format's, else the project's."""
+    markers = tuple(config.null_markers) if config else (fmt.null_markers or DEFAULT_NULL_MARKERS)
+    timezone = (config.timezone if config else None) or settings.timezone
+    date_format = (config.date_format if config else None) or fmt.date_format
+    return Reading(timezone, date_format, markers)
 
 
 def _narrow(kind: FileKind, fields: list[str]) -> FileKind:

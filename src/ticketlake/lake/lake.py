@@ -16,6 +16,8 @@ import duckdb
 import pyarrow as pa
 
 from ticketlake.engine import models
+from ticketlake.engine.duck import scalar, table_exists
+from ticketlake.ingest.sqltext import lit
 from ticketlake.lake import manifest as mf
 from ticketlake.lake import schema
 from ticketlake.lake.lock import WriteLock
@@ -112,7 +114,7 @@ class Lake:
                     self._copy(con, "bronze", _bronze_sql(batch_id, source_file), key, batch_id)
                 )
             for table, temp in _OUT_TABLES.items():
-                if _exists(con, temp) and _count(con, temp):
+                if table_exists(con, temp) and scalar(con, f"SELECT count(*) FROM {temp}"):
                     key = f"{PREFIXES[table]}/{source}/{batch_id}.parquet"
                     written.append(self._copy(con, table, f"SELECT * FROM {temp}", key, batch_id))
             return written
@@ -120,12 +122,9 @@ class Lake:
         def _copy(self, con: duckdb.DuckDBPyConnection, table: str, sql: str, key: str,
                   batch_id: str) -> mf.DataFile:  # fmt: skip
             path = self.store.local_path(key)
-            con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+            rows = scalar(con, f"COPY ({sql}) TO {lit(path)} (FORMAT parquet, COMPRESSION zstd)")
             self.store.sync(key)
-            rows = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0]
-            return mf.DataFile(
-                table=table, key=key, rows=int(rows[0]) if rows else 0, batch_id=batch_id
-            )
+            return mf.DataFile(table=table, key=key, rows=rows, batch_id=batch_id)
 
         def record(self, batch: mf.Batch) -> mf.Batch:
             """Note a skipped or failed batch; it is committed with the next commit."""
@@ -158,21 +157,8 @@ def _without_repeats(manifest: mf.Manifest, new: list[mf.Batch]) -> mf.Manifest:
 
 def _bronze_sql(batch_id: str, source_file: str) -> str:
     """The file's rows as received, with lineage columns."""
-    file = source_file.replace("'", "''")
-    return (f"SELECT * EXCLUDE (_line, _raw), _line AS _source_line, '{batch_id}' AS _batch_id, "
-            f"'{file}' AS _source_file FROM raw")  # fmt: skip
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
-    ).fetchall()[0]
-    return bool(row and row[0])
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
-    return int(row[0]) if row else 0
+    return (f"SELECT * EXCLUDE (_line, _raw), _line AS _source_line, {lit(batch_id)} AS _batch_id, "
+            f"{lit(source_file)} AS _source_file FROM raw")  # fmt: skip
 
 
 def _scan(store: LocalStore, manifest: mf.Manifest, table: str) -> str:

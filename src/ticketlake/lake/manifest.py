@@ -78,10 +78,6 @@ class Manifest(BaseModel):
         """Committed batches by (source, sha256), the identity used to skip known content."""
         return {(b.source, b.sha256): b for b in self.batches if b.status == "committed"}
 
-    def batch(self, batch_id: str) -> Batch | None:
-        """The ledger row of ``batch_id``, if any."""
-        return next((b for b in self.batches if b.batch_id == batch_id), None)
-
 
 def key_of(version: int) -> str:
     """Store key of manifest ``version``."""

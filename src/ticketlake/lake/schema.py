@@ -34,10 +34,6 @@ RELEASES = {"batch_id": "VARCHAR", "source_line": "BIGINT", "released_by": "VARC
 TABLES = {"ticket_events": TICKET_EVENTS, "ticket_links": TICKET_LINKS,
           "quarantine": QUARANTINE, "quarantine_releases": RELEASES}  # fmt: skip
 
-# Columns that identify an event: two rows with equal keys describe the same event.
-EVENT_KEY = ("source", "ticket_id", "event_time", "event_type", "event_key")
-LINK_KEY = ("source", "from_id", "to_id", "link_type")
-
 
 def empty_select(columns: dict[str, str]) -> str:
     """A SELECT with the given columns and no rows, for tables that have no files yet."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
 
@@ -70,17 +70,11 @@ class Format:
     signature: tuple[str, ...] = ()  # normalised header names that identify the format
     date_format: str | None = None
     null_markers: tuple[str, ...] | None = None
-    extensions: tuple[str, ...] = (".csv", ".csv.gz")
-    auto_rank: int = field(default=0)
 
     def kind_for(self, path: PurePath) -> FileKind | None:
         """The kind of ``path``, or None when the format does not read such files."""
         name = path.name.lower()
         return next((kind for pattern, kind in self.kinds if PurePath(name).match(pattern)), None)
-
-    def reads(self, path: PurePath) -> bool:
-        """Whether a file found in a folder belongs to this format."""
-        return self.kind_for(path) is not None
 
     def matches_header(self, header: list[str]) -> bool:
         """Whether ``header`` (a file's column names) carries this format's signature."""

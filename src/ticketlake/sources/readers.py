@@ -70,7 +70,8 @@ def open_binary(path: Path) -> IO[bytes]:
 
 
 def fingerprint(path: Path, encoding: str = "auto") -> Fingerprint:
-    """Hash the file's bytes and find an encoding that decodes all of them, in one pass."""
+    """Hash the file's bytes, then find an encoding that decodes all of them (a second read;
+    a third and fourth only when UTF-8 fails)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(_READ_SIZE):
@@ -207,11 +208,7 @@ def unique_names(header: list[str]) -> list[str]:
 
 def read_json(path: Path, encoding: str) -> Iterator[Chunk]:
     """Chunks of flattened JSON records from a JSON array or a JSON lines file."""
-    with open_text(path, encoding) as stream:
-        head = stream.read(4096).lstrip("\ufeff \t\r\n")
-    if not head:
-        raise FileProblem(f"{path}: empty file")
-    records = _array_records(path, encoding) if head[0] == "[" else _line_records(path, encoding)
+    records = _records(path, encoding)
     batch: list[tuple[int, str, dict[str, str | None] | None, str]] = []
     for item in records:
         batch.append(item)
@@ -220,6 +217,15 @@ def read_json(path: Path, encoding: str) -> Iterator[Chunk]:
             batch = []
     if batch:
         yield _json_chunk(batch)
+
+
+def _records(path: Path, encoding: str) -> Iterator[tuple[int, str, Any, str]]:
+    """(line, raw text, flattened record or None, problem) for each record, lazily."""
+    with open_text(path, encoding) as stream:
+        head = stream.read(4096).lstrip("\ufeff \t\r\n")
+    if not head:
+        raise FileProblem(f"{path}: empty file")
+    return _array_records(path, encoding) if head[0] == "[" else _line_records(path, encoding)
 
 
 def _line_records(path: Path, encoding: str) -> Iterator[tuple[int, str, Any, str]]:
@@ -301,7 +307,7 @@ def _json_chunk(batch: list[tuple[int, str, Any, str]]) -> Chunk:
 def first_record_keys(path: Path, encoding: str) -> list[str]:
     """Field names (dotted) of the first JSON record, for format detection; [] if none."""
     try:
-        chunk = next(read_json(path, encoding), None)
+        first = next((rec for _, _, rec, _ in _records(path, encoding) if rec is not None), None)
     except FileProblem:
         return []
-    return [] if chunk is None else [n for n in chunk.table.column_names if not n.startswith("_")]
+    return [] if first is None else list(first)
