@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
-from ticketlake import config, logs, synth
+from ticketlake import config, kpis, logs, synth
+from ticketlake.engine import export
+from ticketlake.engine.export import Exported
 from ticketlake.engine.warehouse import Build, Warehouse
 from ticketlake.errors import UsageError
 from ticketlake.ingest import report
@@ -23,6 +27,19 @@ from ticketlake.lake import Batch, Lake
 from ticketlake.synth.shapes import Layout
 
 log = logs.get("project")
+
+
+@dataclass(frozen=True)
+class Run:
+    """What ``ticketlake run`` did: each source's ingest, then the build."""
+
+    outcomes: dict[str, Outcome]
+    build: Build
+
+    @property
+    def failed(self) -> bool:
+        """Whether any file of any source failed."""
+        return any(o.failed for o in self.outcomes.values())
 
 
 class Project:
@@ -141,16 +158,62 @@ class Project:
         return Warehouse(self.settings.warehouse_path(self.root), self.settings)
 
     def build(
-        self, select: str | None = None, on_model: Callable[[str], None] | None = None
+        self,
+        select: str | None = None,
+        full: bool = False,
+        on_model: Callable[[str], None] | None = None,
     ) -> Build:
-        """Run the SQL models into a new warehouse snapshot and publish it."""
+        """Refresh the SQL models into a new warehouse snapshot and publish it: incrementally
+        for the tickets new batches touched, or everything with ``full``."""
         self._require_project()
-        return self.warehouse.build(self.lake, select, on_model)
+        return self.warehouse.build(self.lake, select, full, on_model)
+
+    def run(self, progress: Progress | None = None, lock_timeout: float = 600.0) -> Run:
+        """The daily job: ingest every configured source, then refresh the warehouse."""
+        self._require_project()
+        if not self.settings.sources:
+            raise UsageError(f"no sources in {self.root / config.CONFIG_FILE}; add some first")
+        outcomes = {s.name: self.ingest(source=s.name, progress=progress, lock_timeout=lock_timeout)
+                    for s in self.settings.sources}  # fmt: skip
+        return Run(outcomes, self.build())
 
     def query(self, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
         """Run one read-only SQL statement on the current warehouse snapshot."""
         self._require_project()
         return self.warehouse.query(sql)
+
+    def kpi(
+        self,
+        name: str,
+        by: Sequence[str] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        **filters: str,
+    ) -> pa.Table:
+        """One KPI as an Arrow table, e.g. ``kpi("backlog", by=["week", "priority"],
+        source="helpdesk")``; keyword filters keep rows whose dimension equals the value."""
+        self._require_project()
+        sql = kpis.query(kpis.get(name), tuple(by) if by is not None else None, date_from,
+                         date_to, filters)  # fmt: skip
+        return self.warehouse.arrow(sql)
+
+    def tables(self) -> list[tuple[str, int]]:
+        """The warehouse's tables with their row counts."""
+        self._require_project()
+        return self.warehouse.tables()
+
+    def export(self, out_dir: Path | str, fmt: str = "csv") -> list[Exported]:
+        """Write every mart and KPI table to ``out_dir`` as CSV or Parquet files."""
+        self._require_project()
+        if fmt not in export.FORMATS:
+            raise UsageError(
+                f"unknown export format {fmt!r}; choose one of {', '.join(export.FORMATS)}"
+            )
+        con = self.warehouse.connect()
+        try:
+            return export.export(con, Path(out_dir), fmt)
+        finally:
+            con.close()
 
     def _require_project(self) -> None:
         if not self.is_initialised:

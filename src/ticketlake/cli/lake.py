@@ -182,13 +182,16 @@ def quarantine(
 def build(
     ctx: typer.Context,
     select: Annotated[str | None, typer.Option("--select", help="Build one model and what it needs.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Recompute every model from the whole lake.")] = False,
 ) -> None:  # fmt: skip
-    """Run the SQL models into a new warehouse snapshot and publish it."""
+    """Refresh the warehouse incrementally (or --full) and publish it as a new snapshot."""
     project: Project = ctx.obj
     with err.status("building", spinner="dots") as spinner:
-        done = project.build(select, on_model=lambda name: spinner.update(f"building {name}"))
-    err.print(f"built {', '.join(done.models)} from lake version {done.lake_version} into {done.path}",
-              highlight=False)  # fmt: skip
+        done = project.build(select, full, on_model=lambda name: spinner.update(f"building {name}"))
+    incremental = [m for m, mode in done.modes.items() if mode == "incremental"]
+    how = f"{len(incremental)} incrementally" if incremental else "all in full"
+    err.print(f"built {len(done.modes)} models ({how}) from lake version {done.lake_version} "
+              f"into {done.path}", highlight=False)  # fmt: skip
 
 
 def query(

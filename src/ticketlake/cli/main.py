@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import asdict
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import lake
+from ticketlake.cli import lake, mart
 from ticketlake.cli.output import Format, FormatOption, emit, err
 from ticketlake.errors import TicketlakeError
 from ticketlake.project import Project
@@ -37,6 +38,11 @@ class _Group(TyperGroup):
             raise Exit(exc.exit_code) from None
         except (Exit, Abort, TyperException):
             raise
+        except BrokenPipeError:
+            # The reader went away (``ticketlake kpis volume | head``): stop quietly, as
+            # Unix tools do; point stdout at nothing so the interpreter's final flush is silent.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise Exit(141) from None
         except Exception as exc:
             logging.getLogger("ticketlake").debug("internal error", exc_info=True)
             err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
@@ -191,6 +197,10 @@ app.command()(lake.status)
 app.command()(lake.quarantine)
 app.command()(lake.build)
 app.command()(lake.query)
+app.command()(mart.run)
+app.command()(mart.kpis)
+app.command()(mart.tables)
+app.command()(mart.export)
 
 
 def main() -> None:

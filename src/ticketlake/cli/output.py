@@ -51,5 +51,14 @@ def _table(rows: Sequence[Mapping[str, Any]], title: str | None) -> None:
     for column in rows[0] if rows else ():
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+        table.add_row(*(_cell(v) for v in row.values()))
     Console().print(table)
+
+
+def _cell(value: Any) -> str:
+    """A value as shown in a table: floats to two decimals, None as blank."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)

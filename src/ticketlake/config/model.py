@@ -222,6 +222,19 @@ class Target(_Section):
         return self
 
 
+class Kpis(_Section):
+    """Parameters of the KPI models (see docs/metrics.md)."""
+
+    backlog_cutoff_hour: int = Field(
+        24, ge=0, le=24,
+        description="Hour of the day (UTC) at which each day's backlog is counted; 24 = midnight.",
+    )  # fmt: skip
+    conversion_min_interactions: int = Field(
+        50, ge=1,
+        description="Technicians with fewer interactions are left out of the conversion KPI.",
+    )  # fmt: skip
+
+
 def _default_targets() -> dict[str, Target]:
     hours = {"P1": (0.5, 4), "P2": (1, 8), "P3": (4, 24), "P4": (8, 72)}
     return {p: Target(response_hours=r, resolution_hours=s) for p, (r, s) in hours.items()}
@@ -250,6 +263,7 @@ class Settings(_Section):
         default_factory=lambda: [1.0, 3.0, 7.0, 30.0],
         description="Upper bounds in days of the backlog age buckets, increasing.",
     )
+    kpis: Kpis = Field(default_factory=Kpis, description="Parameters of the KPI models.")
     _status_lookup: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("timezone")

@@ -1,13 +1,19 @@
 """SQL models: one file per table under ``ticketlake/models/<layer>/``, ordered by what they read.
 
 A model's dependencies are the tables its SQL references, found by parsing it with sqlglot
-(DuckDB dialect); nobody keeps the order by hand. References to lake tables are inputs, any
-other reference must be another model.
+(DuckDB dialect); nobody keeps the order by hand. References to lake tables and ``cfg_*``
+settings tables are inputs, any other reference must be another model.
+
+A model whose header says ``-- grain: ticket`` has one or more rows per (source, ticket_id)
+and each ticket's rows depend only on that ticket's events: the warehouse refreshes such a
+model incrementally, for the tickets new batches touched. Any other model is recomputed.
 """
 
 from __future__ import annotations
 
 import graphlib
+import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -16,11 +22,14 @@ from importlib.resources.abc import Traversable
 import sqlglot
 from sqlglot import exp
 
+from ticketlake.engine import inputs
 from ticketlake.errors import TicketlakeError
 
 DIALECT = "duckdb"
 # Tables the lake provides to models (see lake/lake.py ``create_views``).
 LAKE_TABLES = frozenset({"ticket_events", "ticket_links", "quarantine", "ledger"})
+INPUT_TABLES = LAKE_TABLES | inputs.NAMES
+_GRAIN = re.compile(r"^--\s*grain:\s*(\w+)\s*$", re.MULTILINE)
 
 
 class ModelError(TicketlakeError):
@@ -35,6 +44,17 @@ class Model:
     layer: str
     sql: str
     reads: frozenset[str]
+    grain: str | None = None
+
+    @property
+    def per_ticket(self) -> bool:
+        """Whether the model can be refreshed ticket by ticket (``-- grain: ticket``)."""
+        return self.grain == "ticket"
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the model's SQL; a change forces a full rebuild of the model."""
+        return hashlib.sha256(self.sql.encode()).hexdigest()
 
     def transpile(self, dialect: str) -> str:
         """The model's SQL in another dialect (e.g. ``spark``)."""
@@ -51,7 +71,8 @@ def parse(name: str, layer: str, sql: str) -> Model:
         ) from None
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     reads = {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
-    return Model(name, layer, sql, frozenset(reads))
+    grain = _GRAIN.search(sql)
+    return Model(name, layer, sql, frozenset(reads), grain.group(1) if grain else None)
 
 
 @cache
@@ -77,10 +98,10 @@ def order(models: dict[str, Model], select: str | None = None) -> list[Model]:
     """Models in dependency order; with ``select``, that model and what it needs."""
     graph: dict[str, set[str]] = {}
     for model in models.values():
-        unknown = sorted(model.reads - LAKE_TABLES - set(models))
+        unknown = sorted(model.reads - INPUT_TABLES - set(models))
         if unknown:
             raise ModelError(f"model {model.name} reads {unknown[0]}, which is neither a model "
-                             "nor a lake table")  # fmt: skip
+                             "nor an input table")  # fmt: skip
         graph[model.name] = set(model.reads & set(models))
     if select is not None:
         if select not in models:

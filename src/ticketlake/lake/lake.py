@@ -101,7 +101,7 @@ class Lake:
             """Views ``lake_events`` and ``lake_links`` over what is committed so far."""
             for view, table in (("lake_events", "ticket_events"), ("lake_links", "ticket_links")):
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
-                            f"{_scan(self.store, self.manifest, table)}")  # fmt: skip
+                            f"{scan_sql(self.store, self.manifest, table)}")  # fmt: skip
 
         def write_batch(self, con: duckdb.DuckDBPyConnection, batch_id: str, source: str,
                         source_file: str | None = None) -> list[mf.DataFile]:  # fmt: skip
@@ -161,7 +161,7 @@ def _bronze_sql(batch_id: str, source_file: str) -> str:
             f"{lit(source_file)} AS _source_file FROM raw")  # fmt: skip
 
 
-def _scan(store: LocalStore, manifest: mf.Manifest, table: str) -> str:
+def scan_sql(store: LocalStore, manifest: mf.Manifest, table: str) -> str:
     """SQL reading every committed file of ``table`` (no rows when it has none)."""
     keys = manifest.table_keys(table)
     if not keys:
@@ -175,11 +175,11 @@ def create_views(con: duckdb.DuckDBPyConnection, store: LocalStore, manifest: mf
     """Read views over one manifest: the canonical tables, the ledger and the quarantine, and
     (with ``derived``) the ``tickets`` model as a view, for readers of the lake itself."""
     for table in ("ticket_events", "ticket_links"):
-        con.execute(f"CREATE OR REPLACE VIEW {table} AS {_scan(store, manifest, table)}")
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS {scan_sql(store, manifest, table)}")
     con.execute(f"""CREATE OR REPLACE VIEW quarantine AS
         SELECT q.*, r.released_by
-        FROM ({_scan(store, manifest, "quarantine")}) q
-        LEFT JOIN ({_scan(store, manifest, "quarantine_releases")}) r USING (batch_id, source_line)""")
+        FROM ({scan_sql(store, manifest, "quarantine")}) q
+        LEFT JOIN ({scan_sql(store, manifest, "quarantine_releases")}) r USING (batch_id, source_line)""")
     ledger_rows = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB below
         [_ledger_row(b) for b in manifest.batches], schema=LEDGER
     )

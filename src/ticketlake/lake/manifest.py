@@ -8,6 +8,7 @@ seen, and a reader is never blocked: it sees the lake before or after a commit.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Literal
@@ -73,6 +74,19 @@ class Manifest(BaseModel):
     def table_keys(self, table: str) -> list[str]:
         """Keys of the files of ``table``, in commit order."""
         return [f.key for f in self.files if f.table == table]
+
+    def since(self, version: int) -> Manifest:
+        """The files committed after ``version``: what a reader of that version has not seen."""
+        newer = {b.batch_id for b in self.batches if b.status == "committed" and b.seq > version}
+        return self.model_copy(update={"files": [f for f in self.files if f.batch_id in newer]})
+
+    def digest(self, version: int) -> str:
+        """A fingerprint of the batches committed up to ``version``; it changes only if that
+        history does (a lake deleted and re-created, say), never when later batches arrive."""
+        ids = sorted(
+            b.batch_id for b in self.batches if b.status == "committed" and b.seq <= version
+        )
+        return hashlib.sha256("\n".join(ids).encode()).hexdigest()
 
     def committed_sha(self) -> dict[tuple[str, str], Batch]:
         """Committed batches by (source, sha256), the identity used to skip known content."""

@@ -1,6 +1,7 @@
 -- tickets: the current state of each ticket, derived from its events.
 -- One row per (source, ticket_id). Attributes come from the most recent event that carries
 -- them (by event time, then commit order, then source line); milestones from event types.
+-- grain: ticket
 WITH ranked AS (
     SELECT
         *,

@@ -1,0 +1,105 @@
+"""Commands on the warehouse: run (the daily job), kpis, tables and export."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.exceptions import Exit
+
+from ticketlake import kpis as catalog
+from ticketlake.cli.lake import WaitOption, _progress
+from ticketlake.cli.output import Format, FormatOption, emit, err
+from ticketlake.errors import UsageError
+from ticketlake.project import Project
+
+
+def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = Format.table) -> None:
+    """The daily job: ingest every configured source, then refresh the warehouse."""
+    project: Project = ctx.obj
+    with _progress() as update:
+        done = project.run(update, wait)
+    rows = [{"source": name, "files": len([b for b in o.batches if b.status == "committed"]),
+             "skipped": len([b for b in o.batches if b.status == "skipped"]),
+             "failed": len(o.failed), "rows_in": sum(b.rows_in for b in o.batches),
+             "loaded": sum(b.rows_loaded for b in o.batches),
+             "quarantined": sum(b.rows_quarantined for b in o.batches)}
+            for name, o in done.outcomes.items()]  # fmt: skip
+    emit(rows, output, title="run")
+    incremental = sum(1 for mode in done.build.modes.values() if mode == "incremental")
+    err.print(f"built {len(done.build.modes)} models ({incremental} incrementally) from lake "
+              f"version {done.build.lake_version}", highlight=False)  # fmt: skip
+    for outcome in done.outcomes.values():
+        for b in outcome.failed:
+            err.print(f"[bold red]error:[/] {b.reason}", highlight=False, soft_wrap=True)
+    if done.failed:
+        raise Exit(1)
+
+
+def kpis(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="KPI to print; omit to list them all.")] = None,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Break down by this dimension "
+                  "(repeat for several): day, week, month, source, priority, group, agent, ...")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    where: Annotated[list[str] | None, typer.Option("--where", help="Keep rows with DIM=VALUE "
+                     "(repeatable), e.g. --where source=helpdesk.")] = None,
+    output: FormatOption = Format.table,
+) -> None:  # fmt: skip
+    """List the KPIs with their definitions, or print one (docs/metrics.md defines each)."""
+    project: Project = ctx.obj
+    if name is None:
+        rows = [{"kpi": k.name, "unit": k.unit, "definition": k.summary, "table": k.table,
+                 "by": ", ".join(k.by_names()) if not k.fixed else "(fixed grain)"}
+                for k in catalog.CATALOG.values()]  # fmt: skip
+        emit(rows, output, title="KPIs (ticketlake kpis NAME --by DIM --from DATE --to DATE)")
+        return
+    filters = dict(_pair(w) for w in where or [])
+    table = project.kpi(name, by, _day(start, "--from"), _day(end, "--to"), **filters)
+    kpi = catalog.get(name)
+    emit(table.to_pylist(), output, title=f"{kpi.name} ({kpi.unit}): {kpi.summary}")
+
+
+def tables(
+    ctx: typer.Context,
+    sample: Annotated[int, typer.Option("--sample", min=0, help="Also print N rows of each table.")] = 0,
+    output: FormatOption = Format.table,
+) -> None:  # fmt: skip
+    """List the warehouse's tables with their row counts (and a sample of each)."""
+    project: Project = ctx.obj
+    found = project.tables()
+    emit([{"table": t, "rows": n} for t, n in found], output, title="warehouse tables")
+    for table, _rows in found if sample else []:
+        names, rows = project.query(f'SELECT * FROM "{table}" LIMIT {sample}')
+        emit([dict(zip(names, row, strict=True)) for row in rows], output, title=table)
+
+
+def export(
+    ctx: typer.Context,
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write one file per table into.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet.")] = "csv",
+) -> None:  # fmt: skip
+    """Write every mart and KPI table to OUT_DIR as CSV (formula-safe) or Parquet."""
+    project: Project = ctx.obj
+    done = project.export(out_dir, fmt.lower())
+    emit([{"table": e.table, "rows": e.rows, "file": str(e.path)} for e in done], Format.table,
+         title=f"exported {len(done)} tables")  # fmt: skip
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"--where expects DIM=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None

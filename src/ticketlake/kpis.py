@@ -1,0 +1,293 @@
+"""The KPI catalog: what each KPI means, where it lives and how to slice it.
+
+Every KPI is materialised as a table by a SQL model under ``models/kpi/`` (the grain given in
+docs/metrics.md). :func:`query` answers ``ticketlake kpis NAME --by ... --from ... --to``:
+it aggregates the KPI's *base* (the KPI table when its measures add up, the ticket fact when
+they do not, as medians do) over the requested dimensions and dates, with the same
+expressions as the model. A test checks that, at the table's own grain, both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ticketlake.errors import UsageError
+from ticketlake.ingest.sqltext import lit
+
+# Period dimensions, computed from the KPI's date column.
+PERIODS = {
+    "day": "{date}",
+    "week": "CAST(date_trunc('week', {date}) AS DATE)",
+    "month": "CAST(date_trunc('month', {date}) AS DATE)",
+}
+_TICKET_DIMS = {"source": "source", "priority": "priority", "group": "group_name",
+                "agent": "assignee", "category": "category", "channel": "channel",
+                "location": "location", "country": "country"}  # fmt: skip
+_HOURS = {
+    "mean_hours": "avg({x})",
+    "median_hours": "median({x})",
+    "p90_hours": "quantile_cont({x}, 0.9)",
+}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI: its table, definition, unit, and how the CLI aggregates it."""
+
+    name: str
+    table: str
+    summary: str
+    unit: str
+    grain: tuple[str, ...]
+    base: str
+    date: str | None
+    dims: dict[str, str]
+    measures: dict[str, str]
+    default_by: tuple[str, ...]
+    where: str = ""
+    having: str = ""
+    # Measures that are levels (a backlog), not flows: taken on the last day of each period.
+    stock: frozenset[str] = frozenset()
+    # Dimensions a share is taken within (share_pct sums to 100 over them).
+    share_over: frozenset[str] = frozenset()
+    # Fixed-grain KPIs print their table; only --from/--to apply.
+    fixed: bool = False
+    extra_tables: tuple[str, ...] = field(default=())
+
+    def by_names(self) -> list[str]:
+        """Every name ``--by`` accepts for this KPI."""
+        periods = list(PERIODS) if self.date else []
+        return [*periods, *self.dims]
+
+
+def _hours(column: str, count_name: str) -> dict[str, str]:
+    return {count_name: f"count({column})", **{k: v.format(x=column) for k, v in _HOURS.items()}}
+
+
+def _pct(num: str, den: str) -> str:
+    return f"100.0 * ({num}) / nullif({den}, 0)"
+
+
+CATALOG: dict[str, Kpi] = {k.name: k for k in [
+    Kpi(
+        name="volume", table="kpi_volume_daily", unit="tickets",
+        summary="Tickets created, resolved (final resolution) and closed per period.",
+        grain=("day", "source", "priority", "category", "group", "channel", "location"),
+        base="kpi_volume_daily", date="day",
+        dims={"source": "source", "priority": "priority", "category": "category",
+              "group": "group_name", "channel": "channel", "location": "location"},
+        measures={"created": "CAST(sum(created) AS BIGINT)", "resolved": "CAST(sum(resolved) AS BIGINT)", "closed": "CAST(sum(closed) AS BIGINT)"},
+        default_by=("day",), extra_tables=("kpi_volume_weekly",),
+    ),
+    Kpi(
+        name="backlog", table="kpi_backlog_daily", unit="tickets",
+        summary="Tickets open at the day's cut-off, with their age; a period shows its last day.",
+        grain=("day", "source", "priority", "group", "age_bucket"),
+        base="kpi_backlog_daily", date="day",
+        dims={"source": "source", "priority": "priority", "group": "group_name",
+              "age_bucket": "age_bucket"},
+        measures={"open_tickets": "coalesce(CAST(sum({at_end}open_tickets END) AS BIGINT), 0)",
+                  "mean_age_days": "sum({at_end}age_days_total END) / "
+                                   "nullif(sum({at_end}open_tickets END), 0)"},
+        stock=frozenset({"open_tickets", "mean_age_days"}), default_by=("day",),
+    ),
+    Kpi(
+        name="response_time", table="kpi_response_time", unit="hours",
+        summary="Hours from creation to first response: mean, median, 90th percentile.",
+        grain=("week", "source", "priority"),
+        base="fact_ticket", date="created_date", dims=_TICKET_DIMS,
+        measures=_hours("first_response_hours", "responded"),
+        where="first_response_hours IS NOT NULL", default_by=("week",),
+    ),
+    Kpi(
+        name="resolution_time", table="kpi_resolution_time", unit="hours",
+        summary="Hours from creation to final resolution: mean, median, 90th percentile.",
+        grain=("week", "source", "priority"),
+        base="fact_ticket", date="resolved_date", dims=_TICKET_DIMS,
+        measures=_hours("resolution_hours", "resolved"),
+        where="resolution_hours IS NOT NULL", default_by=("week",),
+    ),
+    Kpi(
+        name="target_attainment", table="kpi_target_attainment", unit="% of tickets",
+        summary="Share of tickets within their priority's response and resolution targets.",
+        grain=("day", "source", "priority"),
+        base="kpi_target_attainment", date="day",
+        dims={"source": "source", "priority": "priority"},
+        measures={
+            "tickets": "CAST(sum(tickets) AS BIGINT)", "with_target": "CAST(sum(with_target) AS BIGINT)",
+            "response_within": "CAST(sum(response_within) AS BIGINT)",
+            "response_breached": "CAST(sum(response_breached) AS BIGINT)",
+            "resolution_within": "CAST(sum(resolution_within) AS BIGINT)",
+            "resolution_late": "CAST(sum(resolution_late) AS BIGINT)", "overdue_open": "CAST(sum(overdue_open) AS BIGINT)",
+            "pending": "CAST(sum(pending) AS BIGINT)",
+            "response_attainment_pct": _pct(
+                "CAST(sum(response_within) AS BIGINT)", "sum(response_within) + sum(response_breached)"),
+            "resolution_attainment_pct": _pct(
+                "CAST(sum(resolution_within) AS BIGINT)",
+                "sum(resolution_within) + sum(resolution_late) + sum(overdue_open)"),
+            "breach_pct": _pct(
+                "sum(resolution_late) + sum(overdue_open)",
+                "sum(resolution_within) + sum(resolution_late) + sum(overdue_open)"),
+        },
+        default_by=("priority",),
+    ),
+    Kpi(
+        name="agent_load", table="kpi_agent_load_daily", unit="tickets",
+        summary="Per technician: tickets assigned, resolved, held open; averages per active day.",
+        grain=("day", "source", "agent"),
+        base="kpi_agent_load_daily", date="day", dims={"source": "source", "agent": "agent"},
+        measures={
+            "assigned": "CAST(sum(assigned) AS BIGINT)", "resolved": "CAST(sum(resolved) AS BIGINT)",
+            "open_at_end": "coalesce(CAST(sum({at_end}open_at_end END) AS BIGINT), 0)",
+            "active_days": "count(DISTINCT CASE WHEN active THEN day END)",
+            "assigned_per_active_day": "sum(assigned) / "
+                                       "nullif(count(DISTINCT CASE WHEN active THEN day END), 0)",
+            "resolved_per_active_day": "sum(resolved) / "
+                                       "nullif(count(DISTINCT CASE WHEN active THEN day END), 0)",
+        },
+        stock=frozenset({"open_at_end"}), default_by=("agent",),
+        extra_tables=("kpi_agent_summary",),
+    ),
+    Kpi(
+        name="location_demand", table="kpi_location_demand", unit="tickets",
+        summary="Tickets per location, their share, how many are open, median resolution hours.",
+        grain=("source", "location", "country"),
+        base="fact_ticket", date="created_date", dims=_TICKET_DIMS,
+        measures={
+            "tickets": "count(*)",
+            "share_pct": "100.0 * count(*) / sum(count(*)) OVER ({share})",
+            "open_tickets": "count(CASE WHEN is_open THEN 1 END)",
+            "median_resolution_hours": "median(resolution_hours)",
+        },
+        share_over=frozenset({"location", "country"}), default_by=("source", "location", "country"),
+    ),
+    Kpi(
+        name="conversion", table="kpi_conversion", unit="% of interactions",
+        summary="Interactions per technician that led to an incident (minimum volume applies).",
+        grain=("source", "agent"),
+        base="fact_ticket", date="created_date", dims=_TICKET_DIMS,
+        measures={
+            "interactions": "count(*)",
+            "converted": "count(CASE WHEN linked_incidents > 0 THEN 1 END)",
+            "conversion_pct": "100.0 * count(CASE WHEN linked_incidents > 0 THEN 1 END) "
+                              "/ count(*)",
+        },
+        where="ticket_type = 'interaction'",
+        having="count(*) >= (SELECT max(conversion_min_interactions) FROM cfg_params)",
+        default_by=("source", "agent"),
+    ),
+    Kpi(
+        name="reopen_rate", table="kpi_reopen_rate", unit="% of resolved tickets",
+        summary="Share of tickets resolved at least once that were reopened.",
+        grain=("week", "source", "priority"),
+        base="fact_ticket", date="CAST(first_resolved_at AS DATE)", dims=_TICKET_DIMS,
+        measures={
+            "resolved_tickets": "count(*)",
+            "reopened_tickets": "count(CASE WHEN reopen_count > 0 THEN 1 END)",
+            "reopen_rate_pct": "100.0 * count(CASE WHEN reopen_count > 0 THEN 1 END) "
+                               "/ count(*)",
+            "reopens": "CAST(sum(reopen_count) AS BIGINT)",
+        },
+        where="first_resolved_at IS NOT NULL", default_by=("week",),
+    ),
+    Kpi(
+        name="reassignments", table="kpi_reassignment_distribution", unit="tickets",
+        summary="How many tickets were reassigned 0, 1, 2, 3, 4 or 5+ times, and their share.",
+        grain=("source", "priority", "reassignments"),
+        base="fact_ticket", date="created_date",
+        dims={**_TICKET_DIMS, "reassignments": "CASE WHEN reassignment_count >= 5 THEN '5+' "
+                                               "ELSE CAST(reassignment_count AS VARCHAR) END"},
+        measures={"tickets": "count(*)",
+                  "share_pct": "100.0 * count(*) / sum(count(*)) OVER ({share})"},
+        where="reassignment_count IS NOT NULL", share_over=frozenset({"reassignments"}),
+        default_by=("reassignments",),
+    ),
+    Kpi(
+        name="priority_summary", table="kpi_priority_summary", unit="mixed",
+        summary="Per priority: tickets, open, resolution hours, attainment, reopen rate.",
+        grain=("source", "priority"),
+        base="fact_ticket", date="created_date", dims=_TICKET_DIMS,
+        measures={
+            "tickets": "count(*)",
+            "open_tickets": "count(CASE WHEN is_open THEN 1 END)",
+            "resolved": "count(resolution_hours)",
+            "mean_resolution_hours": "avg(resolution_hours)",
+            "median_resolution_hours": "median(resolution_hours)",
+            "p90_resolution_hours": "quantile_cont(resolution_hours, 0.9)",
+            "median_first_response_hours": "median(first_response_hours)",
+            "response_attainment_pct": _pct(
+                "count(CASE WHEN within_response_target THEN 1 END)",
+                "count(within_response_target)"),
+            "resolution_attainment_pct": _pct(
+                "count(CASE WHEN within_resolution_target THEN 1 END)",
+                "count(within_resolution_target)"),
+            "reopen_rate_pct": _pct("count(CASE WHEN reopen_count > 0 THEN 1 END)",
+                                    "count(first_resolved_at)"),
+            "source_sla_met_pct": _pct("count(CASE WHEN source_sla_met THEN 1 END)",
+                                       "count(source_sla_met)"),
+        },
+        default_by=("source", "priority"),
+    ),
+    Kpi(
+        name="daily_ops", table="kpi_daily_ops", unit="mixed",
+        summary="One row per day: volume, turnaround, breach %, reopens and backlog.",
+        grain=("day", "source"), base="kpi_daily_ops", date="day", dims={"source": "source"},
+        measures={}, default_by=("day", "source"), fixed=True,
+    ),
+]}  # fmt: skip
+
+
+def get(name: str) -> Kpi:
+    """The KPI called ``name``; a clear error lists the others."""
+    try:
+        return CATALOG[name]
+    except KeyError:
+        raise UsageError(f"no KPI named {name!r}; KPIs: {', '.join(CATALOG)}") from None
+
+
+def query(kpi: Kpi, by: tuple[str, ...] | None = None, date_from: date | None = None,
+          date_to: date | None = None, filters: dict[str, str] | None = None) -> str:  # fmt: skip
+    """SQL answering ``kpi`` grouped by ``by`` (its default when None) between two dates,
+    keeping only rows whose dimensions equal ``filters`` (e.g. ``{"source": "helpdesk"}``)."""
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"--from {date_from} is after --to {date_to}")
+    where = [kpi.where] if kpi.where else []
+    for name, value in (filters or {}).items():
+        if name not in kpi.dims:
+            raise UsageError(f"{kpi.name} cannot be filtered on {name!r}; "
+                             f"choose from: {', '.join(kpi.dims)}")  # fmt: skip
+        where.append(f"{kpi.dims[name]} = {lit(str(value))}")
+    if kpi.date and date_from:
+        where.append(f"{kpi.date} >= {lit(date_from.isoformat())}::DATE")
+    if kpi.date and date_to:
+        where.append(f"{kpi.date} <= {lit(date_to.isoformat())}::DATE")
+    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    if kpi.fixed:
+        if by is not None and tuple(by) != kpi.default_by:
+            raise UsageError(f"{kpi.name} has a fixed grain ({', '.join(kpi.grain)}); "
+                             "it takes --from/--to but not --by")  # fmt: skip
+        return f"SELECT * FROM {kpi.table} {condition} ORDER BY {', '.join(kpi.default_by)}"
+    by = tuple(by) if by is not None else kpi.default_by
+    allowed = kpi.by_names()
+    for name in by:
+        if name not in allowed:
+            raise UsageError(f"{kpi.name} cannot be broken down by {name!r}; "
+                             f"choose from: {', '.join(allowed)}")  # fmt: skip
+    columns = {n: (PERIODS[n].format(date=kpi.date) if n in PERIODS else kpi.dims[n]) for n in by}
+    periods = [columns[n] for n in by if n in PERIODS]
+    end = f"max({kpi.date}) OVER (PARTITION BY {', '.join(periods) or '1'})" if kpi.date else "NULL"
+    share_keys = [columns[n] for n in by if n not in kpi.share_over]
+    share = f"PARTITION BY {', '.join(share_keys)}" if share_keys else ""
+    measures = ", ".join(
+        f"{expr.format(at_end='CASE WHEN _day = _period_end THEN ', share=share)} AS {name}"
+        for name, expr in kpi.measures.items()
+    )
+    keys = ", ".join(f"{col} AS {name}" for name, col in columns.items())
+    day = f", {kpi.date} AS _day, {end} AS _period_end" if kpi.stock else ""
+    grouped = f"GROUP BY {', '.join(columns.values())}" if columns else ""
+    having = f"HAVING {kpi.having}" if kpi.having else ""
+    order = f"ORDER BY {', '.join(str(i + 1) for i in range(len(by)))}" if by else ""
+    select = f"{keys}, {measures}" if keys else measures
+    return (f"SELECT {select} FROM (SELECT *{day} FROM {kpi.base} {condition}) AS b "
+            f"{grouped} {having} {order}")  # fmt: skip

@@ -1,0 +1,44 @@
+-- kpi_backlog_daily: tickets open at each day's cut-off (kpis.backlog_cutoff_hour, UTC), by
+-- source, current priority, the group holding the ticket at the cut-off and age bucket. A
+-- ticket is open from its creation until an event moves it to resolved, closed or cancelled,
+-- and open again after a reopen; its age is measured from creation to the cut-off.
+WITH cutoffs AS (
+    SELECT
+        d.date_day AS day,
+        CAST(d.date_day AS TIMESTAMP) + INTERVAL 1 HOUR * p.backlog_cutoff_hour AS cutoff_at
+    FROM dim_date AS d
+    CROSS JOIN cfg_params AS p
+),
+
+open_spans AS (
+    SELECT source, ticket_id, event_time AS span_start, next_event_time AS span_end, group_now
+    FROM fact_ticket_event
+    WHERE state IN ('new', 'open', 'pending', 'on_hold', 'unknown')
+),
+
+open_at AS (
+    SELECT
+        c.day,
+        s.source,
+        f.priority,
+        s.group_now AS group_name,
+        date_diff('microsecond', f.created_at, c.cutoff_at) / 86400000000.0 AS age_days
+    FROM cutoffs AS c
+    INNER JOIN open_spans AS s
+        ON s.span_start <= c.cutoff_at AND (s.span_end IS NULL OR s.span_end > c.cutoff_at)
+    INNER JOIN fact_ticket AS f ON f.source = s.source AND f.ticket_id = s.ticket_id
+)
+
+SELECT
+    o.day,
+    o.source,
+    o.priority,
+    o.group_name,
+    b.bucket AS age_bucket,
+    b.bucket_order,
+    count(*) AS open_tickets,
+    sum(o.age_days) AS age_days_total
+FROM open_at AS o
+INNER JOIN cfg_aging_buckets AS b
+    ON o.age_days >= b.lower_days AND (b.upper_days IS NULL OR o.age_days < b.upper_days)
+GROUP BY o.day, o.source, o.priority, o.group_name, b.bucket, b.bucket_order

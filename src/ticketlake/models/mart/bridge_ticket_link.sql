@@ -1,0 +1,14 @@
+-- bridge_ticket_link: one row per distinct link between two records of a source: an
+-- interaction and the incident it produced, an incident and its problem, a record and its
+-- system id. from_id is a ticket of the same source; to_id may be a ticket of any source.
+SELECT
+    source,
+    from_id,
+    from_type,
+    to_id,
+    to_type,
+    link_type,
+    min(batch_seq) AS first_batch_seq,
+    count(*) AS occurrences
+FROM ticket_links
+GROUP BY source, from_id, from_type, to_id, to_type, link_type

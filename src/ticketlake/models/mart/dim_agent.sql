@@ -1,0 +1,24 @@
+-- dim_agent: one row per technician (a value of assignee), with the group and support level
+-- they most often work in; key '-' is the member for "no assignee".
+WITH seen AS (
+    SELECT
+        assignee_now AS agent_name,
+        group_now AS group_name,
+        count(*) AS events,
+        min(event_time) AS first_seen_at,
+        max(event_time) AS last_seen_at
+    FROM fact_ticket_event
+    WHERE assignee_now IS NOT NULL
+    GROUP BY assignee_now, group_now
+)
+
+SELECT
+    substr(md5(agent_name), 1, 16) AS agent_key,
+    agent_name,
+    max_by(group_name, events) AS main_group,
+    min(first_seen_at) AS first_seen_at,
+    max(last_seen_at) AS last_seen_at
+FROM seen
+GROUP BY agent_name
+UNION ALL
+SELECT '-', '(unassigned)', NULL, NULL, NULL

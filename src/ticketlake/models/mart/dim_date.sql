@@ -1,0 +1,31 @@
+-- dim_date: one row per calendar day (UTC) from the first ticket's creation to the last event.
+WITH bounds AS (
+    SELECT min(CAST(created_at AS DATE)) AS first_day, max(CAST(last_event_at AS DATE)) AS last_day
+    FROM fact_ticket
+),
+
+days AS (
+    SELECT CAST(unnest(generate_series(first_day, last_day, INTERVAL 1 DAY)) AS DATE) AS date_day
+    FROM bounds
+    WHERE first_day IS NOT NULL
+)
+
+SELECT
+    date_day,
+    CAST(strftime(date_day, '%Y%m%d') AS INTEGER) AS date_key,
+    strftime(date_day, '%A') AS day_name,
+    strftime(date_day, '%A') IN ('Saturday', 'Sunday') AS is_weekend,
+    CAST(date_trunc('week', date_day) AS DATE) AS week_start,
+    year(CAST(date_trunc('week', date_day) AS DATE) + INTERVAL 3 DAY) AS iso_year,
+    weekofyear(date_day) AS iso_week,
+    concat(
+        CAST(year(CAST(date_trunc('week', date_day) AS DATE) + INTERVAL 3 DAY) AS VARCHAR),
+        '-W',
+        lpad(CAST(weekofyear(date_day) AS VARCHAR), 2, '0')
+    ) AS iso_week_label,
+    CAST(date_trunc('month', date_day) AS DATE) AS month_start,
+    strftime(date_day, '%Y-%m') AS month_label,
+    month(date_day) AS month,
+    quarter(date_day) AS quarter,
+    year(date_day) AS year
+FROM days
