@@ -42,9 +42,10 @@ format: $(DEVSTAMP) ## Apply ruff fixes and formatting
 docs: $(STAMP) ## Regenerate docs/cli.md from --help
 	$(BIN)/python -m ticketlake.cli.docgen > docs/cli.md
 
-bench: $(STAMP) ## Time the generator (1M tickets) and ingestion per shape; timings live here, not in tests
+bench: $(STAMP) ## Time the generator, ingestion per shape and warehouse builds; timings live here, not in tests
 	$(BIN)/python bench/bench_generate.py
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_build.py
 
 clean: ## Remove the virtual environment, caches and the demo project
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ticketlake.project import Project
 from ticketlake.synth import SHAPES
@@ -54,10 +55,36 @@ def run(out: Path) -> list[Step]:
     project = Project(out)
     steps += _ingest(project)
     built = project.build()
-    tickets = project.query("SELECT count(*) FROM tickets")[1][0][0]
-    steps.append(Step("build", ", ".join(built.models), len(built.models), int(str(tickets)), 0,
-                      str(project.warehouse.path)))  # fmt: skip
+    tickets = project.query("SELECT count(*) FROM fact_ticket")[1][0][0]
+    steps.append(Step("build", f"{len(built.models)} models", len(built.models),
+                      int(str(tickets)), 0, str(project.warehouse.path)))  # fmt: skip
+    exported = project.export(project.root / "mart", "csv")
+    steps.append(Step("export", "csv", len(exported), sum(e.rows for e in exported), 0,
+                      str(project.root / "mart")))  # fmt: skip
     return steps
+
+
+def summary(project: Project) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The headline KPIs per source, and the five busiest technicians."""
+    by_source: dict[str, dict[str, Any]] = {}
+    for name, columns in _HEADLINES.items():
+        for row in project.kpi(name, by=["source"]).to_pylist():
+            line = by_source.setdefault(row["source"], {"source": row["source"]})
+            line.update({label: row[column] for label, column in columns.items()})
+    agents = project.kpi("agent_load", by=["source", "agent"]).to_pylist()
+    busiest = sorted(agents, key=lambda r: (-r["assigned"], r["source"], r["agent"]))[:5]
+    keep = ("source", "agent", "assigned", "resolved", "active_days", "assigned_per_active_day")
+    return list(by_source.values()), [{k: r[k] for k in keep} for r in busiest]
+
+
+# KPI -> {summary column: KPI column}, for the demo's headline table.
+_HEADLINES = {
+    "volume": {"created": "created", "resolved": "resolved"},
+    "backlog": {"open_now": "open_tickets"},
+    "resolution_time": {"median_resolution_h": "median_hours"},
+    "target_attainment": {"resolution_target_%": "resolution_attainment_pct",
+                          "response_target_%": "response_attainment_pct"},
+}  # fmt: skip
 
 
 def _add_sources(config: Path) -> None:

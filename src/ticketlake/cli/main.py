@@ -188,7 +188,10 @@ def run_demo(
     logs.add_file(out / "logs")
     with err.status("running the demo", spinner="dots"):
         steps = demo.run(out)
+        headlines, agents = demo.summary(Project(out))
     emit([asdict(s) for s in steps], fmt, title=f"ticketlake demo in {out}")
+    emit(headlines, fmt, title="KPI summary per source (ticketlake kpis NAME --by source)")
+    emit(agents, fmt, title="busiest technicians (ticketlake kpis agent_load)")
 
 
 app.command()(lake.ingest)
