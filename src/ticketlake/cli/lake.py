@@ -188,10 +188,8 @@ def build(
     project: Project = ctx.obj
     with err.status("building", spinner="dots") as spinner:
         done = project.build(select, full, on_model=lambda name: spinner.update(f"building {name}"))
-    incremental = [m for m, mode in done.modes.items() if mode == "incremental"]
-    how = f"{len(incremental)} incrementally" if incremental else "all in full"
-    err.print(f"built {len(done.modes)} models ({how}) from lake version {done.lake_version} "
-              f"into {done.path}", highlight=False)  # fmt: skip
+    err.print(f"built {len(done.modes)} models ({done.summary()}) from lake version "
+              f"{done.lake_version} into {done.path}", highlight=False)  # fmt: skip
 
 
 def query(

@@ -28,8 +28,7 @@ def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = For
              "quarantined": sum(b.rows_quarantined for b in o.batches)}
             for name, o in done.outcomes.items()]  # fmt: skip
     emit(rows, output, title="run")
-    incremental = sum(1 for mode in done.build.modes.values() if mode == "incremental")
-    err.print(f"built {len(done.build.modes)} models ({incremental} incrementally) from lake "
+    err.print(f"built {len(done.build.modes)} models ({done.build.summary()}) from lake "
               f"version {done.build.lake_version}", highlight=False)  # fmt: skip
     for outcome in done.outcomes.values():
         for b in outcome.failed:

@@ -49,6 +49,13 @@ class Build:
         """The models the build ran, in order."""
         return list(self.modes)
 
+    def summary(self) -> str:
+        """How many models ran in each mode, e.g. ``3 incremental, 24 full``."""
+        counts = {
+            m: list(self.modes.values()).count(m) for m in ("incremental", "full", "unchanged")
+        }
+        return ", ".join(f"{n} {mode}" for mode, n in counts.items() if n)
+
 
 @dataclass(frozen=True)
 class _State:
@@ -72,8 +79,9 @@ class Warehouse:
 
         The new snapshot starts as a copy of the current one. A ``grain: ticket`` model is
         then refreshed for the tickets that batches committed since it was last built touched;
-        every other model is recomputed. ``full`` (or any change of a model's SQL, of the
-        settings it reads or of the lake's history) recomputes everything from the lake.
+        any other model is recomputed when something it reads changed, and kept otherwise.
+        ``full`` (or any change of a model's SQL, of the settings it reads or of the lake's
+        history) recomputes everything from the lake.
         """
         catalog = models.load()
         todo = models.order(catalog, select)
@@ -105,7 +113,8 @@ class Warehouse:
     def _run(self, con: duckdb.DuckDBPyConnection, lake: Lake, manifest: Manifest,
              catalog: dict[str, models.Model], todo: list[models.Model],
              on_model: Callable[[str], None] | None) -> dict[str, str]:  # fmt: skip
-        """Run ``todo`` in order inside ``con``; return each model's mode (full/incremental)."""
+        """Run ``todo`` in order inside ``con``; return each model's mode: ``full``,
+        ``incremental`` (some tickets refreshed) or ``unchanged`` (nothing it reads changed)."""
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (model VARCHAR PRIMARY KEY, "
                     "digest VARCHAR, settings VARCHAR, lake_version BIGINT, lake_digest VARCHAR, "
@@ -115,15 +124,15 @@ class Warehouse:
         inputs.write(con, self.settings)
         settings_digest = inputs.fingerprint(self.settings)
         state = _load_state(con)
-        recomputed: set[str] = set()
+        recomputed: set[str] = set()  # rebuilt from scratch in this build
+        touched: set[str] = set()  # whose rows changed in this build
         modes: dict[str, str] = {}
         for model in todo:
             if on_model:
                 on_model(model.name)
             old = state.get(model.name)
-            incremental = (
-                model.per_ticket
-                and old is not None
+            current = (
+                old is not None
                 and old.digest == model.digest
                 and old.settings == settings_digest
                 and old.lake_version <= manifest.version
@@ -131,14 +140,19 @@ class Warehouse:
                 and not (model.reads & recomputed)
                 and table_exists(con, model.name)
             )
-            if incremental and old is not None:
+            if current and old is not None and model.per_ticket:
                 rows = _refresh(con, lake, manifest, model, old.lake_version, catalog)
-                modes[model.name] = "incremental"
+                modes[model.name] = "incremental" if rows else "unchanged"
+            elif (current and old is not None and not (model.reads & touched)
+                  and not _lake_changed(model, manifest, old.lake_version)):  # fmt: skip
+                rows, modes[model.name] = 0, "unchanged"
             else:
                 con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {model.sql}")
                 rows = scalar(con, f"SELECT count(*) FROM {model.name}")
                 recomputed.add(model.name)
                 modes[model.name] = "full"
+            if modes[model.name] != "unchanged":
+                touched.add(model.name)
             con.execute(f"INSERT OR REPLACE INTO {STATE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [model.name, model.digest, settings_digest, manifest.version,
                          manifest.digest(manifest.version), modes[model.name], rows,
@@ -204,6 +218,13 @@ def _load_state(con: duckdb.DuckDBPyConnection) -> dict[str, _State]:
         f"SELECT model, digest, settings, lake_version, lake_digest FROM {STATE}"
     ).fetchall()
     return {r[0]: _State(r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def _lake_changed(model: models.Model, manifest: Manifest, since: int) -> bool:
+    """Whether a lake table ``model`` reads has had files (or the ledger batches) since."""
+    tables = {f.table for f in manifest.since(since).files}
+    new_batches = any(b.seq > since for b in manifest.batches)
+    return bool(model.reads & tables) or ("ledger" in model.reads and new_batches)
 
 
 def _drop_unknown(con: duckdb.DuckDBPyConnection, catalog: dict[str, models.Model]) -> None:

@@ -22,7 +22,7 @@ open_at AS (
         s.source,
         f.priority,
         s.group_now AS group_name,
-        date_diff('microsecond', f.created_at, c.cutoff_at) / 86400000000.0 AS age_days
+        date_diff('microsecond', f.created_at, c.cutoff_at) AS age_us
     FROM cutoffs AS c
     INNER JOIN open_spans AS s
         ON s.span_start <= c.cutoff_at AND (s.span_end IS NULL OR s.span_end > c.cutoff_at)
@@ -37,8 +37,9 @@ SELECT
     b.bucket AS age_bucket,
     b.bucket_order,
     count(*) AS open_tickets,
-    sum(o.age_days) AS age_days_total
+    sum(o.age_us) / 86400000000.0 AS age_days_total  -- exact sum, so any build order agrees
 FROM open_at AS o
 INNER JOIN cfg_aging_buckets AS b
-    ON o.age_days >= b.lower_days AND (b.upper_days IS NULL OR o.age_days < b.upper_days)
+    ON o.age_us >= b.lower_days * 86400000000.0
+    AND (b.upper_days IS NULL OR o.age_us < b.upper_days * 86400000000.0)
 GROUP BY o.day, o.source, o.priority, o.group_name, b.bucket, b.bucket_order
