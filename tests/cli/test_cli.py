@@ -68,7 +68,8 @@ def test_init_writes_config_and_json_log(tmp_path: Path) -> None:
 def test_demo_runs_every_shape(tmp_path: Path) -> None:
     result = run("demo", "--out", str(tmp_path / "demo"), "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    steps = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    steps = document["steps"]
     assert {s["shape"] for s in steps if s["step"] == "generate"} == {
         "tickets",
         "snapshots",
@@ -77,6 +78,11 @@ def test_demo_runs_every_shape(tmp_path: Path) -> None:
         "json",
     }
     assert any(s["defects"] > 0 for s in steps)
+    assert [s["step"] for s in steps][-2:] == ["build", "export"]
+    events = next(k for k in document["kpis"] if k["source"] == "events")
+    assert events["created"] > 0 and 0 <= events["resolution_target_%"] <= 100
+    assert len(document["busiest"]) == 5
+    assert (tmp_path / "demo" / "mart" / "fact_ticket.csv").is_file()
 
 
 def test_dirty_generation_writes_manifest(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -189,6 +190,10 @@ def run_demo(
     with err.status("running the demo", spinner="dots"):
         steps = demo.run(out)
         headlines, agents = demo.summary(Project(out))
+    if fmt is Format.json:  # one document: {"steps": [...], "kpis": [...], "busiest": [...]}
+        document = {"steps": [asdict(s) for s in steps], "kpis": headlines, "busiest": agents}
+        sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+        return
     emit([asdict(s) for s in steps], fmt, title=f"ticketlake demo in {out}")
     emit(headlines, fmt, title="KPI summary per source (ticketlake kpis NAME --by source)")
     emit(agents, fmt, title="busiest technicians (ticketlake kpis agent_load)")
