@@ -250,44 +250,59 @@ def query(kpi: Kpi, by: tuple[str, ...] | None = None, date_from: date | None = 
           date_to: date | None = None, filters: dict[str, str] | None = None) -> str:  # fmt: skip
     """SQL answering ``kpi`` grouped by ``by`` (its default when None) between two dates,
     keeping only rows whose dimensions equal ``filters`` (e.g. ``{"source": "helpdesk"}``)."""
-    if date_from and date_to and date_from > date_to:
-        raise UsageError(f"--from {date_from} is after --to {date_to}")
-    where = [kpi.where] if kpi.where else []
-    for name, value in (filters or {}).items():
-        if name not in kpi.dims:
-            raise UsageError(f"{kpi.name} cannot be filtered on {name!r}; "
-                             f"choose from: {', '.join(kpi.dims)}")  # fmt: skip
-        where.append(f"{kpi.dims[name]} = {lit(str(value))}")
-    if kpi.date and date_from:
-        where.append(f"{kpi.date} >= {lit(date_from.isoformat())}::DATE")
-    if kpi.date and date_to:
-        where.append(f"{kpi.date} <= {lit(date_to.isoformat())}::DATE")
-    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    condition = _condition(kpi, date_from, date_to, filters or {})
     if kpi.fixed:
         if by is not None and tuple(by) != kpi.default_by:
             raise UsageError(f"{kpi.name} has a fixed grain ({', '.join(kpi.grain)}); "
                              "it takes --from/--to but not --by")  # fmt: skip
         return f"SELECT * FROM {kpi.table} {condition} ORDER BY {', '.join(kpi.default_by)}"
-    by = tuple(by) if by is not None else kpi.default_by
+    columns = _columns(kpi, tuple(by) if by is not None else kpi.default_by)
+    keys = [f"{col} AS {name}" for name, col in columns.items()]
+    select = ", ".join([*keys, *_measures(kpi, columns)])
+    day = ""
+    if kpi.stock and kpi.date:
+        periods = [col for name, col in columns.items() if name in PERIODS]
+        window = f"PARTITION BY {', '.join(periods)}" if periods else ""
+        day = f", {kpi.date} AS _day, max({kpi.date}) OVER ({window}) AS _period_end"
+    grouped = f"GROUP BY {', '.join(columns.values())}" if columns else ""
+    having = f"HAVING {kpi.having}" if kpi.having else ""
+    order = f"ORDER BY {', '.join(str(i + 1) for i in range(len(columns)))}" if columns else ""
+    return (f"SELECT {select} FROM (SELECT *{day} FROM {kpi.base} {condition}) AS b "
+            f"{grouped} {having} {order}")  # fmt: skip
+
+
+def _condition(kpi: Kpi, date_from: date | None, date_to: date | None,
+               filters: dict[str, str]) -> str:  # fmt: skip
+    """The WHERE clause: the KPI's own filter, the dimension filters and the date range."""
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"--from {date_from} is after --to {date_to}")
+    where = [kpi.where] if kpi.where else []
+    for name, value in filters.items():
+        if name not in kpi.dims:
+            raise UsageError(f"{kpi.name} cannot be filtered on {name!r}; "
+                             f"choose from: {', '.join(kpi.dims)}")  # fmt: skip
+        where.append(f"{kpi.dims[name]} = {lit(str(value))}")
+    for bound, op in ((date_from, ">="), (date_to, "<=")):
+        if kpi.date and bound:
+            where.append(f"{kpi.date} {op} CAST({lit(bound.isoformat())} AS DATE)")
+    return f"WHERE {' AND '.join(where)}" if where else ""
+
+
+def _columns(kpi: Kpi, by: tuple[str, ...]) -> dict[str, str]:
+    """Each ``--by`` name with the SQL that computes it from the KPI's base."""
     allowed = kpi.by_names()
     for name in by:
         if name not in allowed:
             raise UsageError(f"{kpi.name} cannot be broken down by {name!r}; "
                              f"choose from: {', '.join(allowed)}")  # fmt: skip
-    columns = {n: (PERIODS[n].format(date=kpi.date) if n in PERIODS else kpi.dims[n]) for n in by}
-    periods = [columns[n] for n in by if n in PERIODS]
-    end = f"max({kpi.date}) OVER (PARTITION BY {', '.join(periods) or '1'})" if kpi.date else "NULL"
-    share_keys = [columns[n] for n in by if n not in kpi.share_over]
-    share = f"PARTITION BY {', '.join(share_keys)}" if share_keys else ""
-    measures = ", ".join(
-        f"{expr.format(at_end='CASE WHEN _day = _period_end THEN ', share=share)} AS {name}"
-        for name, expr in kpi.measures.items()
-    )
-    keys = ", ".join(f"{col} AS {name}" for name, col in columns.items())
-    day = f", {kpi.date} AS _day, {end} AS _period_end" if kpi.stock else ""
-    grouped = f"GROUP BY {', '.join(columns.values())}" if columns else ""
-    having = f"HAVING {kpi.having}" if kpi.having else ""
-    order = f"ORDER BY {', '.join(str(i + 1) for i in range(len(by)))}" if by else ""
-    select = f"{keys}, {measures}" if keys else measures
-    return (f"SELECT {select} FROM (SELECT *{day} FROM {kpi.base} {condition}) AS b "
-            f"{grouped} {having} {order}")  # fmt: skip
+    return {n: PERIODS[n].format(date=kpi.date) if n in PERIODS else kpi.dims[n] for n in by}
+
+
+def _measures(kpi: Kpi, columns: dict[str, str]) -> list[str]:
+    """The measures' SELECT items: levels read on each period's last day, shares taken
+    within the dimensions that are not shared out."""
+    within = [col for name, col in columns.items() if name not in kpi.share_over]
+    share = f"PARTITION BY {', '.join(within)}" if within else ""
+    at_end = "CASE WHEN _day = _period_end THEN "
+    return [f"{expr.format(at_end=at_end, share=share)} AS {name}"
+            for name, expr in kpi.measures.items()]  # fmt: skip

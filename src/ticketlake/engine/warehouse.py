@@ -1,7 +1,8 @@
 """The DuckDB warehouse, published as immutable snapshots so readers are never blocked.
 
-Every build writes a new DuckDB file under ``builds/`` next to the warehouse path, runs the
-models into it, and then atomically repoints the warehouse path (a symbolic link) at it. A
+Every build copies the current snapshot to a new DuckDB file under ``builds/`` next to the
+warehouse path, brings the models up to date in it (engine/runner.py), and then atomically
+repoints the warehouse path (a symbolic link) at it. A
 reader, whether ``ticketlake query`` or a BI tool opening the path read-only, sees the build
 it opened, whole, while the next one is being made.
 """
@@ -22,17 +23,15 @@ import sqlglot
 from sqlglot import exp
 
 from ticketlake.config import Settings
-from ticketlake.engine import inputs, models
-from ticketlake.engine.duck import scalar, table_exists
+from ticketlake.engine import models
+from ticketlake.engine.duck import scalar
+from ticketlake.engine.runner import Runner
 from ticketlake.errors import TicketlakeError, UsageError
 from ticketlake.lake import Lake
-from ticketlake.lake.lake import create_views, scan_sql
 from ticketlake.lake.lock import WriteLock
-from ticketlake.lake.manifest import Manifest
 
 KEEP_BUILDS = 2
 READ_STATEMENTS = (exp.Query, exp.Describe, exp.Show, exp.Pragma)
-STATE = "_models"  # one row per model: what it was built from, and how
 
 
 @dataclass(frozen=True)
@@ -55,14 +54,6 @@ class Build:
             m: list(self.modes.values()).count(m) for m in ("incremental", "full", "unchanged")
         }
         return ", ".join(f"{n} {mode}" for mode, n in counts.items() if n)
-
-
-@dataclass(frozen=True)
-class _State:
-    digest: str
-    settings: str
-    lake_version: int
-    lake_digest: str
 
 
 class Warehouse:
@@ -96,7 +87,7 @@ class Warehouse:
             con = duckdb.connect(str(target), config={"memory_limit": self.settings.engine.memory_limit,
                                                       "threads": self.settings.engine.threads})  # fmt: skip
             try:
-                modes = self._run(con, lake, manifest, catalog, todo, on_model)
+                modes = Runner(con, lake, manifest, self.settings).run(catalog, todo, on_model)
                 con.execute("CREATE OR REPLACE TABLE _build AS SELECT ? AS lake_version, "
                             "? AS built_at, ? AS models",
                             [manifest.version, stamp.replace(tzinfo=None), list(modes)])  # fmt: skip
@@ -109,55 +100,6 @@ class Warehouse:
             self._publish(target)
             self._prune(target)
         return Build(target, manifest.version, modes, stamp)
-
-    def _run(self, con: duckdb.DuckDBPyConnection, lake: Lake, manifest: Manifest,
-             catalog: dict[str, models.Model], todo: list[models.Model],
-             on_model: Callable[[str], None] | None) -> dict[str, str]:  # fmt: skip
-        """Run ``todo`` in order inside ``con``; return each model's mode: ``full``,
-        ``incremental`` (some tickets refreshed) or ``unchanged`` (nothing it reads changed)."""
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (model VARCHAR PRIMARY KEY, "
-                    "digest VARCHAR, settings VARCHAR, lake_version BIGINT, lake_digest VARCHAR, "
-                    "mode VARCHAR, rows_changed BIGINT, built_at TIMESTAMP)")  # fmt: skip
-        _drop_unknown(con, catalog)
-        create_views(con, lake.store, manifest, derived=False)
-        inputs.write(con, self.settings)
-        settings_digest = inputs.fingerprint(self.settings)
-        state = _load_state(con)
-        recomputed: set[str] = set()  # rebuilt from scratch in this build
-        touched: set[str] = set()  # whose rows changed in this build
-        modes: dict[str, str] = {}
-        for model in todo:
-            if on_model:
-                on_model(model.name)
-            old = state.get(model.name)
-            current = (
-                old is not None
-                and old.digest == model.digest
-                and old.settings == settings_digest
-                and old.lake_version <= manifest.version
-                and old.lake_digest == manifest.digest(old.lake_version)
-                and not (model.reads & recomputed)
-                and table_exists(con, model.name)
-            )
-            if current and old is not None and model.per_ticket:
-                rows = _refresh(con, lake, manifest, model, old.lake_version, catalog)
-                modes[model.name] = "incremental" if rows else "unchanged"
-            elif (current and old is not None and not (model.reads & touched)
-                  and not _lake_changed(model, manifest, old.lake_version)):  # fmt: skip
-                rows, modes[model.name] = 0, "unchanged"
-            else:
-                con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {model.sql}")
-                rows = scalar(con, f"SELECT count(*) FROM {model.name}")
-                recomputed.add(model.name)
-                modes[model.name] = "full"
-            if modes[model.name] != "unchanged":
-                touched.add(model.name)
-            con.execute(f"INSERT OR REPLACE INTO {STATE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [model.name, model.digest, settings_digest, manifest.version,
-                         manifest.digest(manifest.version), modes[model.name], rows,
-                         datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
-        return modes
 
     def _publish(self, target: Path) -> None:
         """Repoint the warehouse path at ``target`` in one atomic rename."""
@@ -211,71 +153,6 @@ class Warehouse:
             raise TicketlakeError(f"query failed: {exc}".splitlines()[0]) from None
         finally:
             con.close()
-
-
-def _load_state(con: duckdb.DuckDBPyConnection) -> dict[str, _State]:
-    rows = con.execute(
-        f"SELECT model, digest, settings, lake_version, lake_digest FROM {STATE}"
-    ).fetchall()
-    return {r[0]: _State(r[1], r[2], r[3], r[4]) for r in rows}
-
-
-def _lake_changed(model: models.Model, manifest: Manifest, since: int) -> bool:
-    """Whether a lake table ``model`` reads has had files (or the ledger batches) since."""
-    tables = {f.table for f in manifest.since(since).files}
-    new_batches = any(b.seq > since for b in manifest.batches)
-    return bool(model.reads & tables) or ("ledger" in model.reads and new_batches)
-
-
-def _drop_unknown(con: duckdb.DuckDBPyConnection, catalog: dict[str, models.Model]) -> None:
-    """Drop tables of models that no longer exist, so a copied snapshot holds no leftovers."""
-    keep = set(catalog) | models.INPUT_TABLES | {STATE, "_build"}
-    for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
-    ).fetchall():
-        if name not in keep:
-            con.execute(f"DROP TABLE {name}")
-            con.execute(f"DELETE FROM {STATE} WHERE model = ?", [name])
-
-
-def _refresh(con: duckdb.DuckDBPyConnection, lake: Lake, manifest: Manifest,
-             model: models.Model, since: int, catalog: dict[str, models.Model]) -> int:  # fmt: skip
-    """Recompute ``model``'s rows for the tickets touched by batches after ``since``."""
-    new = manifest.since(since)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _changed AS
-        SELECT DISTINCT source, ticket_id FROM ({scan_sql(lake.store, new, "ticket_events")})
-        UNION SELECT source, from_id FROM ({scan_sql(lake.store, new, "ticket_links")})
-        UNION SELECT source, to_id FROM ({scan_sql(lake.store, new, "ticket_links")})""")  # fmt: skip
-    changed = scalar(con, "SELECT count(*) FROM _changed")
-    if not changed:
-        return 0
-    per_ticket = {name for name, m in catalog.items() if m.per_ticket} | {"ticket_events"}
-    con.execute("""CREATE OR REPLACE TEMP VIEW _delta_ticket_links AS
-        SELECT l.* FROM ticket_links l
-        WHERE EXISTS (SELECT 1 FROM _changed c WHERE c.source = l.source
-                                                AND c.ticket_id IN (l.from_id, l.to_id))""")
-    mapping = {"ticket_links": "_delta_ticket_links"}
-    for name in per_ticket & model.reads:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _delta_{name} AS "
-                    f"SELECT t.* FROM {name} t SEMI JOIN _changed USING (source, ticket_id)")  # fmt: skip
-        mapping[name] = f"_delta_{name}"
-    sql = _rename_tables(model.sql, mapping)
-    con.execute(f"DELETE FROM {model.name} t USING _changed c "
-                "WHERE t.source = c.source AND t.ticket_id = c.ticket_id")  # fmt: skip
-    con.execute(f"INSERT INTO {model.name} BY NAME SELECT q.* FROM ({sql}) q "
-                "SEMI JOIN _changed USING (source, ticket_id)")  # fmt: skip
-    return changed
-
-
-def _rename_tables(sql: str, mapping: dict[str, str]) -> str:
-    """``sql`` reading each table in ``mapping`` from its replacement, aliases kept."""
-    tree = sqlglot.parse_one(sql, read=models.DIALECT)
-    for table in list(tree.find_all(exp.Table)):
-        if table.name in mapping and not table.args.get("db"):
-            alias = table.alias or table.name
-            table.set("this", exp.to_identifier(mapping[table.name]))
-            table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-    return tree.sql(dialect=models.DIALECT)
 
 
 def check_read_only(sql: str) -> None:

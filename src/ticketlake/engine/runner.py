@@ -1,0 +1,174 @@
+"""The model runner: runs SQL models into a warehouse file, incrementally where it can.
+
+A model whose header says ``-- grain: ticket`` is refreshed for the tickets that batches
+committed since it was last built touched: their rows are deleted and recomputed from the
+model's SQL with its per-ticket inputs narrowed to those tickets. Any other model is
+recomputed when something it reads changed, and kept otherwise. A model is recomputed in full
+when its SQL, the settings (``cfg_*`` tables) or the lake's history changed, or when a model
+it reads was recomputed in full. ``_models`` records, per model, what it was built from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from ticketlake.config import Settings
+from ticketlake.engine import inputs, models
+from ticketlake.engine.duck import scalar, table_exists
+from ticketlake.lake import Lake
+from ticketlake.lake.lake import create_views, scan_sql
+from ticketlake.lake.manifest import Manifest
+
+STATE = "_models"  # one row per model: what it was built from, and how
+
+
+@dataclass(frozen=True)
+class _State:
+    digest: str
+    settings: str
+    lake_version: int
+    lake_digest: str
+
+
+@dataclass
+class Runner:
+    """Runs models inside ``con`` against one lake manifest and one set of settings."""
+
+    con: duckdb.DuckDBPyConnection
+    lake: Lake
+    manifest: Manifest
+    settings: Settings
+    recomputed: set[str] = field(default_factory=set)  # rebuilt from scratch in this run
+    touched: set[str] = field(default_factory=set)  # whose rows changed in this run
+    digest: str = ""  # fingerprint of the settings tables
+
+    def run(self, catalog: dict[str, models.Model], todo: list[models.Model],
+            on_model: Callable[[str], None] | None = None) -> dict[str, str]:  # fmt: skip
+        """Run ``todo`` in order; return each model's mode: ``full``, ``incremental`` (some
+        tickets refreshed) or ``unchanged`` (nothing it reads changed)."""
+        self._prepare(catalog)
+        state = _load_state(self.con)
+        modes = {}
+        for model in todo:
+            if on_model:
+                on_model(model.name)
+            modes[model.name], rows = self._model(model, state.get(model.name), catalog)
+            if modes[model.name] != "unchanged":
+                self.touched.add(model.name)
+            self.con.execute(f"INSERT OR REPLACE INTO {STATE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             [model.name, model.digest, self.digest, self.manifest.version,
+                              self.manifest.digest(self.manifest.version), modes[model.name],
+                              rows, datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
+        return modes
+
+    def _prepare(self, catalog: dict[str, models.Model]) -> None:
+        """State table, lake views and settings tables for this run."""
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (model VARCHAR PRIMARY KEY, "
+                         "digest VARCHAR, settings VARCHAR, lake_version BIGINT, "
+                         "lake_digest VARCHAR, mode VARCHAR, rows_changed BIGINT, "
+                         "built_at TIMESTAMP)")  # fmt: skip
+        _drop_unknown(self.con, catalog)
+        create_views(self.con, self.lake.store, self.manifest, derived=False)
+        inputs.write(self.con, self.settings)
+        self.digest = inputs.fingerprint(self.settings)
+
+    def _model(self, model: models.Model, old: _State | None,
+               catalog: dict[str, models.Model]) -> tuple[str, int]:  # fmt: skip
+        """Bring one model up to date; return its mode and the rows (or tickets) it changed."""
+        if old is not None and self._current(model, old):
+            if model.per_ticket:
+                rows = _refresh(
+                    self.con, self.lake, self.manifest, model, old.lake_version, catalog
+                )
+                return ("incremental" if rows else "unchanged"), rows
+            if not (model.reads & self.touched) and not _lake_changed(
+                model, self.manifest, old.lake_version
+            ):
+                return "unchanged", 0
+        self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {model.sql}")
+        self.recomputed.add(model.name)
+        return "full", scalar(self.con, f"SELECT count(*) FROM {model.name}")
+
+    def _current(self, model: models.Model, old: _State) -> bool:
+        """Whether the model's table was built by the same SQL, settings and lake history."""
+        return (
+            old.digest == model.digest
+            and old.settings == self.digest
+            and old.lake_version <= self.manifest.version
+            and old.lake_digest == self.manifest.digest(old.lake_version)
+            and not (model.reads & self.recomputed)
+            and table_exists(self.con, model.name)
+        )
+
+
+def _load_state(con: duckdb.DuckDBPyConnection) -> dict[str, _State]:
+    rows = con.execute(
+        f"SELECT model, digest, settings, lake_version, lake_digest FROM {STATE}"
+    ).fetchall()
+    return {r[0]: _State(r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def _lake_changed(model: models.Model, manifest: Manifest, since: int) -> bool:
+    """Whether a lake table ``model`` reads has had files (or the ledger batches) since."""
+    tables = {f.table for f in manifest.since(since).files}
+    new_batches = any(b.seq > since for b in manifest.batches)
+    return bool(model.reads & tables) or ("ledger" in model.reads and new_batches)
+
+
+def _drop_unknown(con: duckdb.DuckDBPyConnection, catalog: dict[str, models.Model]) -> None:
+    """Drop tables of models that no longer exist, so a copied snapshot holds no leftovers."""
+    keep = set(catalog) | models.INPUT_TABLES | {STATE, "_build"}
+    for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+    ).fetchall():
+        if name not in keep:
+            con.execute(f"DROP TABLE {name}")
+            con.execute(f"DELETE FROM {STATE} WHERE model = ?", [name])
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, lake: Lake, manifest: Manifest,
+             model: models.Model, since: int, catalog: dict[str, models.Model]) -> int:  # fmt: skip
+    """Recompute ``model``'s rows for the tickets touched by batches after ``since``."""
+    new = manifest.since(since)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _changed AS
+        SELECT DISTINCT source, ticket_id FROM ({scan_sql(lake.store, new, "ticket_events")})
+        UNION SELECT source, from_id FROM ({scan_sql(lake.store, new, "ticket_links")})
+        UNION SELECT source, to_id FROM ({scan_sql(lake.store, new, "ticket_links")})""")  # fmt: skip
+    changed = scalar(con, "SELECT count(*) FROM _changed")
+    if not changed:
+        return 0
+    per_ticket = {name for name, m in catalog.items() if m.per_ticket} | {"ticket_events"}
+    con.execute("""CREATE OR REPLACE TEMP VIEW _delta_ticket_links AS
+        SELECT l.* FROM ticket_links l
+        WHERE EXISTS (SELECT 1 FROM _changed c WHERE c.source = l.source
+                                                AND c.ticket_id IN (l.from_id, l.to_id))""")
+    mapping = {"ticket_links": "_delta_ticket_links"}
+    for name in per_ticket & model.reads:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _delta_{name} AS "
+                    f"SELECT t.* FROM {name} t SEMI JOIN _changed USING (source, ticket_id)")  # fmt: skip
+        mapping[name] = f"_delta_{name}"
+    sql = _rename_tables(model.sql, mapping)
+    con.execute(f"DELETE FROM {model.name} t USING _changed c "
+                "WHERE t.source = c.source AND t.ticket_id = c.ticket_id")  # fmt: skip
+    con.execute(f"INSERT INTO {model.name} BY NAME SELECT q.* FROM ({sql}) q "
+                "SEMI JOIN _changed USING (source, ticket_id)")  # fmt: skip
+    return changed
+
+
+def _rename_tables(sql: str, mapping: dict[str, str]) -> str:
+    """``sql`` reading each table in ``mapping`` from its replacement, aliases kept."""
+    tree = sqlglot.parse_one(sql, read=models.DIALECT)
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    for table in list(tree.find_all(exp.Table)):
+        if table.name in mapping and table.name not in ctes and not table.args.get("db"):
+            alias = table.alias or table.name
+            table.set("this", exp.to_identifier(mapping[table.name]))
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    return tree.sql(dialect=models.DIALECT)
