@@ -30,10 +30,22 @@ STATE = "_models"  # one row per model: what it was built from, and how
 
 @dataclass(frozen=True)
 class _State:
+    """One row of ``_models``. Generations number the runs: ``changed`` is the last run that
+    changed the model's rows, ``full`` the last that rebuilt it, ``done`` the last that
+    brought it up to date. A model is stale when an input changed after its ``done``."""
+
     digest: str
     settings: str
     lake_version: int
     lake_digest: str
+    changed: int
+    full: int
+    done: int
+
+
+_COLUMNS = ("model VARCHAR PRIMARY KEY, digest VARCHAR, settings VARCHAR, lake_version BIGINT, "
+            "lake_digest VARCHAR, changed_gen BIGINT, full_gen BIGINT, done_gen BIGINT, "
+            "mode VARCHAR, rows_changed BIGINT, built_at TIMESTAMP")  # fmt: skip
 
 
 @dataclass
@@ -44,8 +56,8 @@ class Runner:
     lake: Lake
     manifest: Manifest
     settings: Settings
-    recomputed: set[str] = field(default_factory=set)  # rebuilt from scratch in this run
-    touched: set[str] = field(default_factory=set)  # whose rows changed in this run
+    state: dict[str, _State] = field(default_factory=dict)
+    generation: int = 0  # this run's number
     digest: str = ""  # fingerprint of the settings tables
 
     def run(self, catalog: dict[str, models.Model], todo: list[models.Model],
@@ -53,31 +65,26 @@ class Runner:
         """Run ``todo`` in order; return each model's mode: ``full``, ``incremental`` (some
         tickets refreshed) or ``unchanged`` (nothing it reads changed)."""
         self._prepare(catalog)
-        state = _load_state(self.con)
         modes = {}
         for model in todo:
             if on_model:
                 on_model(model.name)
-            modes[model.name], rows = self._model(model, state.get(model.name), catalog)
-            if modes[model.name] != "unchanged":
-                self.touched.add(model.name)
-            self.con.execute(f"INSERT OR REPLACE INTO {STATE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             [model.name, model.digest, self.digest, self.manifest.version,
-                              self.manifest.digest(self.manifest.version), modes[model.name],
-                              rows, datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
+            modes[model.name], rows = self._model(model, self.state.get(model.name), catalog)
+            self._record(model, modes[model.name], rows)
         return modes
 
     def _prepare(self, catalog: dict[str, models.Model]) -> None:
         """State table, lake views and settings tables for this run."""
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (model VARCHAR PRIMARY KEY, "
-                         "digest VARCHAR, settings VARCHAR, lake_version BIGINT, "
-                         "lake_digest VARCHAR, mode VARCHAR, rows_changed BIGINT, "
-                         "built_at TIMESTAMP)")  # fmt: skip
+        if table_exists(self.con, STATE) and "done_gen" not in _columns(self.con, STATE):
+            self.con.execute(f"DROP TABLE {STATE}")  # written by an older ticketlake
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} ({_COLUMNS})")
         _drop_unknown(self.con, catalog)
         create_views(self.con, self.lake.store, self.manifest, derived=False)
         inputs.write(self.con, self.settings)
         self.digest = inputs.fingerprint(self.settings)
+        self.state = _load_state(self.con)
+        self.generation = max((s.done for s in self.state.values()), default=0) + 1
 
     def _model(self, model: models.Model, old: _State | None,
                catalog: dict[str, models.Model]) -> tuple[str, int]:  # fmt: skip
@@ -88,31 +95,61 @@ class Runner:
                     self.con, self.lake, self.manifest, model, old.lake_version, catalog
                 )
                 return ("incremental" if rows else "unchanged"), rows
-            if not (model.reads & self.touched) and not _lake_changed(
-                model, self.manifest, old.lake_version
-            ):
+            if not self._inputs_changed(model, old):
                 return "unchanged", 0
         self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {model.sql}")
-        self.recomputed.add(model.name)
         return "full", scalar(self.con, f"SELECT count(*) FROM {model.name}")
 
     def _current(self, model: models.Model, old: _State) -> bool:
-        """Whether the model's table was built by the same SQL, settings and lake history."""
+        """Whether the model's table was built by the same SQL and settings from the same lake
+        history, and no model it reads has been rebuilt from scratch since."""
         return (
             old.digest == model.digest
             and old.settings == self.digest
             and old.lake_version <= self.manifest.version
             and old.lake_digest == self.manifest.digest(old.lake_version)
-            and not (model.reads & self.recomputed)
+            and all(self._gen(name, "full") <= old.done for name in model.reads)
             and table_exists(self.con, model.name)
         )
+
+    def _inputs_changed(self, model: models.Model, old: _State) -> bool:
+        """Whether anything ``model`` reads changed since it was last brought up to date."""
+        return _lake_changed(model, self.manifest, old.lake_version) or any(
+            self._gen(name, "changed") > old.done for name in model.reads
+        )
+
+    def _gen(self, name: str, which: str) -> int:
+        """A generation of another model (0 for lake and settings tables)."""
+        state = self.state.get(name)
+        return 0 if state is None else int(getattr(state, which))
+
+    def _record(self, model: models.Model, mode: str, rows: int) -> None:
+        """Remember what the model was built from, in memory and in ``_models``."""
+        old = self.state.get(model.name)
+        changed = self.generation if mode != "unchanged" else (old.changed if old else 0)
+        full = self.generation if mode == "full" else (old.full if old else 0)
+        new = _State(model.digest, self.digest, self.manifest.version,
+                     self.manifest.digest(self.manifest.version), changed, full, self.generation)  # fmt: skip
+        self.state[model.name] = new
+        self.con.execute(f"INSERT OR REPLACE INTO {STATE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [model.name, new.digest, new.settings, new.lake_version, new.lake_digest,
+                          new.changed, new.full, new.done, mode, rows,
+                          datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
 
 
 def _load_state(con: duckdb.DuckDBPyConnection) -> dict[str, _State]:
     rows = con.execute(
-        f"SELECT model, digest, settings, lake_version, lake_digest FROM {STATE}"
+        f"SELECT model, digest, settings, lake_version, lake_digest, changed_gen, full_gen, "
+        f"done_gen FROM {STATE}"
     ).fetchall()
-    return {r[0]: _State(r[1], r[2], r[3], r[4]) for r in rows}
+    return {r[0]: _State(*r[1:]) for r in rows}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def _lake_changed(model: models.Model, manifest: Manifest, since: int) -> bool:
