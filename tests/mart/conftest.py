@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from ticketlake import Project
 
@@ -16,8 +18,8 @@ Builder = Callable[..., Project]
 def build_mart(tmp_path: Path) -> Builder:
     """``build_mart({"events.csv": text}, fmt="eventlog", settings="kpis: {...}")`` writes the
     files into an export folder, ingests them as one source (named ``source``) with the given
-    format, builds the warehouse and returns the project. ``settings`` is YAML appended to the
-    default ticketlake.yml (later keys override earlier ones)."""
+    format, builds the warehouse and returns the project. ``settings`` is YAML merged into the
+    default ticketlake.yml (its keys override the defaults, section by section)."""
     counter = iter(range(1_000))
 
     def build(files: dict[str, str], fmt: str = "eventlog", source: str = "desk",
@@ -34,7 +36,8 @@ def build_mart(tmp_path: Path) -> Builder:
             f"sources:\n  - name: {source}\n    format: {fmt}\n    path: exports/{source}\n",
             1,
         )
-        config.write_text(text + "\n" + settings, encoding="utf-8")
+        merged = _merge(yaml.safe_load(text), yaml.safe_load(settings) or {})
+        config.write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
         project = Project(root)
         outcome = project.ingest(source=source)
         assert not outcome.failed, [b.reason for b in outcome.failed]
@@ -42,6 +45,14 @@ def build_mart(tmp_path: Path) -> Builder:
         return project
 
     return build
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merge(out[key], value) if both else value
+    return out
 
 
 def rows(project: Project, sql: str) -> list[tuple[object, ...]]:

@@ -19,6 +19,8 @@ from ticketlake.config import Settings
 def tables(settings: Settings) -> dict[str, pa.Table]:
     """Every ``cfg_*`` table for ``settings``."""
     levels = settings.priorities.levels
+    aliases = {raw.strip().lower(): p for raw, p in settings.priorities.aliases.items()}
+    aliases.update({level.strip().lower(): level for level in levels})
     targets = settings.targets
     bounds = [0.0, *settings.aging_buckets]
     labels = settings.aging_bucket_labels()
@@ -28,11 +30,9 @@ def tables(settings: Settings) -> dict[str, pa.Table]:
             "status_key": [k.strip().lower() for k in settings.statuses],
             "status_category": list(settings.statuses.values()),
         }),
-        # raw priority (lower case, trimmed) -> canonical priority
+        # raw priority (lower case, trimmed) -> canonical priority; levels map to themselves
         "cfg_priority_aliases": pa.table({
-            "raw_key": [*(k.strip().lower() for k in settings.priorities.aliases),
-                        *(level.strip().lower() for level in levels)],
-            "priority": [*settings.priorities.aliases.values(), *levels],
+            "raw_key": list(aliases), "priority": list(aliases.values()),
         }),
         "cfg_priorities": pa.table({
             "priority": levels,

@@ -1,7 +1,8 @@
 -- kpi_backlog_daily: tickets open at each day's cut-off (kpis.backlog_cutoff_hour, UTC), by
 -- source, current priority, the group holding the ticket at the cut-off and age bucket. A
 -- ticket is open from its creation until an event moves it to resolved, closed or cancelled,
--- and open again after a reopen; its age is measured from creation to the cut-off.
+-- and open again after a reopen; its age is measured from creation to the cut-off. A ticket
+-- whose state nothing in the export reveals (no status, no lifecycle event) is left out.
 WITH cutoffs AS (
     SELECT
         d.date_day AS day,
