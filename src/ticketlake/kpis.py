@@ -110,7 +110,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
     ),
     Kpi(
         name="target_attainment", table="kpi_target_attainment", unit="% of tickets",
-        summary="Share of tickets within their priority's response and resolution targets.",
+        summary="Share of tickets created in a period that met their targets; overdue open ones breach.",
         grain=("day", "source", "priority"),
         base="kpi_target_attainment", date="day",
         dims={"source": "source", "priority": "priority"},
@@ -205,7 +205,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
     ),
     Kpi(
         name="priority_summary", table="kpi_priority_summary", unit="mixed",
-        summary="Per priority: tickets, open, resolution hours, attainment, reopen rate.",
+        summary="Per priority: tickets, open, resolution hours, share resolved in target, reopens.",
         grain=("source", "priority"),
         base="fact_ticket", date="created_date", dims=_TICKET_DIMS,
         measures={
@@ -216,13 +216,13 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
             "median_resolution_hours": "median(resolution_hours)",
             "p90_resolution_hours": "quantile_cont(resolution_hours, 0.9)",
             "median_first_response_hours": "median(first_response_hours)",
-            "response_attainment_pct": _pct(
+            "responded_within_target_pct": _pct(
                 "count(CASE WHEN within_response_target THEN 1 END)",
                 "count(within_response_target)"),
-            "resolution_attainment_pct": _pct(
+            "resolved_within_target_pct": _pct(
                 "count(CASE WHEN within_resolution_target THEN 1 END)",
                 "count(within_resolution_target)"),
-            "reopen_rate_pct": _pct("count(CASE WHEN reopen_count > 0 THEN 1 END)",
+            "reopen_rate_pct": _pct("count(CASE WHEN reopen_count > 0 AND first_resolved_at IS NOT NULL THEN 1 END)",
                                     "count(first_resolved_at)"),
             "source_sla_met_pct": _pct("count(CASE WHEN source_sla_met THEN 1 END)",
                                        "count(source_sla_met)"),
@@ -231,7 +231,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
     ),
     Kpi(
         name="daily_ops", table="kpi_daily_ops", unit="mixed",
-        summary="One row per day: volume, turnaround, breach %, reopens and backlog.",
+        summary="One row per day and source: volume, turnaround, breach %, reopens, backlog.",
         grain=("day", "source"), base="kpi_daily_ops", date="day", dims={"source": "source"},
         measures={}, default_by=("day", "source"), fixed=True,
     ),

@@ -646,8 +646,8 @@ def test_priority_summary(desk: Project) -> None:
         desk,
         "SELECT priority, priority_rank, tickets, open_tickets, resolved, "
         "mean_resolution_hours, median_resolution_hours, p90_resolution_hours, "
-        "median_first_response_hours, response_attainment_pct, "
-        "resolution_attainment_pct, reopen_rate_pct, source_sla_met_pct "
+        "median_first_response_hours, responded_within_target_pct, "
+        "resolved_within_target_pct, reopen_rate_pct, source_sla_met_pct "
         "FROM kpi_priority_summary ORDER BY priority_rank",
     )
     assert found == approx_rows(
@@ -680,7 +680,7 @@ def test_daily_ops(desk: Project) -> None:
     found = rows(
         desk,
         "SELECT day, created, resolved, closed, mean_resolution_hours, "
-        "median_resolution_hours, breach_pct, reopened, backlog "
+        "median_resolution_hours, resolved_breach_pct, reopened, backlog "
         "FROM kpi_daily_ops ORDER BY day",
     )
     assert found == approx_rows(

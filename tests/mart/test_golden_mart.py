@@ -326,3 +326,48 @@ def test_canonical_priority_names(build_mart: Builder) -> None:
     assert rows(
         project, "SELECT ticket_id, count(*) FROM fact_ticket_event GROUP BY ALL ORDER BY 1"
     ) == [("P", 2), ("Q", 1)]
+
+
+# Final resolution and close after a reopen resolved by status alone; unmapped labels; tickets
+# with no assignment data.
+AFTER_REOPEN = (
+    HEADER
+    + """\
+R,2024-01-01T09:00:00Z,created,New,L1,ann,High
+R,2024-01-01T10:00:00Z,resolved,Resolved,L1,ann,High
+R,2024-01-01T12:00:00Z,reopened,Reopened,L1,ann,High
+R,2024-01-03T09:00:00Z,status_change,Resolved,L1,ann,High
+S,2024-01-01T09:00:00Z,created,New,L1,,Low
+S,2024-01-01T10:00:00Z,closed,Closed,L1,,Low
+S,2024-01-01T11:00:00Z,status_change,Open,L1,,Low
+S,2024-01-02T11:00:00Z,status_change,Closed,L1,,Low
+U,2024-01-01T09:00:00Z,created,New,,,Low
+U,2024-01-01T11:00:00Z,resolved,Fixed,,,Low
+U,2024-01-01T12:00:00Z,status_change,Feedback,,,Low
+"""
+)
+
+
+def test_final_resolution_after_a_reopen_resolved_by_status(build_mart: Builder) -> None:
+    """R: the resolved event (01-01 10:00) was undone by the reopen; the status change on
+    01-03 09:00 is the final resolution: 48 h after creation, not 1 h. S: closed, reopened,
+    closed again by status: closed_at is the second close (01-02 11:00)."""
+    project = build_mart({"events.csv": AFTER_REOPEN})
+    found = rows(project, "SELECT ticket_id, strftime(resolved_at, '%d %H'), resolution_hours, "
+                          "strftime(closed_at, '%d %H'), reopen_count FROM fact_ticket "
+                          "WHERE ticket_id IN ('R', 'S') ORDER BY 1")  # fmt: skip
+    assert found == [("R", "03 09", 48.0, None, 1), ("S", "02 11", 26.0, "02 11", 1)]
+
+
+def test_unmapped_statuses_and_missing_assignment_data(build_mart: Builder) -> None:
+    """U: a resolved event labelled "Fixed" (not in the settings) still resolves the ticket
+    (2 h); the later unmapped "Feedback" makes it count as open again (state unknown) but is
+    not a reopen. No event names an assignee or group, so reassignment_count is NULL."""
+    project = build_mart({"events.csv": AFTER_REOPEN})
+    events = rows(project, "SELECT event_number, state, is_reopen FROM fact_ticket_event "
+                           "WHERE ticket_id = 'U' ORDER BY 1")  # fmt: skip
+    assert events == [(1, "new", False), (2, "resolved", False), (3, "unknown", False)]
+    ticket = rows(project, "SELECT is_open, resolved_at, first_resolved_at IS NOT NULL, "
+                           "reopen_count, reassignment_count FROM fact_ticket "
+                           "WHERE ticket_id = 'U'")  # fmt: skip
+    assert ticket == [(True, None, True, 0, None)]

@@ -1,6 +1,6 @@
 -- kpi_conversion: interaction-to-incident conversion per source and technician: interactions
--- handled, interactions linked to at least one incident, distinct incidents linked and the
--- conversion rate; technicians below kpis.conversion_min_interactions are left out.
+-- handled (the interaction's current assignee), interactions linked to at least one incident,
+-- and the conversion rate; technicians below kpis.conversion_min_interactions are left out.
 SELECT
     f.source,
     f.assignee AS agent,

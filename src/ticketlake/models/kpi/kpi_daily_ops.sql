@@ -1,6 +1,7 @@
 -- kpi_daily_ops: one operations row per UTC day and source: volume (created, resolved,
 -- closed), turnaround of the tickets resolved that day (mean and median hours), the share of
--- them that missed their resolution target, reopens that day and the backlog at the cut-off.
+-- them that missed their resolution target (resolved_breach_pct; kpi_target_attainment's
+-- breach_pct also counts open tickets past their target), reopens that day and the backlog.
 WITH days AS (
     SELECT d.date_day AS day, s.source
     FROM dim_date AS d
@@ -8,7 +9,12 @@ WITH days AS (
 ),
 
 volume AS (
-    SELECT day, source, CAST(sum(created) AS BIGINT) AS created, CAST(sum(resolved) AS BIGINT) AS resolved, CAST(sum(closed) AS BIGINT) AS closed
+    SELECT
+        day,
+        source,
+        CAST(sum(created) AS BIGINT) AS created,
+        CAST(sum(resolved) AS BIGINT) AS resolved,
+        CAST(sum(closed) AS BIGINT) AS closed
     FROM kpi_volume_daily
     GROUP BY day, source
 ),
@@ -20,7 +26,7 @@ turnaround AS (
         avg(resolution_hours) AS mean_resolution_hours,
         median(resolution_hours) AS median_resolution_hours,
         100.0 * count(CASE WHEN NOT within_resolution_target THEN 1 END)
-        / nullif(count(within_resolution_target), 0) AS breach_pct
+        / nullif(count(within_resolution_target), 0) AS resolved_breach_pct
     FROM fact_ticket
     WHERE resolved_date IS NOT NULL
     GROUP BY resolved_date, source
@@ -47,7 +53,7 @@ SELECT
     coalesce(v.closed, 0) AS closed,
     t.mean_resolution_hours,
     t.median_resolution_hours,
-    t.breach_pct,
+    t.resolved_breach_pct,
     coalesce(r.reopened, 0) AS reopened,
     coalesce(b.backlog, 0) AS backlog
 FROM days AS d

@@ -1,6 +1,7 @@
 -- bridge_ticket_link: one row per distinct link between two records of a source: an
 -- interaction and the incident it produced, an incident and its problem, a record and its
--- system id. from_id is a ticket of the same source; to_id may be a ticket of any source.
+-- system id. from_id is a record of the link's source (usually one of its tickets; a system-id
+-- link may start from an incident known only by its number); to_id may be in any source.
 SELECT
     source,
     from_id,

@@ -1,5 +1,5 @@
--- dim_agent: one row per technician (a value of assignee), with the group and support level
--- they most often work in; key '-' is the member for "no assignee".
+-- dim_agent: one row per technician (a value of assignee), with the group they most often
+-- work in (by events) and when they were first and last seen; key '-' is "no assignee".
 WITH seen AS (
     SELECT
         assignee_now AS agent_name,

@@ -1,5 +1,5 @@
 -- dim_requester: one row per end user or customer contact who raised tickets, with their
--- organisation and location (the most frequent on their tickets); key '-' is "unknown".
+-- organisation and location (from their most recent ticket that has one); key '-' is "unknown".
 SELECT
     substr(md5(requester), 1, 16) AS requester_key,
     requester AS requester_name,

@@ -3,32 +3,32 @@
 -- grain: ticket
 WITH ev AS (
     SELECT
-        source,
-        ticket_id,
-        max_by(state, event_number) AS final_state,
-        min(CASE WHEN event_type = 'responded' THEN event_time END) AS first_response_at,
-        max(CASE WHEN event_type = 'resolved' THEN event_time END) AS resolved_event_at,
-        max(CASE WHEN event_type = 'closed' THEN event_time END) AS closed_event_at,
-        min(CASE WHEN is_resolution THEN event_time END) AS first_resolved_at,
-        max(CASE WHEN is_resolution THEN event_time END) AS resolution_change_at,
-        max(CASE WHEN state IS DISTINCT FROM previous_state THEN event_time END) AS state_since,
-        count(CASE WHEN is_reopen THEN 1 END) AS reopens_observed,
-        count(CASE WHEN is_reassignment THEN 1 END) AS reassignments_observed,
-        max_by(source_reopen_count, CASE WHEN source_reopen_count IS NOT NULL THEN event_number END)
-            AS source_reopen_count,
+        e.source,
+        e.ticket_id,
+        max(CASE WHEN l.format = 'interactions' THEN 1 ELSE 0 END) AS interactions,
+        max_by(e.state, e.event_number) AS final_state,
+        max(CASE WHEN e.is_reopen THEN e.event_time END) AS last_reopen_at,
+        count(e.assignee_now) + count(e.group_now) AS assignment_facts,
+        min(CASE WHEN e.event_type = 'responded' THEN e.event_time END) AS first_response_at,
+        max(CASE WHEN e.event_type = 'resolved' THEN e.event_time END) AS resolved_event_at,
+        max(CASE WHEN e.event_type = 'closed' THEN e.event_time END) AS closed_event_at,
+        min(CASE WHEN e.is_resolution THEN e.event_time END) AS first_resolved_at,
+        max(CASE WHEN e.is_resolution THEN e.event_time END) AS resolution_change_at,
+        max(CASE WHEN e.state IS DISTINCT FROM e.previous_state THEN e.event_time END)
+            AS state_since,
+        count(CASE WHEN e.is_reopen THEN 1 END) AS reopens_observed,
+        count(CASE WHEN e.is_reassignment THEN 1 END) AS reassignments_observed,
         max_by(
-            source_reassignment_count,
-            CASE WHEN source_reassignment_count IS NOT NULL THEN event_number END
+            e.source_reopen_count,
+            CASE WHEN e.source_reopen_count IS NOT NULL THEN e.event_number END
+        ) AS source_reopen_count,
+        max_by(
+            e.source_reassignment_count,
+            CASE WHEN e.source_reassignment_count IS NOT NULL THEN e.event_number END
         ) AS source_reassignment_count
-    FROM fact_ticket_event
-    GROUP BY source, ticket_id
-),
-
-kinds AS (
-    SELECT source, max(CASE WHEN format = 'interactions' THEN 1 ELSE 0 END) AS interactions
-    FROM ledger
-    WHERE status = 'committed'
-    GROUP BY source
+    FROM fact_ticket_event AS e
+    LEFT JOIN ledger AS l ON l.batch_id = e.batch_id
+    GROUP BY e.source, e.ticket_id
 ),
 
 links AS (
@@ -46,24 +46,31 @@ shaped AS (
         t.source,
         t.ticket_id,
         t.external_id,
-        CASE WHEN k.interactions = 1 THEN 'interaction' ELSE 'ticket' END AS ticket_type,
+        CASE WHEN ev.interactions = 1 THEN 'interaction' ELSE 'ticket' END AS ticket_type,
         t.title,
         t.created_at,
         ev.first_response_at,
         ev.first_resolved_at,
+        -- The final resolution: the last explicit resolved event, unless the ticket was reopened
+        -- after it and resolved again by a status change alone.
         CASE
-            WHEN ev.final_state IN ('resolved', 'closed')
+            WHEN ev.final_state NOT IN ('resolved', 'closed') THEN NULL
+            WHEN ev.last_reopen_at IS NULL OR ev.resolved_event_at >= ev.last_reopen_at
                 THEN coalesce(ev.resolved_event_at, ev.resolution_change_at)
+            ELSE ev.resolution_change_at
         END AS resolved_at,
         CASE
-            WHEN ev.final_state = 'closed' THEN coalesce(ev.closed_event_at, ev.state_since)
+            WHEN ev.final_state <> 'closed' THEN NULL
+            WHEN ev.last_reopen_at IS NULL OR ev.closed_event_at >= ev.last_reopen_at
+                THEN coalesce(ev.closed_event_at, ev.state_since)
+            ELSE ev.state_since
         END AS closed_at,
         CASE WHEN ev.final_state = 'cancelled' THEN ev.state_since END AS cancelled_at,
         t.last_event_at,
         t.status,
         coalesce(ev.final_state, 'unknown') AS status_category,
         ev.final_state NOT IN ('resolved', 'closed', 'cancelled') AS is_open,  -- NULL: unknown
-        coalesce(a.priority, t.priority, 'unknown') AS priority,
+        coalesce(a.priority, 'unknown') AS priority,
         t.group_name,
         t.support_level,
         t.assignee,
@@ -74,9 +81,16 @@ shaped AS (
         t.category,
         t.subcategory,
         t.channel,
-        coalesce(ev.source_reopen_count, ev.reopens_observed) AS reopen_count,
+        -- Counters: the source's own when it exports one; else what the events show, or NULL
+        -- when they say nothing about state (reopens) or assignment (reassignments).
+        coalesce(
+            ev.source_reopen_count, CASE WHEN ev.final_state IS NOT NULL THEN ev.reopens_observed END
+        ) AS reopen_count,
         ev.reopens_observed,
-        coalesce(ev.source_reassignment_count, ev.reassignments_observed) AS reassignment_count,
+        coalesce(
+            ev.source_reassignment_count,
+            CASE WHEN ev.assignment_facts > 0 THEN ev.reassignments_observed END
+        ) AS reassignment_count,
         ev.reassignments_observed,
         coalesce(l.linked_incidents, 0) AS linked_incidents,
         coalesce(l.linked_problems, 0) AS linked_problems,
@@ -84,7 +98,6 @@ shaped AS (
         t.events
     FROM tickets AS t
     INNER JOIN ev ON ev.source = t.source AND ev.ticket_id = t.ticket_id
-    LEFT JOIN kinds AS k ON k.source = t.source
     LEFT JOIN links AS l ON l.source = t.source AND l.ticket_id = t.ticket_id
     LEFT JOIN cfg_priority_aliases AS a ON a.raw_key = lower(trim(t.priority_raw))
 ),

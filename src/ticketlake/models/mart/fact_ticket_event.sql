@@ -12,7 +12,7 @@ WITH ordered AS (
         e.*,
         CASE WHEN e.status IS NOT NULL THEN coalesce(s.status_category, 'unknown') END
             AS category_now,
-        coalesce(a.priority, e.priority, 'unknown') AS priority_now,
+        coalesce(a.priority, 'unknown') AS priority_now,
         row_number() OVER (
             PARTITION BY e.source, e.ticket_id
             ORDER BY e.event_time, e.batch_seq, e.source_line, e.event_type, e.event_key
@@ -25,8 +25,10 @@ WITH ordered AS (
 stated AS (
     SELECT
         *,
+        -- A known status category decides; else the event type (an unmapped status does not
+        -- hide that an event resolved or reopened the ticket); else the unmapped 'unknown'.
         coalesce(
-            category_now,
+            CASE WHEN category_now <> 'unknown' THEN category_now END,
             CASE event_type
                 WHEN 'created' THEN 'new'
                 WHEN 'responded' THEN 'open'
@@ -36,7 +38,8 @@ stated AS (
                 WHEN 'resolved' THEN 'resolved'
                 WHEN 'closed' THEN 'closed'
                 WHEN 'cancelled' THEN 'cancelled'
-            END
+            END,
+            category_now
         ) AS event_state,
         max(
             CASE WHEN status IS NOT NULL OR event_type NOT IN ('created', 'updated') THEN 1 ELSE 0 END
@@ -100,7 +103,7 @@ SELECT
         event_type = 'reopened'
         OR (
             previous_state IN ('resolved', 'closed')
-            AND event_state NOT IN ('resolved', 'closed', 'cancelled')
+            AND event_state IN ('new', 'open', 'pending', 'on_hold')
         ),
         false
     ) AS is_reopen,
