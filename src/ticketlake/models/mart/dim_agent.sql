@@ -1,5 +1,6 @@
 -- dim_agent: one row per technician (a value of assignee), with the group they most often
--- work in (by events) and when they were first and last seen; key '-' is "no assignee".
+-- work in (by events; ties go to the group name first in order) and when they were first and
+-- last seen; key '-' is "no assignee".
 WITH seen AS (
     SELECT
         assignee_now AS agent_name,
@@ -10,15 +11,24 @@ WITH seen AS (
     FROM fact_ticket_event
     WHERE assignee_now IS NOT NULL
     GROUP BY assignee_now, group_now
+),
+
+ranked AS (
+    SELECT
+        *,
+        row_number() OVER (
+            PARTITION BY agent_name ORDER BY events DESC, group_name NULLS LAST
+        ) AS group_rank
+    FROM seen
 )
 
 SELECT
     substr(md5(agent_name), 1, 16) AS agent_key,
     agent_name,
-    max_by(group_name, events) AS main_group,
+    max(CASE WHEN group_rank = 1 THEN group_name END) AS main_group,
     min(first_seen_at) AS first_seen_at,
     max(last_seen_at) AS last_seen_at
-FROM seen
+FROM ranked
 GROUP BY agent_name
 UNION ALL
 SELECT '-', '(unassigned)', NULL, NULL, NULL

@@ -1,9 +1,14 @@
--- dim_group: one row per assignment group, with its support level (the most frequent level
--- seen on its tickets); key '-' is the member for "no group".
+-- dim_group: one row per assignment group, with its support level (the level seen on most of
+-- its tickets; ties go to the level first in order); key '-' is the member for "no group".
 WITH levels AS (
-    SELECT group_name, support_level, count(*) AS tickets
+    SELECT
+        group_name,
+        support_level,
+        row_number() OVER (
+            PARTITION BY group_name ORDER BY count(*) DESC, support_level
+        ) AS level_rank
     FROM fact_ticket
-    WHERE group_name IS NOT NULL
+    WHERE group_name IS NOT NULL AND support_level IS NOT NULL
     GROUP BY group_name, support_level
 ),
 
@@ -16,10 +21,8 @@ named AS (
 SELECT
     substr(md5(n.group_name), 1, 16) AS group_key,
     n.group_name,
-    max_by(l.support_level, CASE WHEN l.support_level IS NOT NULL THEN l.tickets END)
-        AS support_level
+    l.support_level
 FROM named AS n
-LEFT JOIN levels AS l ON l.group_name = n.group_name
-GROUP BY n.group_name
+LEFT JOIN levels AS l ON l.group_name = n.group_name AND l.level_rank = 1
 UNION ALL
 SELECT '-', '(no group)', NULL

@@ -1,8 +1,9 @@
 -- fact_ticket_event: one row per canonical event of a ticket (an audit row, a status change,
 -- a changed snapshot row or a milestone), numbered in the ticket's own order.
 -- grain: ticket
--- Order: event time, then commit order, then source line, so an event that arrives late in a
--- later batch still takes its place by time. Each event carries the ticket's lifecycle state
+-- Order: event time; at the same instant creation first and resolution, then closure, last;
+-- then commit order and source line. An event that arrives late in a later batch still takes
+-- its place by time. Each event carries the ticket's lifecycle state
 -- after it (its status category, or the state its type implies, or the previous state; NULL
 -- throughout when no event of the ticket says anything about its state), the
 -- assignee and group then in charge, and flags for assignments, reassignments, reopens and
@@ -15,7 +16,16 @@ WITH ordered AS (
         coalesce(a.priority, 'unknown') AS priority_now,
         row_number() OVER (
             PARTITION BY e.source, e.ticket_id
-            ORDER BY e.event_time, e.batch_seq, e.source_line, e.event_type, e.event_key
+            ORDER BY
+                e.event_time,
+                CASE e.event_type
+                    WHEN 'created' THEN 0 WHEN 'resolved' THEN 2 WHEN 'closed' THEN 3
+                    WHEN 'cancelled' THEN 3 ELSE 1
+                END,
+                e.batch_seq,
+                e.source_line,
+                e.event_type,
+                e.event_key
         ) AS event_number
     FROM ticket_events AS e
     LEFT JOIN cfg_statuses AS s ON s.status_key = lower(trim(e.status))
