@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.mart.conftest import Builder, rows
+from tests.models.conftest import Builder, rows
 
 LOG = """case_id,timestamp,event_type,status,assignment_group,assignee,priority
 A,2024-01-01T09:00:00Z,created,New,L1,,High

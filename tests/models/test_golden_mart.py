@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mart.conftest import Builder, rows
+from tests.models.conftest import Builder, rows
 from ticketlake import Project
 
 # Default targets (hours): P1 0.5/4, P2 1/8, P3 4/24, P4 8/72.

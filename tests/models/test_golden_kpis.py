@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.mart.conftest import rows
-from tests.mart.test_golden_mart import build_project
+from tests.models.conftest import rows
+from tests.models.test_golden_mart import build_project
 from ticketlake import Project
 
 DESK = """\

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import data_lines
-from tests.mart.conftest import Builder, rows
+from tests.models.conftest import Builder, rows
 from ticketlake import Project
 from ticketlake.synth import Options, write_shape
 
