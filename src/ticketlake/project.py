@@ -22,6 +22,7 @@ from ticketlake.ingest import report
 from ticketlake.ingest.mapping import load_mapping_file
 from ticketlake.ingest.pipeline import Ingestor, Outcome, Progress
 from ticketlake.ingest.retry import retry
+from ticketlake.ingest.sqltext import lit
 from ticketlake.ingest.targets import Request
 from ticketlake.lake import Batch, Lake
 from ticketlake.synth.shapes import Layout
@@ -196,6 +197,39 @@ class Project:
         sql = kpis.query(kpis.get(name), tuple(by) if by is not None else None, date_from,
                          date_to, filters)  # fmt: skip
         return self.warehouse.arrow(sql)
+
+    def lifecycle(self, source: str | None = None, bins: bool = True) -> dict[str, pa.Table]:
+        """Lifecycle summary per source and (with ``bins``) the lifetime, update-interval and
+        lag histograms with their density curves; ``source`` keeps one source."""
+        where = {"source": source} if source else {}
+        parts = {"summary": self._table("lifecycle_summary", where, "source")}
+        if bins:
+            parts["distributions"] = self._table("lifecycle_distribution", where,
+                                                 "source, measure, bin")  # fmt: skip
+        return parts
+
+    def flow(self, source: str | None = None, top: int = 10) -> dict[str, pa.Table]:
+        """Process-flow summary per source, time in status, the busiest transitions and the
+        most common variants (``top`` of each per source)."""
+        where = {"source": source} if source else {}
+        return {
+            "summary": self._table("flow_summary", where, "source"),
+            "time_in_status": self._table("flow_time_in_status", where, "source, total_hours DESC"),
+            "transitions": self._top("flow_transitions", where, "transitions", top),
+            "variants": self._top("flow_variants", where, "tickets", top),
+        }
+
+    def _table(self, table: str, where: dict[str, str], order: str) -> pa.Table:
+        condition = " AND ".join(f"{k} = {lit(v)}" for k, v in where.items()) or "true"
+        return self.warehouse.arrow(f"SELECT * FROM {table} WHERE {condition} ORDER BY {order}")
+
+    def _top(self, table: str, where: dict[str, str], by: str, top: int) -> pa.Table:
+        condition = " AND ".join(f"{k} = {lit(v)}" for k, v in where.items()) or "true"
+        return self.warehouse.arrow(
+            f"SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY source "
+            f"ORDER BY {by} DESC, 2, 3) AS _rank FROM {table} WHERE {condition}) "
+            f"WHERE _rank <= {int(top)} ORDER BY source, {by} DESC"
+        )
 
     def tables(self) -> list[tuple[str, int]]:
         """The warehouse's tables with their row counts."""

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import lake, mart
+from ticketlake.cli import analytics, lake, mart
 from ticketlake.cli.output import Format, FormatOption, emit, err
 from ticketlake.errors import TicketlakeError
 from ticketlake.project import Project
@@ -209,6 +209,8 @@ app.command()(mart.run)
 app.command()(mart.kpis)
 app.command()(mart.tables)
 app.command()(mart.export)
+app.command()(analytics.lifecycle)
+app.command()(analytics.flow)
 
 
 def main() -> None:

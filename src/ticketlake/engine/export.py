@@ -32,8 +32,9 @@ class Exported:
 
 
 def exportable(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The mart and KPI tables of a build, in name order: every model but the canonical ones."""
-    mart = {name for name, m in models.load().items() if m.layer in ("mart", "kpi")}
+    """The mart, KPI, lifecycle and flow tables of a build, in name order: every model but
+    the canonical ones."""
+    mart = {name for name, m in models.load().items() if m.layer != "canonical"}
     present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     return sorted(mart & present)
 

@@ -2,7 +2,9 @@
 
 The snapshot date comes from the file name; ``_ts`` (epoch seconds) is when the system
 recorded the row and ``lastModifiedTimeUtc`` when a user last changed the ticket. A ticket
-that did not change between two snapshots describes the same event twice; it is kept once.
+that did not change between two snapshots describes the same update twice; it is kept once.
+Every row also records a ``seen`` event at the end of its snapshot day, so the lifecycle
+models know the last snapshot a ticket was in (and so whether it vanished).
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ FROM valid
 UNION ALL BY NAME
 SELECT ticket_id, updated_at AS event_time, 'updated' AS event_type, customer, created_at,
        external_id, observed_at, snapshot_date, _line
+FROM valid
+UNION ALL BY NAME
+SELECT ticket_id, CAST(snapshot_date AS TIMESTAMP) + INTERVAL 1 DAY AS event_time,
+       'seen' AS event_type, '' AS event_key, customer, created_at, external_id, snapshot_date,
+       _line
 FROM valid
 """
 

@@ -52,7 +52,10 @@ stated AS (
             category_now
         ) AS event_state,
         max(
-            CASE WHEN status IS NOT NULL OR event_type NOT IN ('created', 'updated') THEN 1 ELSE 0 END
+            CASE
+                WHEN status IS NOT NULL OR event_type NOT IN ('created', 'updated', 'seen') THEN 1
+                ELSE 0
+            END
         ) OVER (PARTITION BY source, ticket_id) AS informed
     FROM ordered
 ),
@@ -99,6 +102,7 @@ SELECT
     assignee_now,
     group_name,
     group_now,
+    support_level,
     coalesce(substr(md5(assignee_now), 1, 16), '-') AS agent_key,
     coalesce(substr(md5(group_now), 1, 16), '-') AS group_key,
     changed_by,
@@ -126,6 +130,7 @@ SELECT
     reassignment_count AS source_reassignment_count,
     observed_at,
     snapshot_date,
+    customer,
     batch_id,
     batch_seq,
     source_file,

@@ -1,0 +1,29 @@
+-- lifecycle_update_interval: one row per gap between two consecutive user modifications of a
+-- ticket (distinct modification times of its events, creation included; snapshot sightings
+-- are not modifications): the hours between them. In daily snapshots this is the time between
+-- the snapshots in which the ticket's lastModifiedTimeUtc changed.
+-- grain: ticket
+WITH modified AS (
+    SELECT DISTINCT source, ticket_id, event_time
+    FROM fact_ticket_event
+    WHERE event_type <> 'seen'
+),
+
+gaps AS (
+    SELECT
+        source,
+        ticket_id,
+        event_time AS modified_at,
+        lag(event_time) OVER (PARTITION BY source, ticket_id ORDER BY event_time)
+            AS previous_at
+    FROM modified
+)
+
+SELECT
+    source,
+    ticket_id,
+    previous_at,
+    modified_at,
+    date_diff('microsecond', previous_at, modified_at) / 3600000000.0 AS interval_hours
+FROM gaps
+WHERE previous_at IS NOT NULL
