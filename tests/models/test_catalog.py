@@ -4,7 +4,6 @@ the table's own rows, so the CLI and a BI tool reading the tables never disagree
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
