@@ -24,7 +24,8 @@ def lifecycle(ctx: typer.Context, source: SourceFilter = None,
     parts = project.lifecycle(source)
     if _as_document(parts, output):
         return
-    emit(parts["summary"].to_pylist(), output, title="lifecycle per source (hours; lag in seconds)")
+    emit(_per_source(parts["summary"], output), output,
+         title="lifecycle per source (hours; lag in seconds)")  # fmt: skip
     for (src, measure), rows in _groups(parts["distributions"].to_pylist()).items():
         emit(_bars(rows), output, title=f"{src}: {measure} (histogram, ~ kernel density)")
 
@@ -40,7 +41,8 @@ def flow(ctx: typer.Context, source: SourceFilter = None,
     titles = {"summary": "process flow per source (hours)", "time_in_status": "time in status (hours)",
               "transitions": f"top {top} transitions", "variants": f"top {top} variants"}  # fmt: skip
     for name, table in parts.items():
-        emit(table.to_pylist(), output, title=titles[name])
+        rows = _per_source(table, output) if name == "summary" else table.to_pylist()
+        emit(rows, output, title=titles[name])
 
 
 def _as_document(parts: dict[str, pa.Table], output: Format) -> bool:
@@ -50,6 +52,16 @@ def _as_document(parts: dict[str, pa.Table], output: Format) -> bool:
     document = {name: table.to_pylist() for name, table in parts.items()}
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
     return True
+
+
+def _per_source(table: pa.Table, output: Format) -> list[dict[str, Any]]:
+    """A one-row-per-source summary; on screen turned so each figure is a row and each
+    source a column, which stays readable in 80 columns."""
+    rows: list[dict[str, Any]] = table.to_pylist()
+    if output is not Format.table:
+        return rows
+    figures = [c for c in table.column_names if c != "source"]
+    return [{"figure": f, **{r["source"]: r[f] for r in rows}} for f in figures]
 
 
 def _groups(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:

@@ -2,7 +2,8 @@
 
 Each row becomes an ``updated`` event keyed by its ``sys_mod_count``. The incident's
 milestones (``opened_at``, ``resolved_at``, ``closed_at``) repeat on every row; they are
-taken once, from the incident's latest row. ``problem_id`` becomes an incident-to-problem link.
+taken once, from the incident's latest row, without its group and assignee (those belong to
+the latest row's time, not the milestone's, and would fake handoffs). ``problem_id`` becomes an incident-to-problem link.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ SELECT ticket_id, event_time, 'updated' AS event_type, CAST(event_seq AS VARCHAR
 FROM valid
 UNION ALL BY NAME
 SELECT v.ticket_id, x.event_time, x.event_type, '' AS event_key, NULL AS event_seq,
-       NULL AS status, v.priority AS priority_raw, v.impact, v.urgency, v.group_name,
-       v.assignee, v.requester, v.location, v.channel, v.category, v.subcategory,
+       NULL AS status, v.priority AS priority_raw, v.impact, v.urgency, NULL AS group_name,
+       NULL AS assignee, v.requester, v.location, v.channel, v.category, v.subcategory,
        NULL AS changed_by, NULL AS reopen_count, NULL AS reassignment_count, NULL AS made_sla,
        v.created_at, v._line
 FROM (SELECT * FROM valid
