@@ -20,10 +20,14 @@ gaps AS (
 )
 
 SELECT
-    source,
-    ticket_id,
-    previous_at,
-    modified_at,
-    date_diff('microsecond', previous_at, modified_at) / 3600000000.0 AS interval_hours
-FROM gaps
-WHERE previous_at IS NOT NULL
+    g.source,
+    g.ticket_id,
+    f.priority,
+    f.customer,
+    f.group_name,
+    g.previous_at,
+    g.modified_at,
+    date_diff('microsecond', g.previous_at, g.modified_at) / 3600000000.0 AS interval_hours
+FROM gaps AS g
+INNER JOIN fact_ticket AS f ON f.source = g.source AND f.ticket_id = g.ticket_id
+WHERE g.previous_at IS NOT NULL
