@@ -322,8 +322,9 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
             "tickets_with_group_handoffs": "count(CASE WHEN group_changes > 0 THEN 1 END)",
             "mean_group_changes": "avg(group_changes)",
             "mean_assignee_changes": "avg(assignee_changes)",
+            "grouped_tickets": "count(ping_pong)",
             "ping_pong_tickets": "count(CASE WHEN ping_pong THEN 1 END)",
-            "ping_pong_pct": "100.0 * count(CASE WHEN ping_pong THEN 1 END) / count(*)",
+            "ping_pong_pct": _pct("count(CASE WHEN ping_pong THEN 1 END)", "count(ping_pong)"),
             "tiered_tickets": "count(tier_conformant)",
             "conformant_tickets": "count(CASE WHEN tier_conformant THEN 1 END)",
             "conformance_pct": _pct("count(CASE WHEN tier_conformant THEN 1 END)",
@@ -368,7 +369,7 @@ def query(kpi: Kpi, by: tuple[str, ...] | None = None, date_from: date | None = 
     if kpi.fixed:
         if by is not None and tuple(by) != kpi.default_by:
             raise UsageError(f"{kpi.name} has a fixed grain ({', '.join(kpi.grain)}); "
-                             "it takes --from/--to but not --by")  # fmt: skip
+                             "it does not take --by")  # fmt: skip
         return f"SELECT * FROM {kpi.table} {condition} ORDER BY {', '.join(kpi.default_by)}"
     columns = _columns(kpi, tuple(by) if by is not None else kpi.default_by)
     keys = [f"{col} AS {name}" for name, col in columns.items()]
@@ -390,6 +391,8 @@ def _condition(kpi: Kpi, date_from: date | None, date_to: date | None,
     """The WHERE clause: the KPI's own filter, the dimension filters and the date range."""
     if date_from and date_to and date_from > date_to:
         raise UsageError(f"--from {date_from} is after --to {date_to}")
+    if (date_from or date_to) and not kpi.date:
+        raise UsageError(f"{kpi.name} has no date to filter on; --from and --to do not apply")
     where = [kpi.where] if kpi.where else []
     for name, value in filters.items():
         if name not in kpi.dims:

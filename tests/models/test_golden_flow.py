@@ -226,7 +226,7 @@ def test_handoffs_and_ping_pong(flow: Project) -> None:
         "H1": (2, 2, "A > B > A", True),  # A, A, B, A; ann, bob, bob, ann
         "H2": (1, 0, "A > B", False),  # A, A, B is no ping-pong; ann, -, ann is no change
         "H3": (3, 3, "A > B > C > A", False),  # A is three steps back, not two
-        "H4": (0, 0, None, False),  # no group at all
+        "H4": (0, 0, None, None),  # no group at all: not judged
         "H5": (0, 0, "A", False),
         "H6": (0, 0, "A", False),
         "H7": (1, 0, "A > B", False),
@@ -284,8 +284,9 @@ def test_throughput_per_ticket(flow: Project) -> None:
 def test_flow_summary(flow: Project) -> None:
     """11 tickets; throughput sorted 1, 1, 1, 2, 2, 3, 3, 11, 22, 24, 28 (sum 98): mean 98 / 11,
     median the 6th value 3, p90 at position 0.9 * 10 = 9: 24, max 28. Group handoffs on H1, H2,
-    H3, H7 (2 + 1 + 3 + 1 = 7 changes), assignee changes 2 + 3 = 5, one ping-pong (H1); six
-    tickets have levels (H1..H6), three conform."""
+    H3, H7 (2 + 1 + 3 + 1 = 7 changes), assignee changes 2 + 3 = 5; ten tickets have a group
+    path (all but H4), one ping-pong (H1): 10 %; six tickets have levels (H1..H6), three
+    conform."""
     [found] = rows(flow, "SELECT * EXCLUDE (source) FROM flow_summary")
     assert found == (
         11,
@@ -296,8 +297,9 @@ def test_flow_summary(flow: Project) -> None:
         4,
         pytest.approx(7 / 11),
         pytest.approx(5 / 11),
+        10,
         1,
-        pytest.approx(100 / 11),
+        pytest.approx(10.0),
         6,
         3,
         50.0,
@@ -453,3 +455,25 @@ def test_catalog_variant_shares(flow: Project) -> None:
         ("New > In Progress > Resolved > Closed", 2, 50.0),
     ]
     assert sum(r["share_pct"] for r in table) == pytest.approx(100.0)
+
+
+LEVELS = (
+    HEADER
+    + """\
+V1,2024-01-01T08:00:00Z,created,,,A,,L1,Low
+V1,2024-01-01T09:00:00Z,updated,,,A,,Tier 1,Low
+V1,2024-01-01T10:00:00Z,updated,,,B,,Level 2 support,Low
+V2,2024-01-01T08:00:00Z,created,,,A,,L1,Low
+V2,2024-01-01T09:00:00Z,updated,,,B,,Escalation desk,Low
+"""
+)
+
+
+def test_tiers_are_the_digits_of_the_level(build_mart: Builder) -> None:
+    """V1: L1 then "Tier 1" is one stay at tier 1, then tier 2: conformant, and the path shows
+    the first label of each tier. V2: "Escalation desk" has no digits, so V2 is not judged."""
+    project = build_mart({"events.csv": LEVELS})
+    found = rows(project, "SELECT ticket_id, level_path, tier_conformant FROM flow_ticket "
+                          "ORDER BY 1")  # fmt: skip
+    assert found == [("V1", "L1 > Level 2 support", True),
+                     ("V2", "L1 > Escalation desk", None)]  # fmt: skip

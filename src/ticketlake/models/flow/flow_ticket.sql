@@ -1,9 +1,10 @@
 -- flow_ticket: one row per ticket with a process history: throughput (first to last event,
 -- sightings in snapshots aside), its status variant (the sequence of statuses it stayed in),
 -- handoffs (changes of group and of assignee), its group path with consecutive repeats
--- collapsed, ping-pong (a group path that goes A, B, A), its support-level path and whether
--- that path conforms to tiered support (L1; L1, L2; L1, L2, L3: start at level 1 and climb
--- one level at a time). Only events read from formats that export a history (eventlog,
+-- collapsed, ping-pong (a group path that goes A, B, A; NULL without groups), its
+-- support-level path and whether that path conforms to tiered support (L1; L1, L2; L1, L2,
+-- L3: start at level 1 and climb one level at a time; levels are the digits of the label,
+-- repeats collapsed by level; NULL without levels or with a label that has no digits). Only events read from formats that export a history (eventlog,
 -- servicenow, snapshots) count, as in flow_status_interval.
 -- grain: ticket
 WITH ev AS (
@@ -86,11 +87,16 @@ levels AS (
         ticket_id,
         event_number,
         support_level,
-        try_cast(nullif(regexp_extract(support_level, '(\d+)', 1), '') AS INTEGER) AS tier,
-        lag(support_level) OVER (PARTITION BY source, ticket_id ORDER BY event_number)
-            AS previous
+        try_cast(nullif(regexp_extract(support_level, '(\d+)', 1), '') AS INTEGER) AS tier
     FROM ev
     WHERE support_level IS NOT NULL
+),
+
+tiers AS (
+    SELECT
+        *,
+        lag(tier) OVER (PARTITION BY source, ticket_id ORDER BY event_number) AS previous_tier
+    FROM levels
 ),
 
 level_steps AS (
@@ -101,8 +107,8 @@ level_steps AS (
         tier,
         row_number() OVER (PARTITION BY source, ticket_id ORDER BY event_number) AS step,
         lag(tier) OVER (PARTITION BY source, ticket_id ORDER BY event_number) AS previous_tier
-    FROM levels
-    WHERE previous IS NULL OR previous <> support_level
+    FROM tiers
+    WHERE previous_tier IS NULL OR tier IS NULL OR previous_tier <> tier
 ),
 
 level_paths AS (
@@ -110,13 +116,16 @@ level_paths AS (
         source,
         ticket_id,
         string_agg(support_level, ' > ' ORDER BY step) AS level_path,
-        min(
-            CASE
-                WHEN step = 1 AND tier = 1 THEN 1
-                WHEN step > 1 AND tier = previous_tier + 1 THEN 1
-                ELSE 0
-            END
-        ) = 1 AS tier_conformant
+        CASE
+            WHEN count(tier) = count(*)
+                THEN min(
+                    CASE
+                        WHEN step = 1 AND tier = 1 THEN 1
+                        WHEN step > 1 AND tier = previous_tier + 1 THEN 1
+                        ELSE 0
+                    END
+                ) = 1
+        END AS tier_conformant
     FROM level_steps
     GROUP BY source, ticket_id
 ),
@@ -146,7 +155,7 @@ SELECT
     coalesce(g.group_changes, 0) AS group_changes,
     coalesce(a.assignee_changes, 0) AS assignee_changes,
     g.group_path,
-    coalesce(g.ping_pong, false) AS ping_pong,
+    g.ping_pong,
     l.level_path,
     l.tier_conformant
 FROM span AS s

@@ -1,7 +1,7 @@
 -- lifecycle_update_interval: one row per gap between two consecutive user modifications of a
 -- ticket (distinct modification times of its events, creation included; snapshot sightings
--- are not modifications): the hours between them. In daily snapshots this is the time between
--- the snapshots in which the ticket's lastModifiedTimeUtc changed.
+-- are not modifications): the hours between them. In daily snapshots these are the successive
+-- values of lastModifiedTimeUtc, each seen in the first snapshot that showed the change.
 -- grain: ticket
 WITH modified AS (
     SELECT DISTINCT source, ticket_id, event_time
