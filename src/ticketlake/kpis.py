@@ -278,9 +278,11 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
     Kpi(
         name="distributions", table="lifecycle_distribution", unit="values per bin",
         summary="Histograms with a kernel density curve: lifetimes, update intervals, lags.",
-        grain=("source", "measure", "bin"), base="lifecycle_distribution", date=None,
-        dims={"source": "source", "measure": "measure"},
-        measures={}, default_by=("source", "measure", "bin"), fixed=True,
+        grain=("source", "measure", "dimension", "value", "bin"),
+        base="lifecycle_distribution", date=None,
+        dims={"source": "source", "measure": "measure", "dimension": "dimension",
+              "value": "value"},
+        measures={}, default_by=("source", "measure", "dimension", "value", "bin"), fixed=True,
     ),
     Kpi(
         name="time_in_status", table="flow_time_in_status", unit="hours",

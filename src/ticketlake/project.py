@@ -198,14 +198,20 @@ class Project:
                          date_to, filters)  # fmt: skip
         return self.warehouse.arrow(sql)
 
-    def lifecycle(self, source: str | None = None, bins: bool = True) -> dict[str, pa.Table]:
-        """Lifecycle summary per source and (with ``bins``) the lifetime, update-interval and
-        lag histograms with their density curves; ``source`` keeps one source."""
+    def lifecycle(self, source: str | None = None, by: str | None = None,
+                  bins: bool = True) -> dict[str, pa.Table]:  # fmt: skip
+        """Lifecycle figures per source (and per ``by``: priority, customer or group) and, with
+        ``bins``, the lifetime, update-interval and lag histograms with their density curves;
+        ``source`` keeps one source."""
         where = {"source": source} if source else {}
-        parts = {"summary": self._table("lifecycle_summary", where, "source")}
+        if by is None:
+            parts = {"summary": self._table("lifecycle_summary", where, "source")}
+        else:
+            parts = {"summary": self.kpi("lifecycle", ["source", by], None, None, **where)}
         if bins:
-            parts["distributions"] = self._table("lifecycle_distribution", where,
-                                                 "source, measure, bin")  # fmt: skip
+            slices = {**where, "dimension": by or "all"}
+            parts["distributions"] = self._table("lifecycle_distribution", slices,
+                                                 "source, measure, value, bin")  # fmt: skip
         return parts
 
     def flow(self, source: str | None = None, top: int = 10) -> dict[str, pa.Table]:

@@ -170,3 +170,16 @@ def test_csv_output(built: Path) -> None:
     assert "source,status,status_category,stays," in out
     assert "source,from_status,to_status,transitions,median_hours" in out
     assert "│" not in out
+
+
+def test_lifecycle_by_priority(built: Path) -> None:
+    """``--by priority``: the summary per source and priority, and one histogram per priority
+    (snapshots carry no priority: theirs is the single slice ``unknown``)."""
+    document = _json(built, "lifecycle", "--by", "priority")
+    assert {(r["source"], r["priority"]) for r in document["summary"]} >= {("desk", "P1")}
+    slices = {(r["source"], r["dimension"], r["value"]) for r in document["distributions"]}
+    assert {v for s, _, v in slices if s == "desk"} == {"P1", "P2", "P3", "P4"}
+    assert {v for s, _, v in slices if s == "snap"} == {"unknown"}
+    assert {d for _, d, _ in slices} == {"priority"}
+    code, _out, err = _cli(built, "lifecycle", "--by", "agent")
+    assert code == 2 and "Traceback" not in err

@@ -388,7 +388,7 @@ def test_lifetime_distribution(snap: Project) -> None:
     density at bin 1's centre 1.6 is the mean of the two Gaussian kernels there."""
     found = rows(snap, "SELECT bin, bin_start, bin_end, values_in_bin, kde_density, kde_count "
                        "FROM lifecycle_distribution WHERE measure = 'lifetime_hours' "
-                       "ORDER BY bin")  # fmt: skip
+                       "AND dimension = 'all' ORDER BY bin")  # fmt: skip
     assert [r[0] for r in found] == list(range(1, 21))
     assert [r[3] for r in found] == [1] + [0] * 18 + [1]
     assert found[0][1:3] == (1.0, pytest.approx(2.2))
@@ -400,14 +400,21 @@ def test_lifetime_distribution(snap: Project) -> None:
 
 
 def test_distribution_counts_add_up(snap: Project) -> None:
-    """Every measure has 20 bins whose counts sum to its number of values."""
+    """Every measure has 20 bins whose counts sum to its number of values, for the whole
+    source and for each customer (the snapshots' only dimension: S1..S4 have four customers
+    between them, so each customer's bins hold that customer's values)."""
     found = rows(snap, "SELECT measure, count(*), sum(values_in_bin) FROM lifecycle_distribution "
-                       "GROUP BY measure ORDER BY measure")  # fmt: skip
+                       "WHERE dimension = 'all' GROUP BY measure ORDER BY measure")  # fmt: skip
     assert found == [
         ("lifetime_hours", 20, 2),
         ("system_lag_seconds", 20, 5),
         ("update_interval_hours", 20, 5),
     ]
+    by_customer = rows(snap, "SELECT measure, sum(values_in_bin), count(*) % 20 "
+                             "FROM lifecycle_distribution WHERE dimension = 'customer' "
+                             "GROUP BY measure ORDER BY measure")  # fmt: skip
+    assert by_customer == [("lifetime_hours", 2, 0), ("system_lag_seconds", 5, 0),
+                           ("update_interval_hours", 5, 0)]  # fmt: skip
 
 
 # -- the KPI catalog -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -14,20 +15,35 @@ from ticketlake.cli.output import Format, FormatOption, emit
 from ticketlake.project import Project
 
 SourceFilter = Annotated[str | None, typer.Option("--source", help="Show one source only.")]
+
+
+class Slice(StrEnum):
+    """Dimensions the lifecycle figures can be broken down by."""
+
+    priority = "priority"
+    customer = "customer"
+    group = "group"
+
+
 BAR_WIDTH = 30
 
 
 def lifecycle(ctx: typer.Context, source: SourceFilter = None,
+              by: Annotated[Slice | None, typer.Option("--by", help="Also per priority, customer or group.")] = None,
               output: FormatOption = Format.table) -> None:  # fmt: skip
     """How long tickets live, how often they change, and how late the system records changes."""
     project: Project = ctx.obj
-    parts = project.lifecycle(source)
+    parts = project.lifecycle(source, by.value if by else None)
     if _as_document(parts, output):
         return
-    emit(_per_source(parts["summary"], output), output,
-         title="lifecycle per source (hours; lag in seconds)")  # fmt: skip
-    for (src, measure), rows in _groups(parts["distributions"].to_pylist()).items():
-        emit(_bars(rows), output, title=f"{src}: {measure} (histogram, ~ kernel density)")
+    if by is None:
+        emit(_per_source(parts["summary"], output), output,
+             title="lifecycle per source (hours; lag in seconds)")  # fmt: skip
+    else:
+        emit(parts["summary"].to_pylist(), output, title=f"lifecycle per source and {by.value}")
+    for (src, measure, value), rows in _groups(parts["distributions"].to_pylist()).items():
+        label = f"{src}: {measure}" + (f" ({by.value} {value})" if by else "")
+        emit(_bars(rows), output, title=f"{label} (histogram, ~ kernel density)")
 
 
 def flow(ctx: typer.Context, source: SourceFilter = None,
@@ -64,10 +80,10 @@ def _per_source(table: pa.Table, output: Format) -> list[dict[str, Any]]:
     return [{"figure": f, **{r["source"]: r[f] for r in rows}} for f in figures]
 
 
-def _groups(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+def _groups(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for row in rows:
-        groups.setdefault((row["source"], row["measure"]), []).append(row)
+        groups.setdefault((row["source"], row["measure"], row["value"]), []).append(row)
     return groups
 
 
