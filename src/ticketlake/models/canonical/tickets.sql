@@ -1,13 +1,21 @@
 -- tickets: the current state of each ticket, derived from its events.
 -- One row per (source, ticket_id). Attributes come from the most recent event that carries
--- them (by event time, then commit order, then source line); milestones from event types.
+-- them (by event time; at the same instant creation first and resolution, then closure,
+-- last, as in fact_ticket_event; then commit order and source line); milestones from types.
 -- grain: ticket
 WITH ranked AS (
     SELECT
         *,
         row_number() OVER (
             PARTITION BY source, ticket_id
-            ORDER BY event_time DESC, batch_seq DESC, source_line DESC
+            ORDER BY
+                event_time DESC,
+                CASE event_type
+                    WHEN 'created' THEN 0 WHEN 'resolved' THEN 2 WHEN 'closed' THEN 3
+                    WHEN 'cancelled' THEN 3 ELSE 1
+                END DESC,
+                batch_seq DESC,
+                source_line DESC
         ) AS recency
     FROM ticket_events
 )
