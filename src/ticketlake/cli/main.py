@@ -81,8 +81,12 @@ def main_options(
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
                                          help="More log output (-vv for debug).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on the console.")] = False,
+    engine: Annotated[str | None, typer.Option("--engine", help="Engine for this run: duckdb or spark "
+                                                "(same as --set engine.name=...).")] = None,
 ) -> None:  # fmt: skip
     """Turn support and IT ticket exports into trustworthy operational analytics."""
+    if engine is not None:
+        set_ = [*(set_ or []), f"engine.name={engine}"]
     ctx.obj = Project(project, set_ or ())
     logs.setup(verbose, quiet)
     if ctx.obj.is_initialised or set_:

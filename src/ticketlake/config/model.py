@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from pydantic import (
@@ -67,8 +67,11 @@ class Paths(_Section):
 
 
 class Engine(_Section):
-    """Resources the DuckDB engine may use."""
+    """Which engine builds the warehouse, and the resources DuckDB may use."""
 
+    name: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="Engine that runs the SQL models: duckdb, or spark (docs/spark.md)."
+    )
     memory_limit: str = Field("2GB", description="DuckDB memory limit, e.g. 2GB, 512MB or 75%.")
     threads: int = Field(2, ge=1, description="Number of DuckDB worker threads.")
 
@@ -80,6 +83,22 @@ class Engine(_Section):
         if value.strip().endswith("%") and not 0 < float(value.strip()[:-1]) <= 100:
             raise ValueError("a percentage must be above 0% and at most 100%")
         return value.strip()
+
+
+class Spark(_Section):
+    """Where Spark runs when ``engine.name`` is ``spark`` (docs/spark.md)."""
+
+    master: str = Field("local[2]", description="Spark master URL, e.g. local[2] or yarn.")
+    conf: dict[str, str] = Field(
+        default_factory=dict, description="Extra Spark settings, e.g. spark.executor.memory: 4g."
+    )
+
+    @field_validator("conf", mode="before")
+    @classmethod
+    def _conf(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
 
 
 class SourceConfig(_Section):
@@ -245,7 +264,8 @@ class Settings(_Section):
 
     paths: Paths = Field(default_factory=Paths, description="Where data, warehouse and logs live.")
     timezone: str = Field("UTC", description="Project time zone (IANA name) for naive timestamps.")
-    engine: Engine = Field(default_factory=Engine, description="DuckDB resource limits.")
+    engine: Engine = Field(default_factory=Engine, description="Engine and DuckDB resource limits.")
+    spark: Spark = Field(default_factory=Spark, description="Spark settings for engine.name spark.")
     sources: list[SourceConfig] = Field(
         default_factory=list, description="Inputs to ingest, one entry per source."
     )

@@ -23,6 +23,7 @@ import sqlglot
 from sqlglot import exp
 
 from ticketlake.engine import inputs
+from ticketlake.engine.dialect import to_spark
 from ticketlake.errors import TicketlakeError
 
 DIALECT = "duckdb"
@@ -57,7 +58,9 @@ class Model:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
     def transpile(self, dialect: str) -> str:
-        """The model's SQL in another dialect (e.g. ``spark``)."""
+        """The model's SQL in another dialect; Spark gets the rewrites of engine/dialect.py."""
+        if dialect == "spark":
+            return to_spark(self.sql)
         return sqlglot.transpile(self.sql, read=DIALECT, write=dialect, pretty=True)[0]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import sqlglot
@@ -21,6 +22,7 @@ from sqlglot import exp
 from ticketlake.config import Settings
 from ticketlake.engine import inputs, models
 from ticketlake.engine.duck import scalar, table_exists
+from ticketlake.ingest.sqltext import lit
 from ticketlake.lake import Lake
 from ticketlake.lake.lake import create_views, scan_sql
 from ticketlake.lake.manifest import Manifest
@@ -72,6 +74,20 @@ class Runner:
             modes[model.name], rows = self._model(model, self.state.get(model.name), catalog)
             self._record(model, modes[model.name], rows)
         return modes
+
+    def adopt(self, catalog: dict[str, models.Model], tables: dict[str, Path]) -> dict[str, str]:
+        """Load tables another engine built (Parquet folders, in model order) as this build's
+        models, recorded as mode ``spark`` so later builds can refresh them incrementally."""
+        self._prepare(catalog)
+        for name, folder in tables.items():
+            columns = self.con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({lit(str(folder / '*.parquet'))})"
+            ).fetchall()
+            select = ", ".join(_as_duckdb(column, kind) for column, kind, *_ in columns)
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} "
+                             f"FROM read_parquet({lit(str(folder / '*.parquet'))})")  # fmt: skip
+            self._record(catalog[name], "spark", scalar(self.con, f"SELECT count(*) FROM {name}"))
+        return dict.fromkeys(tables, "spark")
 
     def _prepare(self, catalog: dict[str, models.Model]) -> None:
         """State table, lake views and settings tables for this run."""
@@ -135,6 +151,17 @@ class Runner:
                          [model.name, new.digest, new.settings, new.lake_version, new.lake_digest,
                           new.changed, new.full, new.done, mode, rows,
                           datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
+
+
+def _as_duckdb(column: str, kind: str) -> str:
+    """A column of a Parquet table written by Spark, typed as the DuckDB build would type it:
+    instants as naive UTC timestamps, fixed-point numbers as doubles."""
+    name = f'"{column}"'
+    if kind.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"timezone('UTC', {name}) AS {name}"
+    if kind.startswith("DECIMAL"):
+        return f"CAST({name} AS DOUBLE) AS {name}"
+    return name
 
 
 def _load_state(con: duckdb.DuckDBPyConnection) -> dict[str, _State]:

@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 
 from ticketlake.config import Settings
-from ticketlake.engine import models
+from ticketlake.engine import models, spark
 from ticketlake.engine.duck import scalar
 from ticketlake.engine.runner import Runner
 from ticketlake.errors import TicketlakeError, UsageError
@@ -50,9 +50,8 @@ class Build:
 
     def summary(self) -> str:
         """How many models ran in each mode, e.g. ``3 incremental, 24 full``."""
-        counts = {
-            m: list(self.modes.values()).count(m) for m in ("incremental", "full", "unchanged")
-        }
+        modes = ("incremental", "full", "unchanged", "spark")
+        counts = {m: list(self.modes.values()).count(m) for m in modes}
         return ", ".join(f"{n} {mode}" for mode, n in counts.items() if n)
 
 
@@ -87,7 +86,13 @@ class Warehouse:
             con = duckdb.connect(str(target), config={"memory_limit": self.settings.engine.memory_limit,
                                                       "threads": self.settings.engine.threads})  # fmt: skip
             try:
-                modes = Runner(con, lake, manifest, self.settings).run(catalog, todo, on_model)
+                runner = Runner(con, lake, manifest, self.settings)
+                if self.settings.engine.name == "spark":
+                    tables = spark.build(lake, manifest, self.settings, target.stem, todo,
+                                         on_model)  # fmt: skip
+                    modes = runner.adopt(catalog, tables)
+                else:
+                    modes = runner.run(catalog, todo, on_model)
                 con.execute("CREATE OR REPLACE TABLE _build AS SELECT ? AS lake_version, "
                             "? AS built_at, ? AS models",
                             [manifest.version, stamp.replace(tzinfo=None), list(modes)])  # fmt: skip

@@ -181,14 +181,14 @@ def create_views(con: duckdb.DuckDBPyConnection, store: LocalStore, manifest: mf
         FROM ({scan_sql(store, manifest, "quarantine")}) q
         LEFT JOIN ({scan_sql(store, manifest, "quarantine_releases")}) r USING (batch_id, source_line)""")
     ledger_rows = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB below
-        [_ledger_row(b) for b in manifest.batches], schema=LEDGER
+        [ledger_row(b) for b in manifest.batches], schema=LEDGER
     )
     con.execute("CREATE OR REPLACE TABLE ledger AS SELECT * FROM ledger_rows")
     if derived:
         con.execute(f"CREATE OR REPLACE VIEW tickets AS {models.load()['tickets'].sql}")
 
 
-def _ledger_row(batch: mf.Batch) -> dict[str, object]:
+def ledger_row(batch: mf.Batch) -> dict[str, object]:
     """A ledger row with naive UTC times (the lake's convention)."""
     row = batch.model_dump(exclude={"settings"})
     row["started_at"] = batch.started_at.replace(tzinfo=None)

@@ -54,7 +54,8 @@ bins AS (
         s.lo + (s.hi - s.lo) * b.bin / 20.0 AS bin_end
     FROM stats AS s
     CROSS JOIN (
-        SELECT CAST(unnest(generate_series(1, 20)) AS INTEGER) AS bin
+        SELECT CAST(bin_value AS INTEGER) AS bin
+        FROM (SELECT unnest(generate_series(1, 20)) AS bin_value) AS series
     ) AS b
 ),
 

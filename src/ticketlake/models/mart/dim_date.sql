@@ -4,10 +4,14 @@ WITH bounds AS (
     FROM fact_ticket
 ),
 
-days AS (
-    SELECT CAST(unnest(generate_series(first_day, last_day, INTERVAL 1 DAY)) AS DATE) AS date_day
+series AS (
+    SELECT unnest(generate_series(first_day, last_day, INTERVAL 1 DAY)) AS day_value
     FROM bounds
     WHERE first_day IS NOT NULL
+),
+
+days AS (
+    SELECT CAST(day_value AS DATE) AS date_day FROM series
 )
 
 SELECT

@@ -1,0 +1,123 @@
+"""Running the SQL models on Apache Spark (``engine.name: spark``, ``--engine spark``).
+
+Spark reads exactly the lake files the latest manifest names, runs every model transpiled
+to Spark SQL (engine/dialect.py), and writes each model's table as Parquet under
+``<lake>/marts/<build>/<model>/``. The warehouse then publishes a DuckDB snapshot holding
+those tables, so ``kpis``, ``query`` and ``export`` read a Spark build as they read any other.
+PySpark is an optional extra (``pip install 'ticketlake[spark]'``), imported only here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pyarrow as pa
+
+from ticketlake.config import Settings
+from ticketlake.engine import inputs, models
+from ticketlake.errors import UsageError
+from ticketlake.lake import Lake
+from ticketlake.lake import schema as lake_schema
+from ticketlake.lake.lake import LEDGER, ledger_row
+from ticketlake.lake.manifest import Manifest
+
+MARTS = "marts"  # lake prefix of Spark's outputs
+KEEP_MARTS = 2
+# Settings every session gets: UTC like the lake, microsecond Parquet timestamps like DuckDB's.
+BASE_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.ansi.enabled": "false",
+}
+
+
+def pyspark() -> ModuleType:
+    """The ``pyspark.sql`` module, or a clear message saying how to install it."""
+    try:
+        return importlib.import_module("pyspark.sql")
+    except ImportError:
+        raise UsageError(
+            "the Spark engine needs PySpark and a Java runtime: pip install 'ticketlake[spark]' "
+            "(see docs/spark.md)"
+        ) from None
+
+
+def session(settings: Settings) -> Any:
+    """A Spark session for ``settings.spark`` (an existing one in this process is reused).
+    Under spark-submit, its ``--master`` wins over the project's ``spark.master``."""
+    builder = pyspark().SparkSession.builder.appName("ticketlake")
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # set when spark-submit started us
+        builder = builder.master(settings.spark.master)
+    for key, value in {**BASE_CONF, **settings.spark.conf}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def build(lake: Lake, manifest: Manifest, settings: Settings, name: str,
+          todo: list[models.Model], on_model: Callable[[str], None] | None = None,
+          ) -> dict[str, Path]:  # fmt: skip
+    """Run ``todo`` on Spark; return where each model's Parquet table was written."""
+    spark = session(settings)
+    _register_inputs(spark, lake, manifest, settings)
+    root = Path(lake.store.local_path(f"{MARTS}/{name}"))
+    written = {}
+    for model in todo:
+        if on_model:
+            on_model(model.name)
+        out = root / model.name
+        spark.sql(model.transpile("spark")).write.mode("overwrite").parquet(str(out))
+        spark.read.parquet(str(out)).createOrReplaceTempView(model.name)
+        written[model.name] = out
+    _prune(root.parent, keep=root)
+    return written
+
+
+def _register_inputs(spark: Any, lake: Lake, manifest: Manifest, settings: Settings) -> None:
+    """Temporary views of the lake tables (only manifest-listed files), ledger and settings."""
+    for table in ("ticket_events", "ticket_links"):
+        keys = manifest.table_keys(table)
+        if keys:
+            frame = spark.read.parquet(*[lake.store.local_path(k) for k in keys])
+        else:
+            frame = _frame(spark, pa.Table.from_pylist([], schema=_schema(table)))
+        frame.createOrReplaceTempView(table)
+    ledger = pa.Table.from_pylist([ledger_row(b) for b in manifest.batches], schema=LEDGER)
+    _frame(spark, ledger).createOrReplaceTempView("ledger")
+    for name, table in inputs.tables(settings).items():
+        _frame(spark, table).createOrReplaceTempView(name)
+
+
+def _frame(spark: Any, table: pa.Table) -> Any:
+    """A Spark DataFrame of a (small) Arrow table."""
+    return spark.createDataFrame(table.to_pandas(), schema=_spark_schema(table.schema))
+
+
+def _spark_schema(schema: pa.Schema) -> str:
+    names = {pa.string(): "STRING", pa.int64(): "BIGINT", pa.int32(): "INT",
+             pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP_NTZ",
+             pa.date32(): "DATE"}  # fmt: skip
+    return ", ".join(f"`{f.name}` {names[f.type]}" for f in schema)
+
+
+def _schema(table: str) -> pa.Schema:
+    kinds = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(),
+             "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_(), "DATE": pa.date32()}  # fmt: skip
+    return pa.schema([(c, kinds[t]) for c, t in lake_schema.TABLES[table].items()])
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    """Keep the newest Spark outputs; older ones are no longer in any warehouse snapshot."""
+    old = sorted(p for p in folder.iterdir() if p.is_dir() and p != keep)
+    for path in old[: max(0, len(old) - (KEEP_MARTS - 1))]:
+        shutil.rmtree(path, ignore_errors=True)
