@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 $(DEVSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@command -v java >/dev/null || { echo "installing a Java runtime for the Spark tests"; \
+		apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
 	touch $(STAMP) $@
 
 demo: $(STAMP) ## Create .venv, install, and run the demo on generated data (in ./demo)
