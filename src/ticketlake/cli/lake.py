@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.exceptions import Exit
 
@@ -62,16 +63,16 @@ def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, so
 
 def _report(outcome: Outcome, output: Format, title: str) -> None:
     for path, chosen in outcome.chosen:
-        err.print(f"auto: {path} read as {chosen}", highlight=False)
+        err.print(f"auto: {escape(str(path))} read as {chosen}", highlight=False)
     for _path, why in outcome.ignored:
-        err.print(f"ignored: {why}", highlight=False)
+        err.print(f"ignored: {escape(why)}", highlight=False)
     rows = [{"file": Path(b.path).name, "source": b.source, "format": b.format, "status": b.status,
              "rows_in": b.rows_in, "loaded": b.rows_loaded, "quarantined": b.rows_quarantined,
              "duplicates": b.duplicates, "batch": b.batch_id, "reason": b.reason}
             for b in outcome.batches]  # fmt: skip
     emit(rows, output, title=title)
     for b in outcome.failed:
-        err.print(f"[bold red]error:[/] {b.reason}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(b.reason)}", highlight=False, soft_wrap=True)
     if outcome.failed:
         raise Exit(1)
 

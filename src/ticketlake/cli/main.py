@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
@@ -35,7 +36,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except TicketlakeError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise Exit(exc.exit_code) from None
         except (Exit, Abort, TyperException):
             raise
@@ -46,7 +47,10 @@ class _Group(TyperGroup):
             raise Exit(141) from None
         except Exception as exc:
             logging.getLogger("ticketlake").debug("internal error", exc_info=True)
-            err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
+            err.print(
+                f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}",
+                soft_wrap=True,
+            )
             raise Exit(INTERNAL_ERROR) from None
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from typer.exceptions import Exit
 
 from ticketlake import kpis as catalog
@@ -32,7 +33,7 @@ def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = For
               f"version {done.build.lake_version}", highlight=False)  # fmt: skip
     for outcome in done.outcomes.values():
         for b in outcome.failed:
-            err.print(f"[bold red]error:[/] {b.reason}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(b.reason)}", highlight=False, soft_wrap=True)
     if done.failed:
         raise Exit(1)
 

@@ -30,19 +30,19 @@ def _double_literal(node: exp.Expression) -> exp.Expression:
     return node
 
 
-# Expression type -> rewrite. Applied bottom-up to every model before it is written as Spark.
+# Expression type -> rewrite, applied in this order, one pass per rule over the whole tree (so
+# a rule also reaches what an earlier rule left inside a rewritten node).
 SPARK_RULES: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = {
-    exp.PercentileCont: _percentile,
     exp.Literal: _double_literal,
+    exp.PercentileCont: _percentile,
 }
 
 
 def to_spark(sql: str) -> str:
     """``sql`` (DuckDB dialect) as Spark SQL, with :data:`SPARK_RULES` applied."""
     tree = sqlglot.parse_one(sql, read=READ)
-
-    def rewrite(node: exp.Expression) -> exp.Expression:
-        rule = SPARK_RULES.get(type(node))
-        return rule(node) if rule else node
-
-    return tree.transform(rewrite).sql(dialect="spark", pretty=True)
+    for kind, rule in SPARK_RULES.items():
+        tree = tree.transform(
+            lambda node, kind=kind, rule=rule: rule(node) if isinstance(node, kind) else node
+        )
+    return tree.sql(dialect="spark", pretty=True)

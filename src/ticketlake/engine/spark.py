@@ -29,14 +29,18 @@ from ticketlake.lake.manifest import Manifest
 
 MARTS = "marts"  # lake prefix of Spark's outputs
 KEEP_MARTS = 2
-# Settings every session gets: UTC like the lake, microsecond Parquet timestamps like DuckDB's.
-BASE_CONF = {
+# Settings every session needs for DuckDB's numbers: UTC like the lake, microsecond Parquet
+# timestamps like DuckDB's, and non-ANSI arithmetic (NULL, not an error, on a bad cast).
+REQUIRED_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.ansi.enabled": "false",
+}
+# Defaults for a session ticketlake starts itself (not under spark-submit, whose --conf wins).
+LOCAL_CONF = {
     "spark.sql.shuffle.partitions": "4",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    "spark.sql.ansi.enabled": "false",
 }
 
 
@@ -55,9 +59,11 @@ def session(settings: Settings) -> Any:
     """A Spark session for ``settings.spark`` (an existing one in this process is reused).
     Under spark-submit, its ``--master`` wins over the project's ``spark.master``."""
     builder = pyspark().SparkSession.builder.appName("ticketlake")
-    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # set when spark-submit started us
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # set when spark-submit started us
+    conf = {**({} if submitted else LOCAL_CONF), **settings.spark.conf, **REQUIRED_CONF}
+    if not submitted:
         builder = builder.master(settings.spark.master)
-    for key, value in {**BASE_CONF, **settings.spark.conf}.items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
@@ -72,13 +78,17 @@ def build(lake: Lake, manifest: Manifest, settings: Settings, name: str,
     _register_inputs(spark, lake, manifest, settings)
     root = Path(lake.store.local_path(f"{MARTS}/{name}"))
     written = {}
-    for model in todo:
-        if on_model:
-            on_model(model.name)
-        out = root / model.name
-        spark.sql(model.transpile("spark")).write.mode("overwrite").parquet(str(out))
-        spark.read.parquet(str(out)).createOrReplaceTempView(model.name)
-        written[model.name] = out
+    try:
+        for model in todo:
+            if on_model:
+                on_model(model.name)
+            out = root / model.name
+            spark.sql(model.transpile("spark")).write.mode("overwrite").parquet(str(out))
+            spark.read.parquet(str(out)).createOrReplaceTempView(model.name)
+            written[model.name] = out
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)  # a failed build leaves no partial output
+        raise
     _prune(root.parent, keep=root)
     return written
 
