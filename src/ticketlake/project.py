@@ -38,9 +38,9 @@ class Run:
     build: Build
 
     @property
-    def failed(self) -> bool:
-        """Whether any file of any source failed."""
-        return any(o.failed for o in self.outcomes.values())
+    def failed(self) -> list[Batch]:
+        """The batches that failed, across every source."""
+        return [b for outcome in self.outcomes.values() for b in outcome.failed]
 
 
 class Project:
@@ -226,11 +226,11 @@ class Project:
         }
 
     def _table(self, table: str, where: dict[str, str], order: str) -> pa.Table:
-        condition = " AND ".join(f"{k} = {lit(v)}" for k, v in where.items()) or "true"
+        condition = _equal(where)
         return self.warehouse.arrow(f"SELECT * FROM {table} WHERE {condition} ORDER BY {order}")
 
     def _top(self, table: str, where: dict[str, str], by: str, top: int) -> pa.Table:
-        condition = " AND ".join(f"{k} = {lit(v)}" for k, v in where.items()) or "true"
+        condition = _equal(where)
         return self.warehouse.arrow(
             f"SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY source "
             f"ORDER BY {by} DESC, 2, 3) AS _rank FROM {table} WHERE {condition}) "
@@ -260,3 +260,8 @@ class Project:
             raise UsageError(
                 f"{self.root} is not a ticketlake project; run `ticketlake init` first"
             )
+
+
+def _equal(where: dict[str, str]) -> str:
+    """A condition requiring each column to equal its value (``true`` for none)."""
+    return " AND ".join(f"{k} = {lit(v)}" for k, v in where.items()) or "true"

@@ -14,35 +14,40 @@ from ticketlake import Project
 Builder = Callable[..., Project]
 
 
+def build_project(root: Path, files: dict[str, str], fmt: str = "eventlog",
+                  source: str = "desk", settings: str = "") -> Project:  # fmt: skip
+    """Write ``files`` into an export folder under ``root``, ingest them as one source (named
+    ``source``) with the given format, build the warehouse and return the project.
+    ``settings`` is YAML merged into the default ticketlake.yml (its keys override the
+    defaults, section by section)."""
+    exports = root / "exports" / source
+    exports.mkdir(parents=True)
+    for name, text in files.items():
+        (exports / name).write_text(text, encoding="utf-8")
+    config = Project(root).init()
+    text = config.read_text(encoding="utf-8").replace(
+        "sources: []\n",
+        f"sources:\n  - name: {source}\n    format: {fmt}\n    path: exports/{source}\n",
+        1,
+    )
+    merged = _merge(yaml.safe_load(text), yaml.safe_load(settings) or {})
+    config.write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
+    project = Project(root)
+    outcome = project.ingest(source=source)
+    assert not outcome.failed, [b.reason for b in outcome.failed]
+    project.build()
+    return project
+
+
 @pytest.fixture
 def build_mart(tmp_path: Path) -> Builder:
-    """``build_mart({"events.csv": text}, fmt="eventlog", settings="kpis: {...}")`` writes the
-    files into an export folder, ingests them as one source (named ``source``) with the given
-    format, builds the warehouse and returns the project. ``settings`` is YAML merged into the
-    default ticketlake.yml (its keys override the defaults, section by section)."""
+    """``build_mart({"events.csv": text}, fmt="eventlog", settings="kpis: {...}")``:
+    :func:`build_project` in a fresh folder of the test's own."""
     counter = iter(range(1_000))
 
     def build(files: dict[str, str], fmt: str = "eventlog", source: str = "desk",
               settings: str = "") -> Project:  # fmt: skip
-        root = tmp_path / f"project{next(counter)}"
-        exports = root / "exports" / source
-        exports.mkdir(parents=True)
-        for name, text in files.items():
-            (exports / name).write_text(text, encoding="utf-8")
-        project = Project(root)
-        config = project.init()
-        text = config.read_text(encoding="utf-8").replace(
-            "sources: []\n",
-            f"sources:\n  - name: {source}\n    format: {fmt}\n    path: exports/{source}\n",
-            1,
-        )
-        merged = _merge(yaml.safe_load(text), yaml.safe_load(settings) or {})
-        config.write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
-        project = Project(root)
-        outcome = project.ingest(source=source)
-        assert not outcome.failed, [b.reason for b in outcome.failed]
-        project.build()
-        return project
+        return build_project(tmp_path / f"project{next(counter)}", files, fmt, source, settings)
 
     return build
 

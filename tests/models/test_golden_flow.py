@@ -32,8 +32,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.models.conftest import Builder, rows
-from tests.models.test_golden_mart import build_project
+from tests.models.conftest import Builder, build_project, rows
 from ticketlake import Project
 
 HEADER = "case_id,timestamp,event_type,status,sub_status,assignment_group,assignee,support_level,priority\n"  # fmt: skip

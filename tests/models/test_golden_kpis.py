@@ -21,8 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.models.conftest import rows
-from tests.models.test_golden_mart import build_project
+from tests.models.conftest import build_project, rows
 from ticketlake import Project
 
 DESK = """\
@@ -118,7 +117,9 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Project:
 def noon(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """The cut-off log with the backlog counted at 12:00."""
     return build_project(
-        tmp_path_factory.mktemp("noon"), {"events.csv": NOON}, kpis={"backlog_cutoff_hour": 12}
+        tmp_path_factory.mktemp("noon"),
+        {"events.csv": NOON},
+        settings="kpis: {backlog_cutoff_hour: 12}",
     )
 
 
@@ -136,7 +137,7 @@ def contacts(tmp_path_factory: pytest.TempPathFactory) -> Project:
         {"interaction_1.csv": INTERACTIONS, "ims_inc_1.csv": LINKS},
         fmt="interactions",
         source="ims",
-        kpis={"conversion_min_interactions": 2},
+        settings="kpis: {conversion_min_interactions: 2}",
     )
 
 

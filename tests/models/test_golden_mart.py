@@ -3,13 +3,11 @@ log whose expected values are worked out by hand from the rules in docs and mode
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
-from tests.models.conftest import Builder, rows
+from tests.models.conftest import Builder, build_project, rows
 from ticketlake import Project
 
 # Default targets (hours): P1 0.5/4, P2 1/8, P3 4/24, P4 8/72.
@@ -50,38 +48,6 @@ W,2022-12-31T10:00:00Z,created,New,L9,,Low
 W,2023-01-02T10:00:00Z,updated,,L9,,Low
 """
 )
-
-
-def build_project(
-    root: Path,
-    files: dict[str, str],
-    fmt: str = "eventlog",
-    source: str = "desk",
-    kpis: dict[str, int] | None = None,
-) -> Project:
-    """The steps of conftest's ``build_mart`` under ``root``, so a module can share one build.
-    ``kpis`` overrides keys of the template's ``kpis:`` section in place (appending a second
-    ``kpis:`` mapping is rejected as a duplicate YAML key)."""
-    exports = root / "exports" / source
-    exports.mkdir(parents=True)
-    for name, text in files.items():
-        (exports / name).write_text(text, encoding="utf-8")
-    project = Project(root)
-    config = project.init()
-    text = config.read_text(encoding="utf-8").replace(
-        "sources: []\n",
-        f"sources:\n  - name: {source}\n    format: {fmt}\n    path: exports/{source}\n",
-        1,
-    )
-    for key, value in (kpis or {}).items():
-        text, found = re.subn(rf"(?m)^  {key}: .*$", f"  {key}: {value}", text)
-        assert found == 1, key
-    config.write_text(text, encoding="utf-8")
-    project = Project(root)
-    outcome = project.ingest(source=source)
-    assert not outcome.failed, [b.reason for b in outcome.failed]
-    project.build()
-    return project
 
 
 @pytest.fixture(scope="module")

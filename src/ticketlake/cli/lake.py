@@ -19,6 +19,7 @@ from typer.exceptions import Exit
 from ticketlake.cli.output import Format, FormatOption, emit, err
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
+from ticketlake.lake import Batch
 from ticketlake.project import Project
 
 SourceFormatOption = Annotated[
@@ -71,9 +72,14 @@ def _report(outcome: Outcome, output: Format, title: str) -> None:
              "duplicates": b.duplicates, "batch": b.batch_id, "reason": b.reason}
             for b in outcome.batches]  # fmt: skip
     emit(rows, output, title=title)
-    for b in outcome.failed:
+    fail_on(outcome.failed)
+
+
+def fail_on(failed: list[Batch]) -> None:
+    """Print why each failed batch failed, one line each, and exit 1 if there is any."""
+    for b in failed:
         err.print(f"[bold red]error:[/] {escape(b.reason)}", highlight=False, soft_wrap=True)
-    if outcome.failed:
+    if failed:
         raise Exit(1)
 
 

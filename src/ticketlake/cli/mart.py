@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from typer.exceptions import Exit
 
 from ticketlake import kpis as catalog
-from ticketlake.cli.lake import WaitOption, _progress
+from ticketlake.cli.lake import WaitOption, _progress, fail_on
 from ticketlake.cli.output import Format, FormatOption, emit, err
 from ticketlake.errors import UsageError
 from ticketlake.project import Project
@@ -31,11 +29,7 @@ def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = For
     emit(rows, output, title="run")
     err.print(f"built {len(done.build.modes)} models ({done.build.summary()}) from lake "
               f"version {done.build.lake_version}", highlight=False)  # fmt: skip
-    for outcome in done.outcomes.values():
-        for b in outcome.failed:
-            err.print(f"[bold red]error:[/] {escape(b.reason)}", highlight=False, soft_wrap=True)
-    if done.failed:
-        raise Exit(1)
+    fail_on(done.failed)
 
 
 def kpis(

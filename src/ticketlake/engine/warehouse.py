@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -31,6 +32,7 @@ from ticketlake.lake import Lake
 from ticketlake.lake.lock import WriteLock
 
 KEEP_BUILDS = 2
+T = TypeVar("T")
 READ_STATEMENTS = (exp.Query, exp.Describe, exp.Show, exp.Pragma)
 
 
@@ -127,33 +129,33 @@ class Warehouse:
 
     def arrow(self, sql: str) -> pa.Table:
         """The result of one read-only statement as an Arrow table."""
-        check_read_only(sql)
-        con = self.connect()
-        try:
-            return con.sql(sql).to_arrow_table()
-        except duckdb.Error as exc:
-            raise TicketlakeError(f"query failed: {exc}".splitlines()[0]) from None
-        finally:
-            con.close()
+        return self._read(sql, lambda con: con.sql(sql).to_arrow_table())
 
     def tables(self) -> list[tuple[str, int]]:
         """Every table of the current build with its row count, inputs and state excluded."""
         con = self.connect()
         try:
-            rows = con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
-                               "WHERE NOT starts_with(table_name, '_') ORDER BY table_name").fetchall()  # fmt: skip
-            return [(name, scalar(con, f"SELECT count(*) FROM {name}")) for name, _ in rows]
+            names = con.execute("SELECT table_name FROM duckdb_tables() "
+                                "WHERE NOT starts_with(table_name, '_') ORDER BY table_name").fetchall()  # fmt: skip
+            return [(name, scalar(con, f"SELECT count(*) FROM {name}")) for (name,) in names]
         finally:
             con.close()
 
     def query(self, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
         """Run one read-only statement; anything that could write is refused."""
+
+        def rows(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[object, ...]]]:
+            cur = con.execute(sql)
+            return [d[0] for d in cur.description or ()], cur.fetchall()
+
+        return self._read(sql, rows)
+
+    def _read(self, sql: str, fetch: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """``fetch`` on a read-only connection, once ``sql`` is known to be read-only."""
         check_read_only(sql)
         con = self.connect()
         try:
-            cur = con.execute(sql)
-            names = [d[0] for d in cur.description or ()]
-            return names, cur.fetchall()
+            return fetch(con)
         except duckdb.Error as exc:
             raise TicketlakeError(f"query failed: {exc}".splitlines()[0]) from None
         finally:

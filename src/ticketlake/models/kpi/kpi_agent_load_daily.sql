@@ -2,11 +2,7 @@
 -- day, tickets they resolved that day (the ticket's final resolution, credited to its
 -- current assignee) and tickets they held open at the day's backlog cut-off.
 WITH cutoffs AS (
-    SELECT
-        d.date_day AS day,
-        CAST(d.date_day AS TIMESTAMP) + INTERVAL 1 HOUR * p.backlog_cutoff_hour AS cutoff_at
-    FROM dim_date AS d
-    CROSS JOIN cfg_params AS p
+    SELECT date_day AS day, backlog_cutoff_at AS cutoff_at FROM dim_date
 ),
 
 assigned AS (

@@ -4,11 +4,7 @@
 -- and open again after a reopen; its age is measured from creation to the cut-off. A ticket
 -- whose state nothing in the export reveals (no status, no lifecycle event) is left out.
 WITH cutoffs AS (
-    SELECT
-        d.date_day AS day,
-        CAST(d.date_day AS TIMESTAMP) + INTERVAL 1 HOUR * p.backlog_cutoff_hour AS cutoff_at
-    FROM dim_date AS d
-    CROSS JOIN cfg_params AS p
+    SELECT date_day AS day, backlog_cutoff_at AS cutoff_at FROM dim_date
 ),
 
 open_spans AS (

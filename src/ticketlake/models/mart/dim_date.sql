@@ -1,4 +1,5 @@
--- dim_date: one row per calendar day (UTC) from the first ticket's creation to the last event.
+-- dim_date: one row per calendar day (UTC) from the first ticket's creation to the last event,
+-- with the instant its backlog is counted at (kpis.backlog_cutoff_hour).
 WITH bounds AS (
     SELECT min(CAST(created_at AS DATE)) AS first_day, max(CAST(last_event_at AS DATE)) AS last_day
     FROM fact_ticket
@@ -31,5 +32,7 @@ SELECT
     strftime(date_day, '%Y-%m') AS month_label,
     month(date_day) AS month,
     quarter(date_day) AS quarter,
-    year(date_day) AS year
+    year(date_day) AS year,
+    CAST(date_day AS TIMESTAMP) + INTERVAL 1 HOUR * p.backlog_cutoff_hour AS backlog_cutoff_at
 FROM days
+CROSS JOIN cfg_params AS p
