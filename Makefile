@@ -4,9 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
+BENCHSTAMP := $(VENV)/.installed-bench
+SCALE  ?= full
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint format docs bench clean
+.PHONY: help demo test lint format docs bench bench-report clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -16,7 +18,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[report]'
 	touch $@
 
 $(DEVSTAMP): pyproject.toml | $(BIN)/python
@@ -24,9 +26,11 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@command -v java >/dev/null || { echo "installing a Java runtime for the Spark tests"; \
 		apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the report tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	touch $(STAMP) $@
 
-demo: $(STAMP) ## Create .venv, install, and run the demo on generated data (in ./demo)
+demo: $(STAMP) ## Create .venv, install, run the demo on generated data (in ./demo) and write its report
 	$(BIN)/ticketlake demo --out demo
 
 lint: $(DEVSTAMP) ## Run ruff (lint + format check) and mypy on src/
@@ -44,10 +48,15 @@ format: $(DEVSTAMP) ## Apply ruff fixes and formatting
 docs: $(STAMP) ## Regenerate docs/cli.md from --help
 	$(BIN)/python -m ticketlake.cli.docgen > docs/cli.md
 
-bench: $(STAMP) ## Time the generator, ingestion per shape and warehouse builds; timings live here, not in tests
-	$(BIN)/python bench/bench_generate.py
-	$(BIN)/python bench/bench_ingest.py
-	$(BIN)/python bench/bench_build.py
+$(BENCHSTAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[pandas]'
+	touch $@
+
+bench: $(BENCHSTAMP) ## Benchmark vs DuckDB and pandas baselines (SCALE=full|small|smoke; full takes ~1 h)
+	$(BIN)/python -m bench.run --scale $(SCALE)
+
+bench-report: $(BENCHSTAMP) ## Print the newest benchmark results as the README table
+	$(BIN)/python -m bench.report
 
 clean: ## Remove the virtual environment, caches and the demo project
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

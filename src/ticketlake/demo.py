@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ticketlake import report
 from ticketlake.project import Project
 from ticketlake.synth import SHAPES
 
@@ -61,7 +62,17 @@ def run(out: Path) -> list[Step]:
     exported = project.export(project.root / "mart", "csv")
     steps.append(Step("export", "csv", len(exported), sum(e.rows for e in exported), 0,
                       str(project.root / "mart")))  # fmt: skip
+    steps.append(_report(project))
     return steps
+
+
+def _report(project: Project) -> Step:
+    """Write the report into ``report/`` of the demo project, when the extra is installed."""
+    absent = report.missing()
+    if absent:
+        return Step("report", "skipped: pip install 'ticketlake[report]'", 0, 0, 0, "")
+    done = project.report(project.root / "report")
+    return Step("report", "html, png", 1 + len(done.pngs), len(done.drawn), 0, str(done.html))
 
 
 def summary(project: Project) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

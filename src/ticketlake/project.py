@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from ticketlake import config, kpis, logs, synth
+from ticketlake import report as reporting
 from ticketlake.engine import export
 from ticketlake.engine.export import Exported
 from ticketlake.engine.warehouse import Build, Warehouse
@@ -25,6 +26,7 @@ from ticketlake.ingest.retry import retry
 from ticketlake.ingest.sqltext import lit
 from ticketlake.ingest.targets import Request
 from ticketlake.lake import Batch, Lake
+from ticketlake.report import ReportResult
 from ticketlake.synth.shapes import Layout
 
 log = logs.get("project")
@@ -254,6 +256,28 @@ class Project:
             return export.export(con, Path(out_dir), fmt)
         finally:
             con.close()
+
+    def report(
+        self,
+        out_dir: Path | str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        progress: reporting.Progress | None = None,
+    ) -> ReportResult:
+        """Write the HTML report and its charts as PNGs into ``out_dir`` (default
+        ``report/`` in the project) for ``start`` to ``end``, by default the last 28 days
+        with data; see docs/report.md. Needs ``pip install 'ticketlake[report]'``."""
+        self._require_project()
+        reporting.require()
+        out = Path(out_dir) if out_dir is not None else self.root / "report"
+        con = self.warehouse.connect()
+        try:
+            done = reporting.write(con, out, self.root.name, start, end, progress)
+        finally:
+            con.close()
+        log.info("wrote report %s", done.html, extra={"charts": len(done.drawn),
+                 "left_out": len(done.omitted), "period": done.period.label()})  # fmt: skip
+        return done
 
     def _require_project(self) -> None:
         if not self.is_initialised:

@@ -78,7 +78,10 @@ def test_demo_runs_every_shape(tmp_path: Path) -> None:
         "json",
     }
     assert any(s["defects"] > 0 for s in steps)
-    assert [s["step"] for s in steps][-2:] == ["build", "export"]
+    assert [s["step"] for s in steps][-3:] == ["build", "export", "report"]
+    report = tmp_path / "demo" / "report" / "report.html"
+    assert steps[-1]["path"] == str(report.resolve()) and report.is_file()
+    assert steps[-1]["files"] == 1 + len(list((report.parent / "png").glob("*/*.png")))
     events = next(k for k in document["kpis"] if k["source"] == "events")
     assert events["created"] > 0 and 0 <= events["resolution_target_%"] <= 100
     assert len(document["busiest"]) == 5

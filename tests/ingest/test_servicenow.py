@@ -48,7 +48,7 @@ def test_ticket_count_equals_distinct_numbers_among_loaded_rows(lake: Project) -
     """Counted from the bronze copy (as received) minus the quarantined lines."""
     with lake.read() as con:
         key = con.execute("SELECT batch_id, source FROM ledger").fetchall()[0]
-        bronze = lake.lake.store.local_path(f"bronze/{key[1]}/{key[0]}.parquet")
+        bronze = lake.lake.store.read_path(f"bronze/{key[1]}/{key[0]}.parquet")
         expected = con.execute(f"""SELECT count(DISTINCT number) FROM read_parquet('{bronze}')
             WHERE _source_line NOT IN (SELECT source_line FROM quarantine)""").fetchall()[0][0]
         tickets = con.execute("SELECT count(*) FROM tickets").fetchall()[0][0]

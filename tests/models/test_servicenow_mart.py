@@ -149,7 +149,7 @@ def test_fact_ticket_has_one_row_per_loaded_incident(
     (bronze copy minus quarantined lines) = distinct numbers the independent SQL keeps."""
     with mart.read() as con:
         batch_id, source = con.execute("SELECT batch_id, source FROM ledger").fetchall()[0]
-        bronze = mart.lake.store.local_path(f"bronze/{source}/{batch_id}.parquet")
+        bronze = mart.lake.store.read_path(f"bronze/{source}/{batch_id}.parquet")
         [(lake_incidents,)] = con.execute(f"""SELECT count(DISTINCT number)
             FROM read_parquet('{bronze}')
             WHERE _source_line NOT IN (SELECT source_line FROM quarantine)""").fetchall()  # fmt: skip

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, lake, mart
+from ticketlake.cli import analytics, lake, mart, report
 from ticketlake.cli.output import Format, FormatOption, emit, err
 from ticketlake.errors import TicketlakeError
 from ticketlake.project import Project
@@ -205,6 +205,9 @@ def run_demo(
     emit([asdict(s) for s in steps], fmt, title=f"ticketlake demo in {out}")
     emit(headlines, fmt, title="KPI summary per source (ticketlake kpis NAME --by source)")
     emit(agents, fmt, title="busiest technicians (ticketlake kpis agent_load)")
+    written = next((s.path for s in steps if s.step == "report" and s.path), None)
+    if written:
+        Console().print(f"report: {written}", highlight=False, soft_wrap=True)
 
 
 app.command()(lake.ingest)
@@ -219,6 +222,7 @@ app.command()(mart.tables)
 app.command()(mart.export)
 app.command()(analytics.lifecycle)
 app.command()(analytics.flow)
+app.command()(report.report)
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 import sqlglot
@@ -75,17 +74,16 @@ class Runner:
             self._record(model, modes[model.name], rows)
         return modes
 
-    def adopt(self, catalog: dict[str, models.Model], tables: dict[str, Path]) -> dict[str, str]:
-        """Load tables another engine built (Parquet folders, in model order) as this build's
+    def adopt(self, catalog: dict[str, models.Model], tables: dict[str, list[str]]
+              ) -> dict[str, str]:  # fmt: skip
+        """Load tables another engine built (Parquet files, in model order) as this build's
         models, recorded as mode ``spark`` so later builds can refresh them incrementally."""
         self._prepare(catalog)
-        for name, folder in tables.items():
-            columns = self.con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet({lit(str(folder / '*.parquet'))})"
-            ).fetchall()
+        for name, files in tables.items():
+            scan = f"read_parquet([{', '.join(lit(f) for f in files)}])"
+            columns = self.con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
             select = ", ".join(_as_duckdb(column, kind) for column, kind, *_ in columns)
-            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} "
-                             f"FROM read_parquet({lit(str(folder / '*.parquet'))})")  # fmt: skip
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM {scan}")
             self._record(catalog[name], "spark", scalar(self.con, f"SELECT count(*) FROM {name}"))
         return dict.fromkeys(tables, "spark")
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
+import re
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -26,9 +25,14 @@ from ticketlake.lake import Lake
 from ticketlake.lake import schema as lake_schema
 from ticketlake.lake.lake import LEDGER, ledger_row
 from ticketlake.lake.manifest import Manifest
+from ticketlake.lake.stores import Store
 
 MARTS = "marts"  # lake prefix of Spark's outputs
 KEEP_MARTS = 2
+# What Hadoop says when a lake URI's scheme has no file system class on the classpath.
+_NO_FILE_SYSTEM = re.compile(
+    r"No FileSystem for scheme|ClassNotFoundException: (Class )?org\.apache\.hadoop\.fs"
+)
 # Settings every session needs for DuckDB's numbers: UTC like the lake, microsecond Parquet
 # timestamps like DuckDB's, and non-ANSI arithmetic (NULL, not an error, on a bad cast).
 REQUIRED_CONF = {
@@ -72,25 +76,40 @@ def session(settings: Settings) -> Any:
 
 def build(lake: Lake, manifest: Manifest, settings: Settings, name: str,
           todo: list[models.Model], on_model: Callable[[str], None] | None = None,
-          ) -> dict[str, Path]:  # fmt: skip
-    """Run ``todo`` on Spark; return where each model's Parquet table was written."""
+          ) -> dict[str, list[str]]:  # fmt: skip
+    """Run ``todo`` on Spark; return the local paths of each model's Parquet files."""
     spark = session(settings)
-    _register_inputs(spark, lake, manifest, settings)
-    root = Path(lake.store.local_path(f"{MARTS}/{name}"))
-    written = {}
+    store, root = lake.store, f"{MARTS}/{name}"
     try:
+        _register_inputs(spark, lake, manifest, settings)
         for model in todo:
             if on_model:
                 on_model(model.name)
-            out = root / model.name
-            spark.sql(model.transpile("spark")).write.mode("overwrite").parquet(str(out))
-            spark.read.parquet(str(out)).createOrReplaceTempView(model.name)
-            written[model.name] = out
-    except BaseException:
-        shutil.rmtree(root, ignore_errors=True)  # a failed build leaves no partial output
+            out = store.spark_path(f"{root}/{model.name}")
+            spark.sql(model.transpile("spark")).write.mode("overwrite").parquet(out)
+            spark.read.parquet(out).createOrReplaceTempView(model.name)
+        written = {m.name: _fetch(store, f"{root}/{m.name}") for m in todo}
+    except BaseException as exc:
+        store.delete_tree(root)  # a failed build leaves no partial output
+        _explain(exc, store.uri)
         raise
-    _prune(root.parent, keep=root)
+    _prune(store, keep=name)
     return written
+
+
+def _fetch(store: Store, folder: str) -> list[str]:
+    """Local paths of the Parquet files Spark wrote under ``folder``."""
+    return [store.read_path(k) for k in store.list(folder) if k.endswith(".parquet")]
+
+
+def _explain(exc: BaseException, lake_uri: str) -> None:
+    """Turn Spark's "no file system" error into one line saying what the cluster lacks."""
+    if _NO_FILE_SYSTEM.search(str(exc)):
+        raise UsageError(
+            f"Spark cannot read the lake {lake_uri}: its file system connector is missing; "
+            "for s3a:// add hadoop-aws (for example --packages "
+            "org.apache.hadoop:hadoop-aws:3.4.1) and set spark.hadoop.fs.s3a.* (docs/storage.md)"
+        ) from None
 
 
 def _register_inputs(spark: Any, lake: Lake, manifest: Manifest, settings: Settings) -> None:
@@ -98,7 +117,7 @@ def _register_inputs(spark: Any, lake: Lake, manifest: Manifest, settings: Setti
     for table in ("ticket_events", "ticket_links"):
         keys = manifest.table_keys(table)
         if keys:
-            frame = spark.read.parquet(*[lake.store.local_path(k) for k in keys])
+            frame = spark.read.parquet(*[lake.store.spark_path(k) for k in keys])
         else:
             frame = _frame(spark, pa.Table.from_pylist([], schema=_schema(table)))
         frame.createOrReplaceTempView(table)
@@ -126,8 +145,8 @@ def _schema(table: str) -> pa.Schema:
     return pa.schema([(c, kinds[t]) for c, t in lake_schema.TABLES[table].items()])
 
 
-def _prune(folder: Path, keep: Path) -> None:
+def _prune(store: Store, keep: str) -> None:
     """Keep the newest Spark outputs; older ones are no longer in any warehouse snapshot."""
-    old = sorted(p for p in folder.iterdir() if p.is_dir() and p != keep)
-    for path in old[: max(0, len(old) - (KEEP_MARTS - 1))]:
-        shutil.rmtree(path, ignore_errors=True)
+    builds = sorted({k.split("/")[1] for k in store.list(MARTS)} - {keep})
+    for old in builds[: max(0, len(builds) - (KEEP_MARTS - 1))]:
+        store.delete_tree(f"{MARTS}/{old}")

@@ -21,7 +21,7 @@ from ticketlake.ingest.sqltext import lit
 from ticketlake.lake import manifest as mf
 from ticketlake.lake import schema
 from ticketlake.lake.lock import WriteLock
-from ticketlake.lake.store import LocalStore, open_store
+from ticketlake.lake.stores import Store, open_store
 
 # Store prefix of every table's files; bronze files sit under bronze/<source>/.
 PREFIXES = {"bronze": "bronze", "ticket_events": "events", "ticket_links": "links",
@@ -42,7 +42,7 @@ class Lake:
     """A lake at a URI, with a local working folder for locks and spill files."""
 
     def __init__(self, uri: str, work_dir: Path) -> None:
-        self.store: LocalStore = open_store(uri)
+        self.store: Store = open_store(uri, work_dir / "cache")
         self.work_dir = work_dir
 
     def manifest(self) -> mf.Manifest:
@@ -59,7 +59,7 @@ class Lake:
     def writer(self, timeout: float = 600.0,
                on_wait: Callable[[str], None] | None = None) -> Iterator[Lake.Writer]:  # fmt: skip
         """Exclusive write access for the duration of the block."""
-        with WriteLock(Path(self.store.local_path("_lock/write.lock")), timeout, on_wait):
+        with WriteLock(self.store.lock_path(), timeout, on_wait):
             writer = Lake.Writer(self)
             writer.remove_orphans()
             yield writer
@@ -90,7 +90,7 @@ class Lake:
             """Delete data files no manifest names: leftovers of a writer that died."""
             named = {f.key for f in self.manifest.files}
             for prefix in PREFIXES.values():
-                for key in self.store.list(prefix):
+                for key in self.store.list(prefix, older_than=self.store.orphan_grace):
                     if key not in named:
                         self.store.delete(key)
             for key in self.store.list(mf.PREFIX):
@@ -121,9 +121,9 @@ class Lake:
 
         def _copy(self, con: duckdb.DuckDBPyConnection, table: str, sql: str, key: str,
                   batch_id: str) -> mf.DataFile:  # fmt: skip
-            path = self.store.local_path(key)
+            path = self.store.write_path(key)
             rows = scalar(con, f"COPY ({sql}) TO {lit(path)} (FORMAT parquet, COMPRESSION zstd)")
-            self.store.sync(key)
+            self.store.put(key)
             return mf.DataFile(table=table, key=key, rows=rows, batch_id=batch_id)
 
         def record(self, batch: mf.Batch) -> mf.Batch:
@@ -161,16 +161,16 @@ def _bronze_sql(batch_id: str, source_file: str) -> str:
             f"{lit(source_file)} AS _source_file FROM raw")  # fmt: skip
 
 
-def scan_sql(store: LocalStore, manifest: mf.Manifest, table: str) -> str:
+def scan_sql(store: Store, manifest: mf.Manifest, table: str) -> str:
     """SQL reading every committed file of ``table`` (no rows when it has none)."""
     keys = manifest.table_keys(table)
     if not keys:
         return schema.empty_select(schema.TABLES[table])
-    paths = ", ".join(f"'{store.local_path(k)}'" for k in keys)
+    paths = ", ".join(lit(store.read_path(k)) for k in keys)
     return f"SELECT * FROM read_parquet([{paths}], union_by_name = true)"
 
 
-def create_views(con: duckdb.DuckDBPyConnection, store: LocalStore, manifest: mf.Manifest,
+def create_views(con: duckdb.DuckDBPyConnection, store: Store, manifest: mf.Manifest,
                  derived: bool = True) -> None:  # fmt: skip
     """Read views over one manifest: the canonical tables, the ledger and the quarantine, and
     (with ``derived``) the ``tickets`` model as a view, for readers of the lake itself."""

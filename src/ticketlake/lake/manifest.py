@@ -15,13 +15,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ticketlake.lake.store import LocalStore
+from ticketlake.errors import TicketlakeError
+from ticketlake.lake.stores import Store
 
 PREFIX = "_manifest"
 KEEP_VERSIONS = 50
 _NAME = re.compile(r"^_manifest/(\d{8})\.json$")
 
 BatchStatus = Literal["committed", "skipped", "failed"]
+
+
+class CommitConflictError(TicketlakeError):
+    """Another writer (on another machine, for an object-store lake) committed first."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again
 
 
 class Batch(BaseModel):
@@ -98,13 +105,13 @@ def key_of(version: int) -> str:
     return f"{PREFIX}/{version:08d}.json"
 
 
-def versions(store: LocalStore) -> list[int]:
+def versions(store: Store) -> list[int]:
     """Committed manifest versions, oldest first."""
     found = (_NAME.match(k) for k in store.list(PREFIX))
     return sorted(int(m.group(1)) for m in found if m)
 
 
-def load(store: LocalStore) -> Manifest:
+def load(store: Store) -> Manifest:
     """The latest committed manifest (an empty one for a new lake)."""
     for _ in range(5):
         known = versions(store)
@@ -117,9 +124,7 @@ def load(store: LocalStore) -> Manifest:
     raise RuntimeError("the lake manifest keeps changing under the reader")
 
 
-def commit(
-    store: LocalStore, base: Manifest, batches: list[Batch], files: list[DataFile]
-) -> Manifest:
+def commit(store: Store, base: Manifest, batches: list[Batch], files: list[DataFile]) -> Manifest:
     """Publish ``base`` plus ``batches`` and ``files`` as the next version; the commit point."""
     version = base.version + 1
     for b in batches:
@@ -127,11 +132,14 @@ def commit(
     new = Manifest(version=version, committed_at=datetime.now(UTC),
                    batches=[*base.batches, *batches], files=[*base.files, *files])  # fmt: skip
     if not store.create(key_of(version), new.model_dump_json(indent=1).encode()):
-        raise RuntimeError(f"manifest version {version} was written by another process")
+        raise CommitConflictError(
+            f"lake {store.uri}: another writer committed version {version} first; "
+            "nothing of this batch is visible, run the command again"
+        )
     return new
 
 
-def prune(store: LocalStore) -> None:
+def prune(store: Store) -> None:
     """Drop old manifest versions; every file they name is also named by the latest one."""
     for version in versions(store)[:-KEEP_VERSIONS]:
         store.delete(key_of(version))

@@ -1,0 +1,136 @@
+"""Charts of the KPI tables (models/kpi/): volume, backlog, times, targets, workload, places.
+Each reads its KPI through the catalog's own query for the source and the period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import altair as alt
+
+from ticketlake.report.charts import marks
+from ticketlake.report.charts.base import Chart, Drawing, Rows
+from ticketlake.report.scope import Scope
+
+TOP = 10  # agents and groups shown
+TOP_LOCATIONS = 15
+PERCENTILES = ["Median", "90th percentile"]
+
+
+def _volume(scope: Scope) -> str:
+    return (f"WITH k AS ({scope.kpi('daily_ops')}) "
+            'SELECT day, created AS "Created", resolved AS "Resolved" FROM k '
+            "WHERE (SELECT sum(created + resolved) FROM k) > 0 ORDER BY day")  # fmt: skip
+
+
+def _backlog(scope: Scope) -> str:
+    return ("SELECT k.day, k.age_bucket, b.bucket_order, k.open_tickets "
+            f"FROM ({scope.kpi('backlog', 'day', 'age_bucket')}) AS k "
+            "JOIN cfg_aging_buckets AS b ON b.bucket = k.age_bucket "
+            "WHERE k.open_tickets > 0 ORDER BY k.day, b.bucket_order")  # fmt: skip
+
+
+def _percentiles(kpi: str, counted: str) -> Callable[[Scope], str]:
+    """SQL of the median and 90th percentile hours of ``kpi`` per priority."""
+
+    def sql(scope: Scope) -> str:
+        return (f'SELECT priority, {counted}, median_hours AS "Median", '
+                f'p90_hours AS "90th percentile" FROM ({scope.kpi(kpi, "priority")}) '
+                "ORDER BY priority")  # fmt: skip
+
+    return sql
+
+
+def _draw_percentiles(counted: str) -> Callable[[Rows], Drawing]:
+    def draw(rows: Rows) -> Drawing:
+        extra = [alt.Tooltip(f"{counted}:Q", title=f"Tickets {counted}", format=",")]
+        return marks.grouped_columns(rows, "priority", "Priority", PERCENTILES, "Hours", extra)
+
+    return draw
+
+
+def _attainment(scope: Scope) -> str:
+    return ('SELECT day, response_attainment_pct AS "Response target met", '
+            'resolution_attainment_pct AS "Resolution target met" '
+            f"FROM ({scope.kpi('target_attainment', 'day')}) "
+            "WHERE response_attainment_pct IS NOT NULL "
+            "OR resolution_attainment_pct IS NOT NULL ORDER BY day")  # fmt: skip
+
+
+def _agents(scope: Scope) -> str:
+    return ('SELECT agent, assigned AS "Assigned", resolved AS "Resolved" '
+            f"FROM ({scope.kpi('agent_load', 'agent')}) "
+            "WHERE agent IS NOT NULL AND assigned + resolved > 0 "
+            f"ORDER BY assigned DESC, resolved DESC, agent LIMIT {TOP}")  # fmt: skip
+
+
+def _groups(scope: Scope) -> str:
+    return ('SELECT "group", created AS "Created", resolved AS "Resolved" '
+            f"FROM ({scope.kpi('volume', 'group')}) "
+            'WHERE "group" IS NOT NULL AND created + resolved > 0 '
+            f'ORDER BY created DESC, resolved DESC, "group" LIMIT {TOP}')  # fmt: skip
+
+
+def _locations(scope: Scope) -> str:
+    return ("SELECT concat_ws(', ', location, country) AS place, "
+            'tickets AS "Tickets", share_pct, open_tickets, median_resolution_hours '
+            f"FROM ({scope.kpi('location_demand', 'location', 'country')}) "
+            f"WHERE location IS NOT NULL ORDER BY tickets DESC, place LIMIT {TOP_LOCATIONS}")  # fmt: skip
+
+
+def _draw_volume(rows: Rows) -> Drawing:
+    return marks.lines_by_day(rows, ["Created", "Resolved"], "Tickets")
+
+
+def _draw_backlog(rows: Rows) -> Drawing:
+    return marks.stacked_by_day(rows, "age_bucket", "bucket_order", "open_tickets",
+                                "Open tickets", "Age")  # fmt: skip
+
+
+def _draw_attainment(rows: Rows) -> Drawing:
+    series = ["Response target met", "Resolution target met"]
+    return marks.lines_by_day(rows, series, "% of tickets", ",.1f", (0, 100))
+
+
+def _draw_agents(rows: Rows) -> Drawing:
+    return marks.ranked_bars(rows, "agent", "Agent", ["Assigned", "Resolved"], "Tickets")
+
+
+def _draw_groups(rows: Rows) -> Drawing:
+    return marks.ranked_bars(rows, "group", "Group", ["Created", "Resolved"], "Tickets")
+
+
+def _draw_locations(rows: Rows) -> Drawing:
+    extra = [alt.Tooltip("share_pct:Q", title="% of the source's tickets", format=".1f"),
+             alt.Tooltip("open_tickets:Q", title="Open now", format=","),
+             alt.Tooltip("median_resolution_hours:Q", title="Median resolution (hours)",
+                         format=",.1f")]  # fmt: skip
+    return marks.ranked_bars(rows, "place", "Location", ["Tickets"], "Tickets created", extra)
+
+
+CHARTS = (
+    Chart("volume", "Tickets created and resolved per day", "kpi daily_ops (kpi_daily_ops)",
+          "no ticket was created or resolved in the period", _volume, _draw_volume),
+    Chart("backlog", "Backlog by age", "kpi backlog (kpi_backlog_daily)",
+          "no ticket was open in the period (or the source has no status)", _backlog,
+          _draw_backlog),
+    Chart("response_time", "Time to first response by priority",
+          "kpi response_time (fact_ticket)",
+          "no ticket created in the period has a first response (the export may have none)",
+          _percentiles("response_time", "responded"), _draw_percentiles("responded")),
+    Chart("resolution_time", "Time to resolution by priority",
+          "kpi resolution_time (fact_ticket)", "no ticket was resolved in the period",
+          _percentiles("resolution_time", "resolved"), _draw_percentiles("resolved")),
+    Chart("target_attainment", "Target attainment per day of creation",
+          "kpi target_attainment (kpi_target_attainment)",
+          "no ticket created in the period could be judged against a target", _attainment,
+          _draw_attainment),
+    Chart("agents", f"Busiest agents (top {TOP})", "kpi agent_load (kpi_agent_load_daily)",
+          "no ticket was assigned to or resolved by a named agent in the period", _agents,
+          _draw_agents),
+    Chart("groups", f"Busiest groups (top {TOP})", "kpi volume (kpi_volume_daily)",
+          "no ticket with a group was created or resolved in the period", _groups,
+          _draw_groups),
+    Chart("locations", f"Location demand (top {TOP_LOCATIONS})",
+          "kpi location_demand (fact_ticket)",
+          "no ticket created in the period has a location", _locations, _draw_locations),
+)  # fmt: skip

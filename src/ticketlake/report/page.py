@@ -1,0 +1,122 @@
+"""The report page: the summary table, a section per source with its charts (or a note where
+a chart was left out), and the specifications drawn by the inlined Vega libraries."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from importlib import resources
+from string import Template
+from typing import Any
+
+from ticketlake.report.charts import CATALOG
+from ticketlake.report.result import Drawn, Figure, Omitted, Period
+
+TEMPLATE = "templates/report.html"
+FORMATS = {"tickets": "{:,.0f}", "hours": "{:,.1f} h", "%": "{:.1f} %"}
+CHANGES = {"tickets": "{:+,.0f}", "hours": "{:+,.1f} h", "%": "{:+.1f} pp"}
+
+
+def render(title: str, period: Period, summary: dict[str, list[Figure]], build: str,
+           drawn: list[Drawn], omitted: list[Omitted], specs: dict[str, Any], bundle: str,
+           libraries: str) -> str:  # fmt: skip
+    """The whole page as text."""
+    text = resources.files("ticketlake.report").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    previous = period.previous
+    return Template(text).substitute(
+        title=_e(f"ticketlake report: {title}"),
+        period=_e(period.label()),
+        previous=_e(previous.label()),
+        build=_e(build or "unknown"),
+        counts=_counts(len(summary), drawn, omitted),
+        nav="".join(f'<a href="#{section_id(s)}">{_e(s)}</a>' for s in summary),
+        summary=_summary(summary),
+        sections="\n".join(_section(s, drawn, omitted) for s in summary),
+        specs=_script_json(specs),
+        bundle=bundle,
+        libraries=_e(libraries),
+    )
+
+
+def slug(source: str) -> str:
+    """A source name as a folder name and HTML id (configured names already are)."""
+    return re.sub(r"[^a-z0-9_]+", "-", source.lower()) or "-"
+
+
+def section_id(source: str) -> str:
+    """HTML id of a source's section."""
+    return f"source-{slug(source)}"
+
+
+def chart_id(source: str, chart: str) -> str:
+    """HTML id of a chart's container."""
+    return f"chart-{slug(source)}-{chart}"
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _counts(sources: int, drawn: list[Drawn], omitted: list[Omitted]) -> str:
+    return (f'<p id="counts" data-drawn="{len(drawn)}" data-omitted="{len(omitted)}">'
+            f"{len(drawn)} charts for {sources} source{'s' if sources != 1 else ''}; "
+            f"{len(omitted)} left out because they would be empty (a note in each section "
+            "says why).</p>")  # fmt: skip
+
+
+def _summary(summary: dict[str, list[Figure]]) -> str:
+    """One row per source, one column per headline: value, previous value and change."""
+    if not summary:
+        return "<p>The warehouse holds no source.</p>"
+    first = next(iter(summary.values()))
+    head = "".join(f"<th>{_e(f.label)}<span class=\"unit\">{_e(f.unit)}</span></th>"
+                   for f in first)  # fmt: skip
+    body = "".join(f'<tr><th scope="row"><a href="#{section_id(s)}">{_e(s)}</a></th>'
+                   f"{''.join(_cell(f) for f in figures)}</tr>"
+                   for s, figures in summary.items())  # fmt: skip
+    return (f'<table class="summary"><thead><tr><th>Source</th>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")  # fmt: skip
+
+
+def _cell(figure: Figure) -> str:
+    value = _number(figure.value, FORMATS[figure.unit])
+    previous = _number(figure.previous, FORMATS[figure.unit])
+    return (f'<td><span class="value">{value}</span>'
+            f'<span class="previous">previous {previous}</span>'
+            f'<span class="change {figure.verdict}">{_change(figure)}</span></td>')  # fmt: skip
+
+
+def _number(value: float | None, fmt: str) -> str:
+    return "–" if value is None else _e(fmt.format(value))
+
+
+def _change(figure: Figure) -> str:
+    """``+12 (+5.3 %)``; without a percentage when the previous value is 0 or missing."""
+    if figure.change is None:
+        return "no comparison"
+    change = CHANGES[figure.unit].format(figure.change)
+    pct = figure.change_pct
+    return _e(change if pct is None else f"{change} ({pct:+.1f} %)")
+
+
+def _section(source: str, drawn: list[Drawn], omitted: list[Omitted]) -> str:
+    """A source's charts, and a note in the place of each chart left out, in the
+    catalogue's order."""
+    here = {d.chart for d in drawn if d.source == source}
+    notes = {o.chart: o.reason for o in omitted if o.source == source}
+    parts = []
+    for name, chart in CATALOG.items():
+        if name in here:
+            parts.append(f'<figure class="chart" id="{chart_id(source, name)}" '
+                         f'data-chart="{name}" data-title="{_e(chart.title)}"></figure>')  # fmt: skip
+        elif name in notes:
+            parts.append(f'<p class="note" data-chart="{name}"><strong>{_e(chart.title)}'
+                         f"</strong>: left out for {_e(source)}: {_e(notes[name])}.</p>")  # fmt: skip
+    return (f'<section id="{section_id(source)}"><h2>Source {_e(source)}</h2>'
+            f"{''.join(parts)}</section>")  # fmt: skip
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a ``<script>`` element: no ``</`` can close it early."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")

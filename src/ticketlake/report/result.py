@@ -1,0 +1,100 @@
+"""What a report is about and what it wrote: its period, headline figures, charts and notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a report covers, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        """How many days the period has."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def previous(self) -> Period:
+        """The period of the same length that ends the day before this one starts."""
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def label(self) -> str:
+        """``2024-02-02 to 2024-02-29 (28 days)``."""
+        return f"{self.start} to {self.end} ({self.days} day{'s' if self.days > 1 else ''})"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline number of one source, with its value in the previous period."""
+
+    label: str
+    unit: str
+    value: float | None
+    previous: float | None
+    better: int  # +1 when a higher value is better, -1 when lower is, 0 when neither
+
+    @property
+    def change(self) -> float | None:
+        """``value - previous``; None when either is missing."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def change_pct(self) -> float | None:
+        """The change as a percentage of the previous value; None when that is 0 or missing."""
+        if self.change is None or not self.previous:
+            return None
+        return 100.0 * self.change / abs(self.previous)
+
+    @property
+    def verdict(self) -> str:
+        """``better``, ``worse`` or ``same`` for the change, ``""`` when it cannot be judged."""
+        if self.change is None or self.better == 0:
+            return ""
+        if self.change == 0:
+            return "same"
+        return "better" if (self.change > 0) == (self.better > 0) else "worse"
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A chart the report drew: in the HTML page and as the PNG file ``png``."""
+
+    source: str
+    chart: str
+    title: str
+    png: Path
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """A chart the report left out for a source, and why (it would have been empty)."""
+
+    source: str
+    chart: str
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What ``Project.report`` wrote."""
+
+    html: Path
+    period: Period
+    sources: list[str]
+    summary: dict[str, list[Figure]]
+    drawn: list[Drawn]
+    omitted: list[Omitted]
+
+    @property
+    def pngs(self) -> list[Path]:
+        """Every PNG file written, one per drawn chart."""
+        return [d.png for d in self.drawn]

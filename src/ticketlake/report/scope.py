@@ -1,0 +1,67 @@
+"""What a report covers: its period (default: the last 28 days with data) and its sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+
+from ticketlake import kpis
+from ticketlake.errors import UsageError
+from ticketlake.ingest.sqltext import lit
+from ticketlake.report.data import rows
+from ticketlake.report.result import Period
+
+DEFAULT_DAYS = 28
+
+
+def period(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> Period:
+    """The report's period: ``start`` to ``end``; without ``end`` up to the last day with data,
+    without ``start`` the ``DEFAULT_DAYS`` days up to ``end``."""
+    if start and end and start > end:
+        raise UsageError(f"--from {start} is after --to {end}")
+    last = end or last_day(con)
+    first = start or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise UsageError(f"--from {first} is after the last day with data, {last}; give --to")
+    return Period(first, last)
+
+
+def last_day(con: duckdb.DuckDBPyConnection) -> date:
+    """The last day any ticket was created, resolved or closed, in any source."""
+    found = rows(con, "SELECT max(day) AS day FROM kpi_volume_daily")[0]["day"]
+    if found is None:
+        raise UsageError("the warehouse holds no tickets yet; ingest exports and run "
+                         "`ticketlake build` first")  # fmt: skip
+    day: date = found
+    return day
+
+
+def sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every source with tickets in the warehouse, in name order."""
+    return [r["source"] for r in rows(con, "SELECT DISTINCT source FROM fact_ticket ORDER BY 1")]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows one chart reads: one source, within the report's period."""
+
+    source: str
+    period: Period
+
+    def kpi(self, name: str, *by: str) -> str:
+        """SQL of KPI ``name`` by ``by`` for this source and period, exactly as
+        ``ticketlake kpis NAME --by ... --from ... --to ... --where source=...`` computes it."""
+        start, end = self.period.start, self.period.end
+        return kpis.query(kpis.get(name), by or None, start, end, {"source": self.source})
+
+    def table(self, name: str, **equal: str) -> str:
+        """SQL of a whole-history KPI table's rows of this source that equal ``equal``."""
+        return kpis.query(kpis.get(name), None, None, None, {"source": self.source, **equal})
+
+    def where(self, day: str) -> str:
+        """A condition keeping this source's rows whose ``day`` (SQL) is in the period."""
+        start, end = (lit(d.isoformat()) for d in (self.period.start, self.period.end))
+        return (f"source = {lit(self.source)} "
+                f"AND {day} BETWEEN CAST({start} AS DATE) AND CAST({end} AS DATE)")  # fmt: skip

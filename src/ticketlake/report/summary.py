@@ -1,0 +1,69 @@
+"""The headline numbers at the top of the report, per source, against the previous period.
+
+Each headline is one column of one catalog KPI (docs/metrics.md), read with the KPI's own
+query for the period and for the previous period of the same length; nothing is computed
+here but the difference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from ticketlake import kpis
+from ticketlake.report.data import Row, rows
+from ticketlake.report.result import Figure, Period
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline: a KPI column, its unit and which way is better."""
+
+    label: str
+    kpi: str
+    column: str
+    unit: str
+    better: int  # +1 higher is better, -1 lower is better, 0 neither
+    zero_when_absent: bool = False  # a source without a row had none (a count), not unknown
+
+
+HEADLINES = (
+    Headline("Created", "volume", "created", "tickets", 0, zero_when_absent=True),
+    Headline("Resolved", "volume", "resolved", "tickets", +1, zero_when_absent=True),
+    Headline("Backlog at end", "backlog", "open_tickets", "tickets", -1),
+    Headline("Median first response", "response_time", "median_hours", "hours", -1),
+    Headline("Median resolution", "resolution_time", "median_hours", "hours", -1),
+    Headline("Response target met", "target_attainment", "response_attainment_pct", "%", +1),
+    Headline("Resolution target met", "target_attainment", "resolution_attainment_pct", "%", +1),
+    Headline("Reopen rate", "reopen_rate", "reopen_rate_pct", "%", -1),
+)
+
+Read = dict[str, dict[str, Row]]  # KPI -> source -> its row
+
+
+def summarise(con: duckdb.DuckDBPyConnection, period: Period,
+              sources: list[str]) -> dict[str, list[Figure]]:  # fmt: skip
+    """Per source, every headline for ``period`` with its value in the previous period."""
+    now, before = _read(con, period), _read(con, period.previous)
+    return {s: [_figure(h, now, before, s) for h in HEADLINES] for s in sources}
+
+
+def _read(con: duckdb.DuckDBPyConnection, period: Period) -> Read:
+    """Each headline KPI by source for ``period``."""
+    found: Read = {}
+    for name in dict.fromkeys(h.kpi for h in HEADLINES):
+        sql = kpis.query(kpis.get(name), ("source",), period.start, period.end)
+        found[name] = {r["source"]: r for r in rows(con, sql)}
+    return found
+
+
+def _figure(headline: Headline, now: Read, before: Read, source: str) -> Figure:
+    absent = 0 if headline.zero_when_absent else None
+
+    def value(read: Read) -> float | None:
+        row = read[headline.kpi].get(source)
+        found: float | None = absent if row is None else row[headline.column]
+        return found
+
+    return Figure(headline.label, headline.unit, value(now), value(before), headline.better)
