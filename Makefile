@@ -52,7 +52,7 @@ $(BENCHSTAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[pandas]'
 	touch $@
 
-bench: $(BENCHSTAMP) ## Benchmark vs DuckDB and pandas baselines (SCALE=full|small|smoke; full takes ~1 h)
+bench: $(BENCHSTAMP) ## Benchmark vs DuckDB and pandas baselines (SCALE=full|small|smoke; full: 30-45 min)
 	$(BIN)/python -m bench.run --scale $(SCALE)
 
 bench-report: $(BENCHSTAMP) ## Print the newest benchmark results as the README table

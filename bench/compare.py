@@ -1,0 +1,135 @@
+"""Equivalence checks: baseline lifecycle figures against ticketlake's, and an incremental
+warehouse against a full rebuild, table by table. Counts must be equal; floating-point values
+equal to 1e-9 relative (sums in another order differ in the last bits)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+REL = 1e-9
+SUMMARY_COUNTS = ("tickets", "closed", "cancelled", "vanished", "still_open", "update_intervals",
+                  "lagged_updates")  # fmt: skip
+
+
+def close(x: Any, y: Any) -> bool:
+    """Equal, or both floats equal to ``REL`` relative."""
+    if isinstance(x, float) or isinstance(y, float):
+        if x is None or y is None:
+            return x is y
+        return math.isclose(x, y, rel_tol=REL, abs_tol=1e-12)
+    return bool(x == y)
+
+
+def ticketlake_lifecycle(warehouse: Path, source: str) -> dict[str, Any]:
+    """``lifecycle_summary`` and the whole-source ``lifecycle_distribution`` rows of a source."""
+    con = duckdb.connect(str(warehouse.resolve()), read_only=True)
+    try:
+        cursor = con.execute("SELECT * EXCLUDE (source) FROM lifecycle_summary WHERE source = ?",
+                             [source])  # fmt: skip
+        names = [d[0] for d in cursor.description or ()]
+        summary = dict(zip(names, cursor.fetchall()[0], strict=True))
+        cursor = con.execute(
+            "SELECT measure, bin, bin_start, bin_end, CAST(values_in_bin AS BIGINT), kde_density,"
+            " kde_count FROM lifecycle_distribution WHERE source = ? AND dimension = 'all' "
+            "ORDER BY measure, bin", [source])  # fmt: skip
+        names = ["measure", "bin", "bin_start", "bin_end", "values_in_bin", "kde_density",
+                 "kde_count"]  # fmt: skip
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+    return {"summary": summary, "distribution": rows}
+
+
+def lifecycle_mismatches(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    """Where ``got`` (a baseline's figures) differs from ``want`` (ticketlake's)."""
+    problems = []
+    for name, value in want["summary"].items():
+        other = got["summary"].get(name)
+        exact = name in SUMMARY_COUNTS
+        if (exact and int(value) != int(other)) or (not exact and not close(value, other)):
+            problems.append(f"summary.{name}: ticketlake {value!r}, baseline {other!r}")
+    bins = {(r["measure"], r["bin"]): r for r in got["distribution"]}
+    if len(bins) != len(want["distribution"]):
+        problems.append(f"distribution: {len(want['distribution'])} bins in ticketlake, "
+                        f"{len(bins)} in the baseline")  # fmt: skip
+    for row in want["distribution"]:
+        other = bins.get((row["measure"], row["bin"]))
+        for column, value in row.items():
+            if other is None or not close(value, other.get(column)):
+                problems.append(f"distribution {row['measure']} bin {row['bin']} {column}: "
+                                f"ticketlake {value!r}, baseline {other and other.get(column)!r}")  # fmt: skip
+    return problems[:50]
+
+
+def warehouses(incremental: Path, full: Path, limit: int = 500_000) -> dict[str, Any]:
+    """Compare every table (state tables ``_*`` left out) of two warehouse files.
+
+    Rows equal in every column cancel in SQL (``EXCEPT ALL`` both ways); what is left on each
+    side is matched in Python with floats compared to ``REL`` relative. Fails when more than
+    ``limit`` rows are left on a side.
+    """
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{incremental}' AS inc (READ_ONLY)")
+    con.execute(f"ATTACH '{full}' AS ful (READ_ONLY)")
+    try:
+        names = {db: _tables(con, db) for db in ("inc", "ful")}
+        report: dict[str, Any] = {"tables": len(names["ful"]), "rows": 0, "mismatches": []}
+        if set(names["inc"]) != set(names["ful"]):
+            report["mismatches"].append(
+                f"tables differ: {sorted(set(names['inc']) ^ set(names['ful']))}"
+            )
+        for table in sorted(set(names["inc"]) & set(names["ful"])):
+            problem, rows = _table(con, table, names["inc"][table], names["ful"][table], limit)
+            report["rows"] += rows
+            if problem:
+                report["mismatches"].append(problem)
+        report["equal"] = not report["mismatches"]
+        return report
+    finally:
+        con.close()
+
+
+def _tables(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, list[tuple[str, str]]]:
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
+        "AND NOT starts_with(table_name, '_') ORDER BY table_name, column_index",
+        [db],
+    ).fetchall()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in rows:
+        found.setdefault(table, []).append((column, kind))
+    return found
+
+
+def _table(con: duckdb.DuckDBPyConnection, table: str, inc: list[tuple[str, str]],
+           ful: list[tuple[str, str]], limit: int) -> tuple[str | None, int]:  # fmt: skip
+    if inc != ful:
+        return f"{table}: columns differ: {inc} vs {ful}", 0
+    counts = [con.execute(f'SELECT count(*) FROM {db}."{table}"').fetchall()[0][0]
+              for db in ("inc", "ful")]  # fmt: skip
+    if counts[0] != counts[1]:
+        return f"{table}: {counts[0]} rows incremental, {counts[1]} full", counts[1]
+    left = [con.execute(f'SELECT * FROM (FROM {a}."{table}" EXCEPT ALL FROM {b}."{table}") '
+                        f"LIMIT {limit + 1}").fetchall()
+            for a, b in (("inc", "ful"), ("ful", "inc"))]  # fmt: skip
+    if len(left[0]) > limit or len(left[1]) > limit:
+        return f"{table}: more than {limit} rows differ", counts[1]
+    floats = [i for i, (_, kind) in enumerate(ful) if kind in ("DOUBLE", "FLOAT")]
+    a_rows = sorted(left[0], key=lambda r: _sort_key(r, floats))
+    b_rows = sorted(left[1], key=lambda r: _sort_key(r, floats))
+    for a, b in zip(a_rows, b_rows, strict=True):
+        if not all(close(x, y) for x, y in zip(a, b, strict=True)):
+            return f"{table}: incremental row {a} != full row {b}", counts[1]
+    return None, counts[1]
+
+
+def _sort_key(row: tuple[Any, ...], floats: list[int]) -> tuple[Any, ...]:
+    """Exact columns first, then floats rounded, so float noise does not change the order."""
+    exact = [v for i, v in enumerate(row) if i not in floats]
+    approx = [float(f"{row[i]:.6g}") if row[i] is not None else None for i in floats]
+    return tuple((v is None, repr(v) if isinstance(v, dict | list) else v if v is not None else 0)
+                 for v in [*exact, *approx])  # fmt: skip
