@@ -29,8 +29,10 @@ from ticketlake.config.defaults import (
     DEFAULT_ALIASES,
     DEFAULT_NULL_MARKERS,
     DEFAULT_STATUSES,
+    DUCKDB_SHARE,
     IDENTIFIER,
     MEMORY,
+    MEMORY_PARTS,
     SCHEME,
     Encoding,
     StatusCategory,
@@ -72,8 +74,18 @@ class Engine(_Section):
     name: Literal["duckdb", "spark"] = Field(
         "duckdb", description="Engine that runs the SQL models: duckdb, or spark (docs/spark.md)."
     )
-    memory_limit: str = Field("2GB", description="DuckDB memory limit, e.g. 2GB, 512MB or 75%.")
+    memory_limit: str = Field(
+        "2GB", description="Memory budget of a ticketlake process, e.g. 2GB, 512MB or 75%."
+    )
     threads: int = Field(2, ge=1, description="Number of DuckDB worker threads.")
+
+    def duckdb_config(self) -> dict[str, str | bool | int | float | list[str]]:
+        """DuckDB's connection settings. DuckDB gets a share of ``memory_limit`` as its own
+        limit: the process also holds Python objects, Arrow buffers and allocations DuckDB
+        does not count, and the whole process must stay within the budget."""
+        number, unit = MEMORY_PARTS.match(self.memory_limit).groups()  # type: ignore[union-attr]
+        share = f"{float(number) * DUCKDB_SHARE:.6g}{unit}"
+        return {"memory_limit": share, "threads": self.threads}
 
     @field_validator("memory_limit")
     @classmethod

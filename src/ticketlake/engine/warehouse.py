@@ -85,8 +85,7 @@ class Warehouse:
             previous = self.path.resolve() if self.path.exists() and not full else None
             if previous is not None:
                 shutil.copyfile(previous, target)
-            con = duckdb.connect(str(target), config={"memory_limit": self.settings.engine.memory_limit,
-                                                      "threads": self.settings.engine.threads})  # fmt: skip
+            con = duckdb.connect(str(target), config=self.settings.engine.duckdb_config())
             try:
                 runner = Runner(con, lake, manifest, self.settings)
                 if self.settings.engine.name == "spark":
@@ -125,7 +124,9 @@ class Warehouse:
         """A read-only connection to the current build."""
         if not self.path.exists():
             raise UsageError("the warehouse has not been built yet; run `ticketlake build`")
-        return duckdb.connect(str(self.path.resolve()), read_only=True)
+        return duckdb.connect(
+            str(self.path.resolve()), read_only=True, config=self.settings.engine.duckdb_config()
+        )
 
     def arrow(self, sql: str) -> pa.Table:
         """The result of one read-only statement as an Arrow table."""

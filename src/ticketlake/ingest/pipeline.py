@@ -75,8 +75,7 @@ class Ingestor:
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         spill = self.lake.scratch_dir()
-        con = duckdb.connect(config={"memory_limit": self.settings.engine.memory_limit,
-                                     "threads": self.settings.engine.threads,
+        con = duckdb.connect(config={**self.settings.engine.duckdb_config(),
                                      "temp_directory": str(spill)})  # fmt: skip
         try:
             con.execute("SET TimeZone = 'UTC'")
