@@ -8,8 +8,6 @@ computed there.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -71,17 +69,5 @@ def run(csv_dir: Path, work: Path, memory_limit: str, threads: int) -> dict[str,
     return {"steps": steps, "rows": rows, **figures}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("csv_dir", type=Path)
-    parser.add_argument("work", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--memory-limit", default="2GB")
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    result = run(args.csv_dir, args.work, args.memory_limit, args.threads)
-    args.out.write_text(json.dumps(result, indent=2, default=str))
-
-
 if __name__ == "__main__":
-    main()
+    lifecycle_sql.main(__doc__, run)
