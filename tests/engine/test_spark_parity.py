@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.ingest.test_servicenow import LOG
 from ticketlake import Project
 from ticketlake.engine import models
 from ticketlake.synth import Options, write_shape
@@ -42,13 +41,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def servicenow(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def servicenow(tmp_path_factory: pytest.TempPathFactory,
+               servicenow_log: Path) -> tuple[Path, Path]:  # fmt: skip
     """The real ServiceNow audit log, built by both engines."""
-    if not LOG.is_file():
-        pytest.skip("the ServiceNow log is not available")
     project = Project(tmp_path_factory.mktemp("parity_servicenow"))
     project.init()
-    project.ingest([LOG], format="servicenow")
+    project.ingest([servicenow_log], format="servicenow")
     return _both(project)
 
 

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from ticketlake import Project
 
-NAME = "servicenow_incident_event_log.csv.gz"
-# The log sits beside the repository (../shared/data); clones elsewhere find it at /work, or
-# wherever TICKETLAKE_SERVICENOW_LOG points.
-CANDIDATES = [
-    Path(os.environ.get("TICKETLAKE_SERVICENOW_LOG", "/nonexistent")),
-    Path(__file__).resolve().parents[3] / "shared" / "data" / NAME,
-    Path("/work/shared/data") / NAME,
-]
-LOG = next((p for p in CANDIDATES if p.is_file()), CANDIDATES[1])
-
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory: pytest.TempPathFactory) -> Project:
+def lake(tmp_path_factory: pytest.TempPathFactory, servicenow_log: Path) -> Project:
     """A project holding the whole log."""
-    if not LOG.exists():
-        pytest.fail(
-            f"the real ServiceNow log is missing; set TICKETLAKE_SERVICENOW_LOG (looked in {CANDIDATES[1:]})"
-        )
     project = Project(tmp_path_factory.mktemp("servicenow"))
     project.init()
-    project.ingest([LOG], format="servicenow")
+    project.ingest([servicenow_log], format="servicenow")
     return project
 
 

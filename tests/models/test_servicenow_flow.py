@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from tests.ingest.test_servicenow import CANDIDATES, LOG
 from tests.models.test_servicenow_mart import INDEPENDENT
 from ticketlake import Project
-
-pytestmark = pytest.mark.skipif(
-    not LOG.is_file(), reason=f"the real ServiceNow log is absent (looked in {CANDIDATES})"
-)
 
 AWAITING = {"Awaiting User Info", "Awaiting Evidence", "Awaiting Vendor", "Awaiting Problem"}
 
@@ -71,24 +67,24 @@ FROM steps GROUP BY number
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Project:
+def warehouse(tmp_path_factory: pytest.TempPathFactory, servicenow_log: Path) -> Project:
     """A project holding the whole log, built once."""
     project = Project(tmp_path_factory.mktemp("servicenow_flow"))
     project.init()
-    [batch] = project.ingest([LOG], format="servicenow").batches
+    [batch] = project.ingest([servicenow_log], format="servicenow").batches
     assert batch.status == "committed", batch.reason
     project.build()
     return project
 
 
 @pytest.fixture(scope="module")
-def raw() -> Iterator[duckdb.DuckDBPyConnection]:
+def raw(servicenow_log: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB holding the independent computation (``audit``, ``stays``,
     ``state_totals``)."""
     assert "CREATE TABLE loaded" in LOADING[-1]
     con = duckdb.connect(config={"threads": 1})  # one thread keeps row_number() in file order
     con.execute("SET TimeZone = 'UTC'")
-    path = "'" + str(LOG).replace("'", "''") + "'"
+    path = "'" + str(servicenow_log).replace("'", "''") + "'"
     for statement in [*LOADING, *FLOW]:
         con.execute(statement.format(path=path))
     yield con

@@ -9,16 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.ingest.test_servicenow import CANDIDATES, LOG
 from ticketlake import Project
-
-pytestmark = pytest.mark.skipif(
-    not LOG.is_file(), reason=f"the real ServiceNow log is absent (looked in {CANDIDATES})"
-)
 
 TARGET_HOURS = {"P1": 4, "P2": 8, "P3": 24, "P4": 72}
 
@@ -101,23 +97,23 @@ INDEPENDENT = [
 
 
 @pytest.fixture(scope="module")
-def mart(tmp_path_factory: pytest.TempPathFactory) -> Project:
+def mart(tmp_path_factory: pytest.TempPathFactory, servicenow_log: Path) -> Project:
     """A project holding the whole log, built once."""
     project = Project(tmp_path_factory.mktemp("servicenow_mart"))
     project.init()
-    [batch] = project.ingest([LOG], format="servicenow").batches
+    [batch] = project.ingest([servicenow_log], format="servicenow").batches
     assert batch.status == "committed", batch.reason
     project.build()
     return project
 
 
 @pytest.fixture(scope="module")
-def raw() -> Iterator[duckdb.DuckDBPyConnection]:
+def raw(servicenow_log: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB holding the independent computation (tables ``loaded``,
     ``latest``, ``expected_hours``)."""
     con = duckdb.connect(config={"threads": 1})  # one thread keeps row_number() in file order
     con.execute("SET TimeZone = 'UTC'")
-    path = "'" + str(LOG).replace("'", "''") + "'"
+    path = "'" + str(servicenow_log).replace("'", "''") + "'"
     for statement in INDEPENDENT:
         con.execute(statement.format(path=path))
     yield con
