@@ -34,7 +34,7 @@ INGEST_STEPS = {
     "parse CSV into Arrow (csv module)": [("sources/readers.py", "_csv_chunks")],
     "load chunks into DuckDB (raw table)": [("ingest/pipeline.py", "_append")],
     "validate + events SQL (stage.transform)": [("ingest/stage.py", "transform")],
-    "row counts (rows_in)": [("engine/duck.py", "scalar")],
+    "row counts (rows_in)": [("common/duck.py", "scalar")],
     "write Parquet (bronze, events, quarantine)": [("lake/lake.py", "write_batch")],
     "commit ledger + manifest": [("lake/lake.py", "commit"), ("lake/lake.py", "record"),
                                  ("lake/lake.py", "flush")],

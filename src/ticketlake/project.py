@@ -15,7 +15,8 @@ import pyarrow as pa
 
 from ticketlake import config, kpis, logs, synth
 from ticketlake import report as reporting
-from ticketlake.engine import export
+from ticketlake.common.sqltext import lit
+from ticketlake.engine import export, models
 from ticketlake.engine.export import Exported
 from ticketlake.engine.warehouse import Build, Warehouse
 from ticketlake.errors import UsageError
@@ -23,7 +24,6 @@ from ticketlake.ingest import report
 from ticketlake.ingest.mapping import load_mapping_file
 from ticketlake.ingest.pipeline import Ingestor, Outcome, Progress
 from ticketlake.ingest.retry import retry
-from ticketlake.ingest.sqltext import lit
 from ticketlake.ingest.targets import Request
 from ticketlake.lake import Batch, Lake
 from ticketlake.report import ReportResult
@@ -135,7 +135,7 @@ class Project:
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only view of the lake's latest committed state (never waits for writers)."""
         self._require_project()
-        con = self.lake.connect()
+        con = self.lake.connect({"tickets": models.load()["tickets"].sql})
         try:
             yield con
         finally:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import duckdb
 
+from ticketlake.common.duck import scalar
+from ticketlake.common.sqltext import ident, lit
 from ticketlake.engine import models
-from ticketlake.engine.duck import scalar
-from ticketlake.ingest.sqltext import ident, lit
 
 FORMATS = ("csv", "parquet")
 _FORMULA = r"^[=+\-@\t\r]"

@@ -18,10 +18,10 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from ticketlake.common.duck import scalar, table_exists
+from ticketlake.common.sqltext import lit
 from ticketlake.config import Settings
 from ticketlake.engine import inputs, models
-from ticketlake.engine.duck import scalar, table_exists
-from ticketlake.ingest.sqltext import lit
 from ticketlake.lake import Lake
 from ticketlake.lake.lake import create_views, scan_sql
 from ticketlake.lake.manifest import Manifest
@@ -94,7 +94,7 @@ class Runner:
             self.con.execute(f"DROP TABLE {STATE}")  # written by an older ticketlake
         self.con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} ({_COLUMNS})")
         _drop_unknown(self.con, catalog)
-        create_views(self.con, self.lake.store, self.manifest, derived=False)
+        create_views(self.con, self.lake.store, self.manifest)
         inputs.write(self.con, self.settings)
         self.digest = inputs.fingerprint(self.settings)
         self.state = _load_state(self.con)

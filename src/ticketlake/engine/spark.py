@@ -9,7 +9,6 @@ PySpark is an optional extra (``pip install 'ticketlake[spark]'``), imported onl
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ticketlake.common import extras
 from ticketlake.config import Settings
 from ticketlake.engine import inputs, models
 from ticketlake.errors import UsageError
@@ -50,13 +50,8 @@ LOCAL_CONF = {
 
 def pyspark() -> ModuleType:
     """The ``pyspark.sql`` module, or a clear message saying how to install it."""
-    try:
-        return importlib.import_module("pyspark.sql")
-    except ImportError:
-        raise UsageError(
-            "the Spark engine needs PySpark and a Java runtime: pip install 'ticketlake[spark]' "
-            "(see docs/spark.md)"
-        ) from None
+    return extras.load("pyspark.sql", "spark", "the Spark engine",
+                       "and a Java runtime 17+; see docs/spark.md")  # fmt: skip
 
 
 def session(settings: Settings) -> Any:

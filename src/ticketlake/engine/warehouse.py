@@ -23,9 +23,9 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from ticketlake.common.duck import scalar
 from ticketlake.config import Settings
 from ticketlake.engine import models, spark
-from ticketlake.engine.duck import scalar
 from ticketlake.engine.runner import Runner
 from ticketlake.errors import TicketlakeError, UsageError
 from ticketlake.lake import Lake

@@ -19,11 +19,11 @@ from pathlib import Path
 import duckdb
 
 from ticketlake import __version__
+from ticketlake.common.duck import scalar, table_exists
+from ticketlake.common.sqltext import ident
 from ticketlake.config import Settings
-from ticketlake.engine.duck import scalar, table_exists
 from ticketlake.ingest import mapping as mapping_mod
 from ticketlake.ingest import stage
-from ticketlake.ingest.sqltext import ident
 from ticketlake.ingest.targets import Plan, Request, Target, plan
 from ticketlake.lake import manifest as mf
 from ticketlake.lake.lake import Lake

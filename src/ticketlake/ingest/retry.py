@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 
 from ticketlake import sources
-from ticketlake.engine.duck import scalar
+from ticketlake.common.duck import scalar
+from ticketlake.common.sqltext import lit
 from ticketlake.ingest import mapping as mapping_mod
 from ticketlake.ingest import stage
 from ticketlake.ingest.pipeline import Ingestor, new_batch
-from ticketlake.ingest.sqltext import lit
 from ticketlake.ingest.targets import DEFAULT_NULL_MARKERS, Target, reading_for
 from ticketlake.lake import manifest as mf
 from ticketlake.lake.lake import Lake, create_views

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ticketlake.ingest.sqltext import cleaned, ident, lit, parse_bool, parse_int, parse_time
+from ticketlake.common.sqltext import ident, lit
+from ticketlake.ingest.parsing import cleaned, parse_bool, parse_int, parse_time
 from ticketlake.lake import schema
 from ticketlake.sources.base import FIELDS, ID_FIELDS, LATER_FIELDS, FileKind
 

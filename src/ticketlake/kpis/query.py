@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from ticketlake.common.sqltext import lit
 from ticketlake.errors import UsageError
-from ticketlake.ingest.sqltext import lit
 from ticketlake.kpis.catalog import CATALOG, PERIODS, Kpi
 
 

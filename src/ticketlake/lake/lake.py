@@ -8,16 +8,15 @@ files it names, so a concurrent commit is invisible to it until it reconnects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from ticketlake.engine import models
-from ticketlake.engine.duck import scalar, table_exists
-from ticketlake.ingest.sqltext import lit
+from ticketlake.common.duck import scalar, table_exists
+from ticketlake.common.sqltext import lit
 from ticketlake.lake import manifest as mf
 from ticketlake.lake import schema
 from ticketlake.lake.lock import WriteLock
@@ -65,11 +64,12 @@ class Lake:
             yield writer
             writer.flush()
 
-    def connect(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with read views over the latest committed state."""
-        con = con or duckdb.connect()
+    def connect(self, views: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with read views over the latest committed state, plus
+        ``views`` (name -> SQL over them), such as the ``tickets`` model for lake readers."""
+        con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
-        create_views(con, self.store, self.manifest())
+        create_views(con, self.store, self.manifest(), views or {})
         return con
 
     class Writer:
@@ -171,9 +171,9 @@ def scan_sql(store: Store, manifest: mf.Manifest, table: str) -> str:
 
 
 def create_views(con: duckdb.DuckDBPyConnection, store: Store, manifest: mf.Manifest,
-                 derived: bool = True) -> None:  # fmt: skip
+                 views: Mapping[str, str] | None = None) -> None:  # fmt: skip
     """Read views over one manifest: the canonical tables, the ledger and the quarantine, and
-    (with ``derived``) the ``tickets`` model as a view, for readers of the lake itself."""
+    any ``views`` (name -> SQL over those) the caller wants on top."""
     for table in ("ticket_events", "ticket_links"):
         con.execute(f"CREATE OR REPLACE VIEW {table} AS {scan_sql(store, manifest, table)}")
     con.execute(f"""CREATE OR REPLACE VIEW quarantine AS
@@ -184,8 +184,8 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store, manifest: mf.Mani
         [ledger_row(b) for b in manifest.batches], schema=LEDGER
     )
     con.execute("CREATE OR REPLACE TABLE ledger AS SELECT * FROM ledger_rows")
-    if derived:
-        con.execute(f"CREATE OR REPLACE VIEW tickets AS {models.load()['tickets'].sql}")
+    for name, sql in (views or {}).items():
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
 
 def ledger_row(batch: mf.Batch) -> dict[str, object]:

@@ -7,13 +7,13 @@ installed, so the rest of ticketlake works without them.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from ticketlake.common import extras
 from ticketlake.errors import UsageError
 from ticketlake.report.result import Drawn, Figure, Omitted, Period, ReportResult
 
@@ -26,13 +26,7 @@ __all__ = ["Drawn", "Figure", "Omitted", "Period", "Progress", "ReportResult", "
 
 def missing() -> list[str]:
     """The packages of the ``report`` extra that cannot be imported."""
-    absent = []
-    for name in EXTRA:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            absent.append(name)
-    return absent
+    return extras.missing(*EXTRA)
 
 
 def require() -> None:

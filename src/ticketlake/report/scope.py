@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import duckdb
 
 from ticketlake import kpis
+from ticketlake.common.sqltext import lit
 from ticketlake.errors import UsageError
-from ticketlake.ingest.sqltext import lit
 from ticketlake.report.data import rows
 from ticketlake.report.result import Period
 

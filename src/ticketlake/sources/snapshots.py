@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import PurePath
 
-from ticketlake.ingest.sqltext import lit
+from ticketlake.common.sqltext import lit
 from ticketlake.sources.base import FileKind, Format
 from ticketlake.sources.readers import FileProblem
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from ticketlake.common import extras
 from ticketlake.errors import TicketlakeError, UsageError
 
 # HTTP status or error code S3 gives when an If-None-Match write finds the object there.
@@ -160,10 +161,5 @@ class S3Store:
 
 def _client() -> Any:
     """An S3 client configured by the AWS chain, or a message saying how to install boto3."""
-    try:
-        boto3 = importlib.import_module("boto3")
-    except ImportError:
-        raise UsageError(
-            "an s3:// lake needs boto3: pip install 'ticketlake[s3]' (see docs/storage.md)"
-        ) from None
+    boto3 = extras.load("boto3", "s3", "an s3:// lake", "see docs/storage.md")
     return boto3.client("s3")
