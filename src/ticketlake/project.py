@@ -107,12 +107,16 @@ class Project:
         progress: Progress | None = None,
         lock_timeout: float = 600.0,
         on_wait: Callable[[str], None] | None = None,
+        rehash: bool = False,
     ) -> Outcome:
-        """Ingest files or folders (or a configured source) into the lake; see docs/sources.md."""
+        """Ingest files or folders (or a configured source) into the lake; see docs/sources.md.
+        A file whose path, size and modification time match a committed batch is skipped
+        unread unless ``rehash``."""
         self._require_project()
         fields = load_mapping_file(mapping) if mapping else {}
         request = Request([Path(p) for p in paths], format, fields, source)
-        ingestor = Ingestor(self.lake, self.settings, self.root, progress, lock_timeout, on_wait)
+        ingestor = Ingestor(self.lake, self.settings, self.root, progress, lock_timeout, on_wait,
+                            rehash)  # fmt: skip
         outcome = ingestor.ingest(request)
         for b in outcome.batches:
             log.info("batch %s %s: %s", b.batch_id, b.status, b.path,

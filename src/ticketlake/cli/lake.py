@@ -56,10 +56,10 @@ def _progress() -> Iterator[Any]:
 
 
 def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, source: str | None,
-         wait: float) -> Outcome:  # fmt: skip
+         wait: float, rehash: bool = False) -> Outcome:  # fmt: skip
     with _progress() as update:
         return project.ingest(paths, fmt, mapping, source, update, wait,
-                              on_wait=err.print)  # fmt: skip
+                              on_wait=err.print, rehash=rehash)  # fmt: skip
 
 
 def _report(outcome: Outcome, output: Format, title: str) -> None:
@@ -90,11 +90,13 @@ def ingest(
     mapping: MappingOption = None,
     source: SourceOption = None,
     wait: WaitOption = 600.0,
+    rehash: Annotated[bool, typer.Option("--rehash", help="Hash every file, even those whose "
+                      "path, size and modification time match a loaded batch.")] = False,
     output: OutputOption = Format.table,
 ) -> None:  # fmt: skip
     """Load exports into the lake; files already loaded are skipped."""
     project: Project = ctx.obj
-    outcome = _run(project, paths or [], fmt, mapping, source, wait)
+    outcome = _run(project, paths or [], fmt, mapping, source, wait, rehash)
     _report(outcome, output, "ingest")
 
 

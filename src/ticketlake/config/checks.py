@@ -37,6 +37,21 @@ def check_timezone(value: str | None) -> str | None:
     return value
 
 
+def is_offset(text: str) -> bool:
+    """Whether ``text`` is a UTC offset such as ``+01:00`` or ``-0530``."""
+    digits = text[1:].replace(":", "")
+    return len(text) >= 3 and text[0] in "+-" and digits.isdigit() and len(digits) in (2, 4)
+
+
+def check_zone_name(value: str) -> str:
+    """Accept a UTC offset (``+01:00``) or an IANA time zone name (``Europe/Paris``)."""
+    if is_offset(value):
+        return value
+    if check_timezone(value) is None:
+        raise ValueError("must not be empty")
+    return value
+
+
 def check_date_format(value: str | None) -> str | None:
     """Accept a strftime pattern made of supported directives that contains a date part."""
     if value is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote
@@ -23,6 +24,7 @@ from ticketlake.config.checks import (
     check_date_format,
     check_location,
     check_timezone,
+    check_zone_name,
     string_keys,
 )
 from ticketlake.config.defaults import (
@@ -136,6 +138,10 @@ class SourceConfig(_Section):
         description="Cell values that mean 'no value'.",
     )
     encoding: Encoding = Field("auto", description="Text encoding of the files; auto detects it.")
+    zone_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Time-zone names in its timestamps -> a UTC offset or IANA zone, e.g. CET: '+01:00'.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -179,6 +185,20 @@ class SourceConfig(_Section):
     @classmethod
     def _timezone(cls, value: str | None) -> str | None:
         return check_timezone(value)
+
+    @field_validator("zone_names", mode="before")
+    @classmethod
+    def _zone_keys(cls, value: Any) -> Any:
+        return string_keys(value)
+
+    @field_validator("zone_names")
+    @classmethod
+    def _zone_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, meaning in value.items():
+            if not name.isalpha() or not 2 <= len(name) <= 5:
+                raise ValueError(f"'{name}' is not a time-zone abbreviation (2 to 5 letters)")
+            check_zone_name(str(meaning))
+        return {k.upper(): str(v) for k, v in value.items()}
 
     @field_validator("date_format")
     @classmethod
@@ -266,6 +286,22 @@ class Kpis(_Section):
     )  # fmt: skip
 
 
+class Ingest(_Section):
+    """What ingest accepts as plausible input (see docs/sources.md, "Validation")."""
+
+    plausible_from: date = Field(
+        date(1990, 1, 1), description="Timestamps before this day are quarantined as implausible."
+    )
+    plausible_years_ahead: int = Field(
+        5, ge=0, le=100,
+        description="Timestamps more than this many years after the ingest are implausible.",
+    )  # fmt: skip
+    max_row_bytes: int = Field(
+        16 << 20, ge=1024, le=1 << 30,
+        description="Rows longer than this many bytes are quarantined, never loaded.",
+    )  # fmt: skip
+
+
 def _default_targets() -> dict[str, Target]:
     hours = {"P1": (0.5, 4), "P2": (1, 8), "P3": (4, 24), "P4": (8, 72)}
     return {p: Target(response_hours=r, resolution_hours=s) for p, (r, s) in hours.items()}
@@ -296,6 +332,7 @@ class Settings(_Section):
         description="Upper bounds in days of the backlog age buckets, increasing.",
     )
     kpis: Kpis = Field(default_factory=Kpis, description="Parameters of the KPI models.")
+    ingest: Ingest = Field(default_factory=Ingest, description="Limits ingest applies to rows.")
     _status_lookup: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("timezone")

@@ -28,7 +28,9 @@ from ticketlake.errors import TicketlakeError
 
 DIALECT = "duckdb"
 # Tables the lake provides to models (see lake/lake.py ``create_views``).
-LAKE_TABLES = frozenset({"ticket_events", "ticket_links", "quarantine", "ledger"})
+LAKE_TABLES = frozenset(
+    {"ticket_events", "ticket_links", "ticket_sightings", "quarantine", "ledger"}
+)
 INPUT_TABLES = LAKE_TABLES | inputs.NAMES
 _GRAIN = re.compile(r"^--\s*grain:\s*(\w+)\s*$", re.MULTILINE)
 

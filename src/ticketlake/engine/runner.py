@@ -201,12 +201,14 @@ def _refresh(con: duckdb.DuckDBPyConnection, lake: Lake, manifest: Manifest,
     new = manifest.since(since)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _changed AS
         SELECT DISTINCT source, ticket_id FROM ({scan_sql(lake.store, new, "ticket_events")})
+        UNION SELECT source, ticket_id FROM ({scan_sql(lake.store, new, "ticket_sightings")})
         UNION SELECT source, from_id FROM ({scan_sql(lake.store, new, "ticket_links")})
         UNION SELECT source, to_id FROM ({scan_sql(lake.store, new, "ticket_links")})""")  # fmt: skip
     changed = scalar(con, "SELECT count(*) FROM _changed")
     if not changed:
         return 0
-    per_ticket = {name for name, m in catalog.items() if m.per_ticket} | {"ticket_events"}
+    per_ticket = {name for name, m in catalog.items() if m.per_ticket}
+    per_ticket |= {"ticket_events", "ticket_sightings"}
     con.execute("""CREATE OR REPLACE TEMP VIEW _delta_ticket_links AS
         SELECT l.* FROM ticket_links l
         WHERE EXISTS (SELECT 1 FROM _changed c WHERE c.source = l.source

@@ -109,7 +109,7 @@ def _explain(exc: BaseException, lake_uri: str) -> None:
 
 def _register_inputs(spark: Any, lake: Lake, manifest: Manifest, settings: Settings) -> None:
     """Temporary views of the lake tables (only manifest-listed files), ledger and settings."""
-    for table in ("ticket_events", "ticket_links"):
+    for table in ("ticket_events", "ticket_links", "ticket_sightings"):
         keys = manifest.table_keys(table)
         if keys:
             frame = spark.read.parquet(*[lake.store.spark_path(k) for k in keys])

@@ -1,10 +1,35 @@
-"""SQL expressions that turn a source's text values into typed ones (times, numbers, flags)."""
+"""SQL expressions that turn a source's text values into typed ones (times, numbers, flags).
+
+Times without a ``date_format`` are read by shape, each shape by one vectorised expression
+(no regular expression per row): ISO 8601 with ``Z`` or an offset (``+05:30``, ``+0530``) and
+RFC 2822 (``Mon, 01 Jan 2024 10:00:00 +0100``) are instants; ISO 8601 without one is read in
+the source's time zone; 9 to 11 digits are epoch seconds. A value ending in a time-zone name
+(``CET``) is read only when the name is unambiguous (``UTC``, ``GMT``, ``UT``) or the source
+maps it (``sources[].zone_names``); otherwise it is NULL and :func:`zone_of` names the zone so
+the row is quarantined with that reason. The shape the column's first values have is tested
+first (:func:`order`), so a column in one shape costs one test per value.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from ticketlake.common.sqltext import ident, in_list, lit
+from ticketlake.config.checks import is_offset
+
+UNAMBIGUOUS = {"UTC": "+00:00", "GMT": "+00:00", "UT": "+00:00"}
+RFC_2822 = ("%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M %z")
+SHAPES = ("offset", "naive", "epoch", "zone")
+
+
+@dataclass(frozen=True)
+class TimeRules:
+    """How one source's times are read."""
+
+    timezone: str
+    date_format: str | None = None
+    zone_names: Mapping[str, str] = field(default_factory=dict)  # abbreviation -> offset/zone
 
 
 def cleaned(column: str, null_markers: Iterable[str]) -> str:
@@ -14,24 +39,86 @@ def cleaned(column: str, null_markers: Iterable[str]) -> str:
     return f"CASE WHEN {text} IN {in_list(sorted(markers))} THEN NULL ELSE {text} END"
 
 
-def parse_time(text: str, date_format: str | None, timezone: str) -> str:
-    """A UTC ``TIMESTAMP`` from ``text``; NULL when it does not parse.
-
-    With a ``date_format`` only that pattern is accepted. Without one: epoch seconds,
-    ISO 8601 with an offset or ``Z`` (converted to UTC) and ISO 8601 without one (read in
-    ``timezone``). Seven-digit fractions parse exactly; storage keeps microseconds.
-    """
-    tz = lit(timezone)
-    if date_format:
-        parsed = f"try_strptime({text}, {lit(date_format)})"
-        if "%z" in date_format or "%Z" in date_format:
+def parse_time(text: str, rules: TimeRules, first: str = "naive") -> str:
+    """A UTC ``TIMESTAMP`` from ``text``; NULL when it does not parse (see the module
+    docstring). ``first`` is the shape to test first."""
+    if rules.date_format:
+        parsed = f"try_strptime({text}, {lit(rules.date_format)})"
+        if "%z" in rules.date_format or "%Z" in rules.date_format:
             return f"timezone('UTC', {parsed})"
-        return f"timezone('UTC', timezone({tz}, {parsed}))"
-    return (f"CASE WHEN regexp_full_match({text}, '[0-9]{{9,11}}(\\.[0-9]+)?') "
-            f"THEN timezone('UTC', to_timestamp(try_cast({text} AS DOUBLE))) "
-            f"WHEN regexp_matches({text}, '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') "
-            f"THEN timezone('UTC', try_cast({text} AS TIMESTAMPTZ)) "
-            f"ELSE timezone('UTC', timezone({tz}, try_cast({text} AS TIMESTAMP))) END")  # fmt: skip
+        return f"timezone('UTC', timezone({lit(rules.timezone)}, {parsed}))"
+    branches = {s: _branch(s, text, rules) for s in SHAPES}
+    ordered = [first, *(s for s in SHAPES if s != first)]
+    whens = " ".join(f"WHEN {branches[s][0]} THEN {branches[s][1]}" for s in ordered[:-1])
+    return f"CASE {whens} ELSE {branches[ordered[-1]][1]} END"
+
+
+def _branch(shape: str, text: str, rules: TimeRules) -> tuple[str, str]:
+    """(condition, expression) of one shape; the conditions exclude each other."""
+    last = f"ascii(right({text}, 1))"
+    letter = f"(({last} BETWEEN 65 AND 89) OR ({last} BETWEEN 97 AND 121))"  # not Z or z
+    offset = (f"({last} IN (90, 122) OR contains(substr({text}, 11), '+') "
+              f"OR contains(substr({text}, 11), '-'))")  # fmt: skip
+    epoch = (f"(length({text}) BETWEEN 9 AND 30 AND try_cast({text} AS DOUBLE) IS NOT NULL "
+             f"AND regexp_full_match({text}, '[0-9]{{9,11}}(\\.[0-9]+)?'))")  # fmt: skip
+    if shape == "zone":
+        return letter, _zone_time(text, rules)
+    if shape == "offset":
+        return f"(NOT {letter} AND {offset})", _instant(text)
+    if shape == "epoch":
+        return (f"(NOT {letter} AND NOT {offset} AND {epoch})",
+                f"timezone('UTC', to_timestamp(try_cast({text} AS DOUBLE)))")  # fmt: skip
+    return (f"(NOT {letter} AND NOT {offset} AND NOT {epoch})",
+            f"timezone('UTC', timezone({lit(rules.timezone)}, try_cast({text} AS TIMESTAMP)))")
+
+
+def _instant(text: str) -> str:
+    formats = "[" + ", ".join(lit(f) for f in RFC_2822) + "]"
+    return (f"timezone('UTC', coalesce(try_cast({text} AS TIMESTAMPTZ), "
+            f"try_strptime({text}, {formats})))")  # fmt: skip
+
+
+def zone_of(text: str) -> str:
+    """The time-zone abbreviation a time ends with (``CET`` in ``2024-01-01 10:00 CET``), or
+    NULL: two to five capital letters after the time's last digit."""
+    return f"nullif(regexp_extract({text}, '[0-9]\\s*([A-Z]{{2,5}})$', 1), '')"
+
+
+def _zone_time(text: str, rules: TimeRules) -> str:
+    """A value ending in a zone name: read with the offset or zone the name stands for."""
+    zone = zone_of(text)
+    base = f"rtrim(substr({text}, 1, length({text}) - length({zone})))"
+    known = {**UNAMBIGUOUS, **{k.upper(): v for k, v in rules.zone_names.items()}}
+    cases = []
+    for name, meaning in known.items():
+        if is_offset(meaning):
+            cases.append(f"WHEN {lit(name)} THEN {_instant(f'({base} || {lit(meaning)})')}")
+        else:
+            local = f"timezone({lit(meaning)}, try_cast({base} AS TIMESTAMP))"
+            cases.append(f"WHEN {lit(name)} THEN timezone('UTC', {local})")
+    return f"CASE upper({zone}) {' '.join(cases)} END"
+
+
+def shape_of(value: str) -> str:
+    """The shape of one sample value (as the SQL conditions classify it)."""
+    last = value[-1:] if value else ""
+    if last.isascii() and last.isalpha() and last not in "Zz":
+        return "zone"
+    tail = value[10:]
+    if last in "Zz" or "+" in tail or "-" in tail:
+        return "offset"
+    digits = value.replace(".", "", 1)
+    if 9 <= len(value.split(".", maxsplit=1)[0]) <= 11 and digits.isdigit():
+        return "epoch"
+    return "naive"
+
+
+def order(sample: Sequence[str]) -> str:
+    """The shape most of ``sample`` has: the one the column's expression tests first."""
+    counts = {s: 0 for s in SHAPES}
+    for value in sample:
+        counts[shape_of(value)] += 1
+    return max(SHAPES, key=lambda s: (counts[s], s == "naive"))
 
 
 def parse_int(text: str) -> str:

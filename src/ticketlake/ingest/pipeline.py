@@ -1,10 +1,12 @@
 """Ingest files into the lake, each file one batch that commits entirely or not at all.
 
-Per file: hash it; skip it when the same content is already committed for the source;
-otherwise stage its rows in DuckDB, validate and transform them (``stage``), write bronze,
-quarantine, event and link files under fresh names, and commit a manifest naming them
-together with the ledger row. A crash before the commit leaves only unnamed files, which
-the next writer deletes.
+Per file, under the lake's write lock: skip it when its path, size and modification time are
+those of a batch already committed for the source (unless ``--rehash``); otherwise hash it,
+and skip it when the same content is already committed; otherwise let DuckDB read it
+(``staging.py``), check that the file did not change while it was read, validate and
+transform its rows (``batch.py``), write bronze, event, link, sighting and quarantine files
+under fresh names, and commit a manifest naming them together with the ledger row. A crash
+before the commit leaves only unnamed files, which the next writer deletes.
 """
 
 from __future__ import annotations
@@ -19,15 +21,15 @@ from pathlib import Path
 import duckdb
 
 from ticketlake import __version__
-from ticketlake.common.duck import scalar, table_exists
-from ticketlake.common.sqltext import ident
+from ticketlake.common import duck
 from ticketlake.config import Settings
-from ticketlake.ingest import mapping as mapping_mod
-from ticketlake.ingest import stage
+from ticketlake.ingest import batch as step
+from ticketlake.ingest import staging
 from ticketlake.ingest.targets import Plan, Request, Target, plan
 from ticketlake.lake import manifest as mf
 from ticketlake.lake.lake import Lake
-from ticketlake.sources.readers import Chunk, FileProblem, read_csv, read_json
+from ticketlake.sources import readers
+from ticketlake.sources.readers import FileProblem, Fingerprint, Stat
 
 Progress = Callable[[str, int, int], None]  # (file name, rows done, bytes total)
 
@@ -51,13 +53,14 @@ class Ingestor:
 
     def __init__(self, lake: Lake, settings: Settings, project_dir: Path,
                  progress: Progress | None = None, lock_timeout: float = 600.0,
-                 on_wait: Callable[[str], None] | None = None) -> None:  # fmt: skip
+                 on_wait: Callable[[str], None] | None = None, rehash: bool = False) -> None:  # fmt: skip
         self.lake = lake
         self.settings = settings
         self.project_dir = project_dir
         self.progress = progress
         self.lock_timeout = lock_timeout
         self.on_wait = on_wait
+        self.rehash = rehash
 
     def ingest(self, request: Request) -> Outcome:
         """Plan ``request`` and ingest every file of it, in order."""
@@ -68,17 +71,16 @@ class Ingestor:
             _path, why = work.ignored[0]
             raise FileProblem(f"no usable file in the given folder(s); first one: {why}")
         with self.lake.writer(self.lock_timeout, self.on_wait) as writer, self.connection() as con:
+            writer.use_index(con)
             for target in work.targets:
                 outcome.batches.append(self._one(writer, con, target))
         return outcome
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        spill = self.lake.scratch_dir()
-        con = duckdb.connect(config={**self.settings.engine.duckdb_config(),
-                                     "temp_directory": str(spill)})  # fmt: skip
+        """An in-memory DuckDB connection for staging, spilling to the lake's scratch folder."""
+        con = duck.connect(self.settings.engine.duckdb_config(), self.lake.scratch_dir())
         try:
-            con.execute("SET TimeZone = 'UTC'")
             _lookup_tables(con, self.settings)
             yield con
         finally:
@@ -86,81 +88,102 @@ class Ingestor:
 
     def _one(self, writer: Lake.Writer, con: duckdb.DuckDBPyConnection, target: Target) -> mf.Batch:
         started = datetime.now(UTC)
-        batch = new_batch(target, started)
-        known = writer.manifest.committed_sha().get((target.source, target.sha256))
         if target.problem:
+            batch = new_batch(target, started)
             batch.status, batch.reason = "failed", target.problem
             return writer.record(batch)
-        if known is not None:
-            batch.status = "skipped"
-            batch.reason = f"same content as batch {known.batch_id} ({Path(known.path).name})"
-            return writer.record(batch)
+        same = None if self.rehash else _same_file(writer.manifest, target)
         try:
-            files = self._load(writer, con, target, batch)
+            fp = None if same else readers.fingerprint(target.path)
+        except FileProblem as exc:
+            batch = new_batch(target, started)
+            batch.status, batch.reason = "failed", str(exc)
+            return writer.record(batch)
+        batch = new_batch(target, started, fp)
+        known = same or writer.manifest.committed_sha().get((target.source, batch.sha256))
+        if known is not None:
+            batch.sha256, batch.status = known.sha256, "skipped"
+            batch.reason = f"same content as batch {known.batch_id} ({Path(known.path).name})"
+            if same:
+                batch.reason += ": same path, size and modification time (--rehash reads it)"
+            return writer.record(batch)
+        assert fp is not None
+        try:
+            files = self._load(writer, con, target, batch, fp)
         except FileProblem as exc:
             batch.status, batch.reason = "failed", str(exc)
             return writer.record(batch)
         batch.finished_at = datetime.now(UTC)
-        return writer.commit(batch, files)
+        writer.commit(batch, files)
+        step.index(writer, con)
+        return batch
 
     def _load(self, writer: Lake.Writer, con: duckdb.DuckDBPyConnection, target: Target,
-              batch: mf.Batch) -> list[mf.DataFile]:  # fmt: skip
+              batch: mf.Batch, fp: Fingerprint) -> list[mf.DataFile]:  # fmt: skip
         assert target.kind is not None
-        columns = self._stage(con, target)
-        rows_in = scalar(con, "SELECT (SELECT count(*) FROM raw) + (SELECT count(*) FROM rejected)")
-        if rows_in == 0:
-            raise FileProblem(f"{target.path}: empty file (no data rows)")
-        resolved = mapping_mod.resolve(target.kind, columns, target.mapping, target.path)
-        derived = target.kind.derived(target.path) if target.kind.derived else {}
-        lineage = stage.Lineage(target.source, batch.batch_id, writer.next_seq, str(target.path))
-        writer.expose(con)
-        counts = stage.transform(
-            con, target.kind, resolved, columns, target.reading, lineage, derived
-        )
-        batch.rows_in = rows_in
-        batch.rows_loaded, batch.rows_quarantined = counts.rows_loaded, counts.rows_quarantined
-        batch.duplicates, batch.events = counts.duplicates, counts.events
-        batch.settings["mapping"] = resolved
-        return writer.write_batch(con, batch.batch_id, target.source, str(target.path))
-
-    def _stage(self, con: duckdb.DuckDBPyConnection, target: Target) -> list[str]:
-        """Load the file into ``raw`` and ``rejected``; return its column names."""
-        assert target.kind is not None
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE rejected (_line BIGINT, _raw VARCHAR, reason VARCHAR)"
-        )
-        con.execute("DROP TABLE IF EXISTS raw")
-        if target.kind.container == "csv":
-            columns, chunks = read_csv(target.path, target.encoding)
-        else:
-            columns, chunks = [], read_json(target.path, target.encoding)
-        done = 0
-        for chunk in chunks:
-            columns = _append(con, chunk, columns)
-            done += chunk.table.num_rows + len(chunk.rejected)
+        staged, encoding = self._stage(con, target, fp)
+        try:
+            if Stat.of(target.path) != fp.stat:
+                raise FileProblem(f"{target.path}: changed while it was being read; ingest it "
+                                  "again once the export is complete")  # fmt: skip
+            batch.settings["encoding"] = encoding
+            batch.settings["reader"] = staged.reader
             if self.progress:
-                self.progress(target.path.name, done, target.size)
-        if not table_exists(con, "raw"):
-            names = "".join(f"{ident(c)} VARCHAR, " for c in columns)
-            con.execute(f"CREATE TEMP TABLE raw ({names}_line BIGINT, _raw VARCHAR)")
-        return columns
+                self.progress(target.path.name, duck.scalar(con, "SELECT count(*) FROM raw"),
+                              fp.size)  # fmt: skip
+            work = step.Step(target.kind, target.path, target.mapping, target.reading)
+            raw_text = lambda lines: staged.raw_text(con, lines)  # noqa: E731
+            step.validate(writer, con, work, batch, staged.columns, raw_text, self.settings,
+                          str(target.path))  # fmt: skip
+            return step.write(writer, con, batch)
+        finally:
+            if staged.path is not None:
+                readers.remove_copy(target.path, staged.path)
+
+    def _stage(self, con: duckdb.DuckDBPyConnection, target: Target,
+               fp: Fingerprint) -> tuple[staging.Staged, str]:  # fmt: skip
+        """RAW and REJECTED from the file, decoded as declared or as found: UTF-8 (bad rows
+        quarantined), else the single-byte encoding a legacy export uses, or UTF-16."""
+        assert target.kind is not None
+        declared = target.encoding if target.encoding != "auto" else None
+        encoding = declared or ("utf-16" if fp.bom == "utf-16" else "utf-8")
+        if declared == "utf-8" and not fp.ascii:
+            readers.check_decodes(target.path, "utf-8")  # declared: no row may be undecodable
+        staged = self._read(con, target, fp, encoding, strict=declared is not None)
+        if declared is None and encoding == "utf-8" and staged.undecodable:
+            legacy = readers.legacy_encoding(target.path)
+            if legacy is not None:
+                encoding = legacy
+                staged = self._read(con, target, fp, legacy, strict=True)
+        return staged, encoding
+
+    def _read(self, con: duckdb.DuckDBPyConnection, target: Target, fp: Fingerprint,
+              encoding: str, strict: bool) -> staging.Staged:  # fmt: skip
+        assert target.kind is not None
+        path = readers.as_utf8(target.path, encoding, self.lake.scratch_dir())
+        if path != target.path:
+            fp = readers.fingerprint(path)
+        limits = staging.Limits(self.settings.ingest.max_row_bytes)
+        read = staging.stage_csv if target.kind.container == "csv" else staging.stage_json
+        try:
+            return read(con, path, fp, limits, strict)
+        except BaseException:
+            readers.remove_copy(target.path, path)
+            raise
 
 
-def _append(con: duckdb.DuckDBPyConnection, chunk: Chunk, columns: list[str]) -> list[str]:
-    """Add a chunk to ``raw`` (new JSON fields become new columns) and its rejects."""
-    chunk_rows = chunk.table  # noqa: F841 - read by DuckDB below
-    if not table_exists(con, "raw"):
-        con.execute("CREATE TEMP TABLE raw AS SELECT * FROM chunk_rows")
-    else:
-        known = {r[0] for r in con.execute("DESCRIBE raw").fetchall()}
-        for name in chunk.table.column_names:
-            if name not in known:
-                con.execute(f"ALTER TABLE raw ADD COLUMN {ident(name)} VARCHAR")
-        con.execute("INSERT INTO raw BY NAME SELECT * FROM chunk_rows")
-    for r in chunk.rejected:
-        con.execute("INSERT INTO rejected VALUES (?, ?, ?)", [r.line, r.raw, r.reason])
-    new = [c for c in chunk.table.column_names if c not in ("_line", "_raw", *columns)]
-    return columns + new
+def _same_file(manifest: mf.Manifest, target: Target) -> mf.Batch | None:
+    """The committed batch of the source whose file had this path, size and modification
+    time (the file was not touched since), if any."""
+    try:
+        stat = Stat.of(target.path)
+    except OSError:
+        return None
+    for b in reversed(manifest.batches):
+        if (b.status == "committed" and b.source == target.source and b.path == str(target.path)
+                and b.size == stat.size and b.mtime_ns == stat.mtime_ns):  # fmt: skip
+            return b
+    return None
 
 
 def _lookup_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -174,17 +197,28 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.executemany("INSERT INTO priority_map VALUES (?, ?)", [list(p) for p in pairs.items()])
 
 
-def new_batch(target: Target, started: datetime) -> mf.Batch:
+def new_batch(target: Target, started: datetime, fp: Fingerprint | None = None) -> mf.Batch:
+    """A ledger row for ``target``, before anything is known of its rows."""
     kind = target.kind.name if target.kind else ""
     settings: dict[str, object] = {"kind": kind, "timezone": target.reading.timezone,
                                    "date_format": target.reading.date_format,
                                    "null_markers": list(target.reading.null_markers),
+                                   "zone_names": dict(target.reading.zone_names),
                                    "encoding": target.encoding}  # fmt: skip
+    stat = fp.stat if fp else _stat(target.path)
     return mf.Batch(batch_id=_new_id(started), seq=0, source=target.source,
                     format=target.format.name if target.format else "unknown",
-                    path=str(target.path), sha256=target.sha256, size=target.size,
+                    path=str(target.path), sha256=fp.sha256 if fp else "",
+                    size=stat.size if stat else 0, mtime_ns=stat.mtime_ns if stat else None,
                     status="committed", started_at=started, finished_at=started,
                     version=__version__, settings=settings)  # fmt: skip
+
+
+def _stat(path: Path) -> Stat | None:
+    try:
+        return Stat.of(path)
+    except OSError:
+        return None
 
 
 def _new_id(at: datetime) -> str:

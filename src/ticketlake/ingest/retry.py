@@ -1,10 +1,10 @@
 """Give quarantined rows a second chance after a mapping or settings fix.
 
-Rows are re-read from the bronze copy of their batch and go through the same validation and
-SQL as before, with today's mapping and source settings. Rows that now pass are loaded in a
-new batch (``retry_of`` names the original) and released from the quarantine; rows that
-still fail stay where they are. Duplicate and malformed rows are not retried: no mapping
-can fix them.
+Rows are re-read from the bronze copy of their batch and go through the same batch step as
+an ingest (``batch.py``), with today's mapping and source settings. Rows that now pass are
+loaded in a new batch (``retry_of`` names the original) and released from the quarantine;
+rows that still fail stay where they are. Duplicate and malformed rows are not retried: no
+mapping can fix them.
 """
 
 from __future__ import annotations
@@ -16,17 +16,19 @@ from pathlib import Path
 import duckdb
 
 from ticketlake import sources
-from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import lit
-from ticketlake.ingest import mapping as mapping_mod
+from ticketlake.ingest import batch as step
+from ticketlake.ingest import relations as rel
 from ticketlake.ingest import stage
 from ticketlake.ingest.pipeline import Ingestor, new_batch
+from ticketlake.ingest.staging import Staged
 from ticketlake.ingest.targets import DEFAULT_NULL_MARKERS, Target, reading_for
 from ticketlake.lake import manifest as mf
 from ticketlake.lake.lake import Lake, create_views
 from ticketlake.sources.base import FileKind
 
 NOT_RETRIED = ("duplicate_row", "malformed_row")
+TABLES = ("ticket_events", "ticket_links", "ticket_sightings", "quarantine_releases")
 
 
 def retry(ingestor: Ingestor, batch_ids: list[str], mapping: Mapping[str, str]) -> list[mf.Batch]:
@@ -34,6 +36,7 @@ def retry(ingestor: Ingestor, batch_ids: list[str], mapping: Mapping[str, str]) 
     done = []
     with ingestor.lake.writer(ingestor.lock_timeout, ingestor.on_wait) as writer, \
             ingestor.connection() as con:  # fmt: skip
+        writer.use_index(con)
         for original in _candidates(con, writer, batch_ids):
             done.append(_retry_one(ingestor, writer, con, original, mapping))
     return done
@@ -54,42 +57,37 @@ def _retry_one(ingestor: Ingestor, writer: Lake.Writer, con: duckdb.DuckDBPyConn
                original: mf.Batch, explicit: Mapping[str, str]) -> mf.Batch:  # fmt: skip
     target = _target(ingestor, original, explicit)
     assert target.kind is not None
-    columns = _stage(con, writer, original)
+    staged = _stage(con, writer, original)
     batch = new_batch(target, datetime.now(UTC))
-    batch.retry_of, batch.sha256 = [original.batch_id], ""
-    resolved = mapping_mod.resolve(target.kind, columns, target.mapping, target.path)
-    derived = target.kind.derived(target.path) if target.kind.derived else {}
-    lineage = stage.Lineage(original.source, batch.batch_id, writer.next_seq, original.path)
-    writer.expose(con)
-    counts = stage.transform(con, target.kind, resolved, columns, target.reading, lineage, derived)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE releases_out AS
+    batch.retry_of, batch.sha256, batch.mtime_ns = [original.batch_id], "", None
+    work = step.Step(target.kind, target.path, target.mapping, target.reading)
+    raw_text = lambda lines: staged.raw_text(con, lines)  # noqa: E731
+    step.validate(writer, con, work, batch, staged.columns, raw_text, ingestor.settings,
+                  original.path)  # fmt: skip
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.RELEASES.name} AS
         SELECT {lit(original.batch_id)} AS batch_id, _line AS source_line,
                {lit(batch.batch_id)} AS released_by
-        FROM raw WHERE _line NOT IN (SELECT _line FROM problems)""")
-    con.execute("DROP TABLE quarantine_out")
-    batch.rows_in = scalar(con, "SELECT count(*) FROM raw")
-    batch.rows_loaded, batch.rows_quarantined = counts.rows_loaded, counts.rows_quarantined
-    batch.duplicates, batch.events = counts.duplicates, counts.events
-    batch.settings["mapping"] = resolved
-    files = writer.write_batch(con, batch.batch_id, original.source)
+        FROM {rel.RAW.name} WHERE _line NOT IN (SELECT _line FROM {rel.PROBLEMS.name})""")
+    files = step.write(writer, con, batch, TABLES)
     batch.finished_at = datetime.now(UTC)
-    return writer.commit(batch, files)
+    writer.commit(batch, files)
+    step.index(writer, con)
+    return batch
 
 
-def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Batch) -> list[str]:
-    """``raw`` holds the batch's open quarantined rows, read back from its bronze file."""
+def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Batch) -> Staged:
+    """RAW holds the batch's open quarantined rows, read back from its bronze file."""
     key = f"bronze/{original.source}/{original.batch_id}.parquet"
     path = writer.store.read_path(key)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE rejected (_line BIGINT, _raw VARCHAR, reason VARCHAR)"
-    )
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE raw AS
-        SELECT b.* EXCLUDE (_source_line, _batch_id, _source_file), b._source_line AS _line, q.raw AS _raw
-        FROM read_parquet('{path}') b
+    rel.create(con, rel.REJECTED)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.RAW.name} AS
+        SELECT b.* EXCLUDE (_source_line, _batch_id, _source_file), b._source_line AS _line,
+               q.raw AS _raw
+        FROM read_parquet({lit(path)}) b
         JOIN quarantine q ON q.batch_id = {lit(original.batch_id)} AND q.source_line = b._source_line
         WHERE q.released_by IS NULL AND q.error_class NOT IN {NOT_RETRIED}""")
-    names = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
-    return [n for n in names if n not in ("_line", "_raw")]
+    names = rel.columns_of(con, rel.RAW)
+    return Staged([n for n in names if n not in ("_line", "_raw")], "bronze", None)
 
 
 def _target(ingestor: Ingestor, original: mf.Batch, explicit: Mapping[str, str]) -> Target:
@@ -105,9 +103,11 @@ def _target(ingestor: Ingestor, original: mf.Batch, explicit: Mapping[str, str])
         reading = reading_for(config, fmt, ingestor.settings)
     else:
         markers = used.get("null_markers")
+        zones = used.get("zone_names")
         reading = stage.Reading(str(used.get("timezone") or ingestor.settings.timezone),
                                 _opt(used.get("date_format")),
-                                tuple(markers) if isinstance(markers, list) else DEFAULT_NULL_MARKERS)  # fmt: skip
+                                tuple(markers) if isinstance(markers, list) else DEFAULT_NULL_MARKERS,
+                                dict(zones) if isinstance(zones, dict) else {})  # fmt: skip
     return Target(Path(original.path), original.source, fmt, kind, reading, mapping,
                   str(used.get("encoding", "auto")))  # fmt: skip
 

@@ -1,33 +1,58 @@
-"""Validate a staged file and turn its rows into canonical events and links, all in SQL.
+"""Validate a staged file and turn its rows into canonical events, links and sightings, in SQL.
 
-The caller loads the file into the temporary table ``raw`` (one text column per source
-column, plus ``_line`` and ``_raw``) and views ``lake_events`` and ``lake_links`` over what
-the lake already holds. :func:`transform` then leaves three tables behind: ``quarantine_out``,
-``events_out`` and ``links_out``, and returns the row counts the ledger records.
+The reader leaves RAW and REJECTED (ingest/relations.py). :func:`transform` types RAW into
+TYPED, finds each row's first problem (PROBLEMS), keeps the rest (VALID), runs the format's
+SQL over VALID and leaves EVENTS, LINKS, SIGHTINGS and QUARANTINE behind, returning the row
+counts the ledger records. What the lake already holds is asked of the key index attached as
+``idx`` (lake/index.py), for the batch's tickets only: no statement reads the lake's files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import duckdb
 
+from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import ident, lit
-from ticketlake.ingest.parsing import cleaned, parse_bool, parse_int, parse_time
+from ticketlake.ingest import parsing
+from ticketlake.ingest import relations as rel
+from ticketlake.ingest.parsing import TimeRules, cleaned, parse_bool, parse_int, parse_time
 from ticketlake.lake import schema
+from ticketlake.lake.index import ALIAS
 from ticketlake.sources.base import FIELDS, ID_FIELDS, LATER_FIELDS, FileKind
 
 _TYPES = {"text": "VARCHAR", "time": "TIMESTAMP", "int": "BIGINT", "bool": "BOOLEAN"}
+COUNTERS = ("reopen_count", "reassignment_count")
+SAMPLE = 1000  # values of each time column whose shape decides which shape is tested first
+RawText = Callable[[Sequence[int]], dict[int, str]]  # lines -> the rows' text as received
+LakeFiles = Callable[[str, Sequence[str]], list[str]]  # (lake table, batch ids) -> files
 
 
 @dataclass(frozen=True)
 class Reading:
-    """How to read one source's values: its time zone, date format and null markers."""
+    """How to read one source's values: its time zone, date format, null markers and the
+    time-zone names it maps."""
 
     timezone: str
     date_format: str | None
     null_markers: tuple[str, ...]
+    zone_names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def times(self) -> TimeRules:
+        """The rules for this source's times."""
+        return TimeRules(self.timezone, self.date_format, self.zone_names)
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """The window a timestamp must fall in (``ingest.plausible_from`` and ``..._years_ahead``)."""
+
+    earliest: datetime
+    latest: datetime
 
 
 @dataclass(frozen=True)
@@ -51,95 +76,173 @@ class Counts:
     links: int
 
 
-def transform(con: duckdb.DuckDBPyConnection, kind: FileKind, mapping: Mapping[str, str],
-              columns: Sequence[str], reading: Reading, lineage: Lineage,
-              derived: Mapping[str, str]) -> Counts:  # fmt: skip
-    """Run validation and the format's SQL over ``raw``; see the module docstring."""
-    con.execute(_typed_sql(mapping, columns, reading, derived))
-    con.execute(_problems_sql(kind, mapping))
-    con.execute(
-        "INSERT INTO problems SELECT _line, _raw, NULL, 'malformed_row', reason FROM rejected"
-    )
-    con.execute("CREATE OR REPLACE TEMP TABLE valid AS SELECT * FROM typed "
-                "ANTI JOIN problems USING (_line)")  # fmt: skip
-    _events(con, kind, lineage, mapping.get("event_time", "event_time"))
-    _links(con, kind, lineage)
-    con.execute(_quarantine_sql(lineage))
+@dataclass(frozen=True)
+class Batch:
+    """Everything :func:`transform` needs besides the connection."""
+
+    kind: FileKind
+    mapping: Mapping[str, str]
+    columns: Sequence[str]
+    reading: Reading
+    lineage: Lineage
+    derived: Mapping[str, str]
+    plausible: Plausible
+    raw_text: RawText
+    lake_files: LakeFiles
+
+
+def transform(con: duckdb.DuckDBPyConnection, batch: Batch) -> Counts:
+    """Run validation and the format's SQL over RAW; see the module docstring."""
+    con.execute(_typed_sql(con, batch))
+    con.execute(_problems_sql(batch))
+    con.execute(f"INSERT INTO {rel.PROBLEMS.name} SELECT _line, NULL, 'malformed_row', reason "
+                f"FROM {rel.REJECTED.name}")  # fmt: skip
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.VALID.name} AS SELECT * FROM "
+                f"{rel.TYPED.name} ANTI JOIN {rel.PROBLEMS.name} USING (_line)")  # fmt: skip
+    _events(con, batch)
+    _links(con, batch)
+    _sightings(con, batch)
+    _quarantine(con, batch)
     return _counts(con)
 
 
-def _typed_sql(mapping: Mapping[str, str], columns: Sequence[str], reading: Reading,
-               derived: Mapping[str, str]) -> str:  # fmt: skip
-    inner = ["_line", "_raw"]
-    outer = ["_line", "_raw"]
+# ---------------------------------------------------------------- typing
+
+
+def _typed_sql(con: duckdb.DuckDBPyConnection, batch: Batch) -> str:
+    mapping, reading, derived = batch.mapping, batch.reading, batch.derived
+    first = _first_shapes(con, batch)
+    inner = ["_line"]
+    outer = ["_line", "_row"]
     for name, kind in FIELDS.items():
         if name in derived:
             outer.append(f"{derived[name]} AS {name}")
         elif name in mapping:
-            inner.append(f"{cleaned(mapping[name], reading.null_markers)} AS {name}__raw")
-            outer += [f"{name}__raw", f"{_parse(kind, f'{name}__raw', reading)} AS {name}"]
+            raw = f"{name}__raw"
+            inner.append(f"{cleaned(mapping[name], reading.null_markers)} AS {raw}")
+            outer += [raw, f"{_parse(kind, raw, reading, first.get(name, 'naive'))} AS {name}"]
         else:
             outer.append(f"CAST(NULL AS {_TYPES[kind]}) AS {name}")
     outer += [f"{expr} AS {name}" for name, expr in derived.items() if name not in FIELDS]
-    extra = [c for c in columns if c not in set(mapping.values())]
+    extra = [c for c in batch.columns if c not in set(mapping.values())]
     packed = ", ".join(f"{lit(c)}, {ident(c)}" for c in extra)
     inner.append(f"json_object({packed})::VARCHAR AS _attributes" if extra else
                  "CAST(NULL AS VARCHAR) AS _attributes")  # fmt: skip
+    inner.append(_row_columns(con, batch.columns))
     outer.append("_attributes")
-    return (f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(outer)} "
-            f"FROM (SELECT {', '.join(inner)} FROM raw)")  # fmt: skip
+    return (f"CREATE OR REPLACE TEMP TABLE {rel.TYPED.name} AS SELECT {', '.join(outer)} "
+            f"FROM (SELECT {', '.join(inner)} FROM {rel.RAW.name})")  # fmt: skip
 
 
-def _parse(kind: str, text: str, reading: Reading) -> str:
+def _row_columns(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> str:
+    """What identifies a row's content: its text when the reader kept it, else its fields."""
+    if rel.has_column(con, rel.RAW, "_raw"):
+        return "_raw AS _row"
+    if not columns:
+        return "NULL AS _row"
+    return "struct_pack(" + ", ".join(f"{ident('c' + str(i))} := {ident(c)}"
+                                     for i, c in enumerate(columns)) + ") AS _row"  # fmt: skip
+
+
+def _first_shapes(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, str]:
+    """Per mapped time field, the shape most of its first values have."""
+    times = [n for n, k in FIELDS.items() if k == "time" and n in batch.mapping]
+    if not times or batch.reading.date_format:
+        return {}
+    cols = ", ".join(ident(batch.mapping[n]) for n in times)
+    rows = con.execute(f"SELECT {cols} FROM {rel.RAW.name} LIMIT {SAMPLE}").fetchall()
+    return {n: parsing.order([str(r[i]).strip() for r in rows if r[i] and str(r[i]).strip()])
+            for i, n in enumerate(times)}  # fmt: skip
+
+
+def _parse(kind: str, text: str, reading: Reading, first: str) -> str:
     if kind == "time":
-        return parse_time(text, reading.date_format, reading.timezone)
+        return parse_time(text, reading.times, first)
     if kind == "int":
         return parse_int(text)
     return parse_bool(text) if kind == "bool" else text
+
+
+# ---------------------------------------------------------------- problems
 
 
 def _problem(column: str, error_class: str, reason: str) -> str:
     return f"struct_pack(c := {lit(column)}, k := {lit(error_class)}, r := {reason})"
 
 
-def _problems_sql(kind: FileKind, mapping: Mapping[str, str]) -> str:
+def _problems_sql(batch: Batch) -> str:
     """One CASE picks each row's first problem; the order of the checks is the precedence."""
+    mapping = batch.mapping
     checks = []
-    for name in kind.required:
+    for name in batch.kind.required:
         cls = "missing_id" if name in ID_FIELDS else "missing_value"
         col = mapping[name]
         checks.append((f"{name}__raw IS NULL", _problem(col, cls, lit(f"{col} is empty"))))
     for name, ftype in FIELDS.items():
         if name in mapping and ftype != "text":
-            col = mapping[name]
-            cls = "unparseable_timestamp" if ftype == "time" else "invalid_value"
-            what = "a timestamp" if ftype == "time" else f"a valid {ftype}"
-            reason = f"{lit(col + ' is not ' + what + ': ')} || {name}__raw"
-            checks.append(
-                (f"{name}__raw IS NOT NULL AND {name} IS NULL", _problem(col, cls, reason))
-            )
+            checks.append(_unparseable(name, ftype, mapping[name], batch.reading))
+    checks += _implausible(batch)
     if "created_at" in mapping:
         for name in (n for n in LATER_FIELDS if n in mapping):
             col = mapping[name]
             reason = (f"{lit(col + ' ')} || {name}__raw || "
                       f"{lit(' is before the ticket was created (')} || created_at__raw || ')'")  # fmt: skip
             checks.append((f"{name} < created_at", _problem(col, "impossible_timestamp", reason)))
-    dup = "'repeats line ' || min(_line) OVER (PARTITION BY _raw)"
-    checks.append(("_line > min(_line) OVER (PARTITION BY _raw)",
+    dup = "'repeats line ' || min(_line) OVER (PARTITION BY _row)"
+    checks.append(("_line > min(_line) OVER (PARTITION BY _row)",
                    f"struct_pack(c := CAST(NULL AS VARCHAR), k := 'duplicate_row', r := {dup})"))  # fmt: skip
     cases = " ".join(f"WHEN {cond} THEN {value}" for cond, value in checks)
-    return ("CREATE OR REPLACE TEMP TABLE problems AS SELECT _line, _raw, p.c AS column_name, "
-            "p.k AS error_class, p.r AS reason "
-            f"FROM (SELECT _line, _raw, CASE {cases} END AS p FROM typed) WHERE p IS NOT NULL")  # fmt: skip
+    return (f"CREATE OR REPLACE TEMP TABLE {rel.PROBLEMS.name} AS SELECT _line, "
+            "p.c AS column_name, p.k AS error_class, p.r AS reason "
+            f"FROM (SELECT _line, CASE {cases} END AS p FROM {rel.TYPED.name}) "
+            "WHERE p IS NOT NULL")  # fmt: skip
 
 
-def _events(
-    con: duckdb.DuckDBPyConnection, kind: FileKind, lineage: Lineage, time_column: str
-) -> None:
+def _unparseable(name: str, ftype: str, col: str, reading: Reading) -> tuple[str, str]:
+    cls = "unparseable_timestamp" if ftype == "time" else "invalid_value"
+    what = "a timestamp" if ftype == "time" else f"a valid {ftype}"
+    reason = f"{lit(col + ' is not ' + what + ': ')} || {name}__raw"
+    if ftype == "time" and not reading.date_format:
+        zone = parsing.zone_of(f"{name}__raw")
+        ends = lit(" ends in the time-zone name ")
+        ambiguous = lit(", which is ambiguous: map it with sources[].zone_names, for example ")
+        example = lit(": '+01:00'")
+        reason = (f"CASE WHEN {zone} IS NOT NULL THEN {lit(col + ' ')} || {name}__raw || "
+                  f"{ends} || {zone} || {ambiguous} || {zone} || {example} "
+                  f"ELSE {reason} END")  # fmt: skip
+    return f"{name}__raw IS NOT NULL AND {name} IS NULL", _problem(col, cls, reason)
+
+
+def _implausible(batch: Batch) -> list[tuple[str, str]]:
+    """Times outside the plausible window, and negative counters."""
+    low, high = batch.plausible.earliest, batch.plausible.latest
+    window = f"{low:%Y-%m-%d} to {high:%Y-%m-%d}"
+    checks = []
+    for name, ftype in FIELDS.items():
+        col = batch.mapping.get(name)
+        if col is None or name in batch.derived:
+            continue
+        if ftype == "time":
+            outside = lit(f" is outside the plausible range {window} "
+                          "(ingest.plausible_from, ingest.plausible_years_ahead)")  # fmt: skip
+            reason = f"{lit(col + ' ')} || {name}__raw || {outside}"
+            cond = (f"({name} < TIMESTAMP '{low:%Y-%m-%d %H:%M:%S}' "
+                    f"OR {name} > TIMESTAMP '{high:%Y-%m-%d %H:%M:%S}')")  # fmt: skip
+            checks.append((cond, _problem(col, "implausible_timestamp", reason)))
+        elif name in COUNTERS:
+            reason = f"{lit(col + ' is negative: ')} || {name}__raw"
+            checks.append((f"{name} < 0", _problem(col, "implausible_value", reason)))
+    return checks
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def _events(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    kind, lineage = batch.kind, batch.lineage
     if kind.events_sql is None:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE events_out AS {schema.empty_select(schema.TICKET_EVENTS)}"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.EVENTS.name} AS "
+                    f"{schema.empty_select(schema.TICKET_EVENTS)}")  # fmt: skip
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE ev0 AS {kind.events_sql}")
     present = {r[0] for r in con.execute("DESCRIBE ev0").fetchall()}
@@ -147,62 +250,89 @@ def _events(
                         for c, t in schema.EVENT_PAYLOAD.items())  # fmt: skip
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ev AS
         SELECT {payload}, e._line FROM ev0 e WHERE e.ticket_id IS NOT NULL AND e.event_time IS NOT NULL""")
-    con.execute(_before_creation_sql(lineage.source, time_column))
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE events_out AS
-        SELECT {lit(lineage.source)} AS source, ev.* EXCLUDE (_line, event_key),
+    con.execute("DROP TABLE ev0")
+    con.execute(_before_creation_sql(lineage.source, batch.mapping.get("event_time", "event_time")))
+    source = lit(lineage.source)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.EVENTS.name} AS
+        SELECT {source} AS source, ev.* EXCLUDE (_line, event_key),
                coalesce(ev.event_key, '') AS event_key,
                coalesce(sm.category, 'unknown') AS status_category,
                coalesce(pm.level, 'unknown') AS priority, v._attributes AS attributes,
                {_lineage_cols(lineage)}, ev._line AS source_line
         FROM ev
-        JOIN valid v USING (_line)
+        JOIN {rel.VALID.name} v USING (_line)
         LEFT JOIN status_map sm ON sm.label = lower(trim(ev.status))
         LEFT JOIN priority_map pm ON pm.alias = lower(trim(ev.priority_raw))
-        WHERE ev._line NOT IN (SELECT _line FROM problems)
-          AND NOT EXISTS (SELECT 1 FROM lake_events l WHERE l.source = {lit(lineage.source)}
+        WHERE ev._line NOT IN (SELECT _line FROM {rel.PROBLEMS.name})
+          AND NOT EXISTS (SELECT 1 FROM {ALIAS}.event_keys l WHERE l.source = {source}
                 AND l.ticket_id = ev.ticket_id AND l.event_time = ev.event_time
                 AND l.event_type = ev.event_type AND l.event_key = coalesce(ev.event_key, ''))
         QUALIFY row_number() OVER (PARTITION BY ev.ticket_id, ev.event_time, ev.event_type,
                                    coalesce(ev.event_key, '') ORDER BY ev._line) = 1""")  # fmt: skip
+    con.execute("DROP TABLE ev")
 
 
 def _before_creation_sql(source: str, time_column: str) -> str:
-    """Rows with an event before their ticket's creation (known in this batch or the lake)
-    join ``problems``; their other events go with them."""
+    """Rows with an event before their ticket's creation (known in this batch or, through the
+    key index, in the lake) join PROBLEMS; their other events go with them."""
     reason = (f"{lit(time_column + ' ')} || strftime(ev.event_time, '%Y-%m-%d %H:%M:%S') || "
               "' UTC is before the ticket was created (' || "
               "strftime(c.created, '%Y-%m-%d %H:%M:%S') || ' UTC)'")  # fmt: skip
-    return f"""INSERT INTO problems
+    return f"""INSERT INTO {rel.PROBLEMS.name}
         WITH created AS (
             SELECT ticket_id, min(event_time) AS created FROM (
                 SELECT ticket_id, event_time FROM ev WHERE event_type = 'created'
                 UNION ALL
-                SELECT ticket_id, event_time FROM lake_events
-                WHERE source = {lit(source)} AND event_type = 'created'
-                  AND ticket_id IN (SELECT ticket_id FROM ev))
+                SELECT ticket_id, created_at FROM {ALIAS}.created
+                WHERE source = {lit(source)} AND ticket_id IN (SELECT ticket_id FROM ev))
             GROUP BY ticket_id)
-        SELECT ev._line, any_value(v._raw), {lit(time_column)}, 'impossible_timestamp',
-               any_value({reason})
-        FROM ev JOIN created c USING (ticket_id) JOIN valid v USING (_line)
+        SELECT ev._line, {lit(time_column)}, 'impossible_timestamp', any_value({reason})
+        FROM ev JOIN created c USING (ticket_id)
         WHERE ev.event_time < c.created AND ev.event_type <> 'created'
         GROUP BY ev._line"""
 
 
-def _links(con: duckdb.DuckDBPyConnection, kind: FileKind, lineage: Lineage) -> None:
+def _links(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    kind, lineage = batch.kind, batch.lineage
     if kind.links_sql is None:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE links_out AS {schema.empty_select(schema.TICKET_LINKS)}"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.LINKS.name} AS "
+                    f"{schema.empty_select(schema.TICKET_LINKS)}")  # fmt: skip
         return
+    source = lit(lineage.source)
     cols = ", ".join(f"CAST(k.{c} AS {t}) AS {c}" for c, t in schema.LINK_PAYLOAD.items())
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE links_out AS
-        SELECT {lit(lineage.source)} AS source, {cols}, {_lineage_cols(lineage)}, k._line AS source_line
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.LINKS.name} AS
+        SELECT {source} AS source, {cols}, {_lineage_cols(lineage)}, k._line AS source_line
         FROM ({kind.links_sql}) k
         WHERE k.from_id IS NOT NULL AND k.to_id IS NOT NULL
-          AND k._line NOT IN (SELECT _line FROM problems)
-          AND NOT EXISTS (SELECT 1 FROM lake_links l WHERE l.source = {lit(lineage.source)}
+          AND k._line NOT IN (SELECT _line FROM {rel.PROBLEMS.name})
+          AND NOT EXISTS (SELECT 1 FROM {ALIAS}.link_keys l WHERE l.source = {source}
                 AND l.from_id = k.from_id AND l.to_id = k.to_id AND l.link_type = k.link_type)
         QUALIFY row_number() OVER (PARTITION BY k.from_id, k.to_id, k.link_type ORDER BY k._line) = 1""")  # fmt: skip
+
+
+def _sightings(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """SIGHTINGS: each ticket a snapshot lists, once per day; a day the lake already has
+    (the same day's file loaded again, changed) adds only the tickets it did not list."""
+    kind, lineage = batch.kind, batch.lineage
+    if kind.sightings_sql is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.SIGHTINGS.name} AS "
+                    f"{schema.empty_select(schema.SIGHTINGS)}")  # fmt: skip
+        return
+    source = lit(lineage.source)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.SIGHTINGS.name} AS
+        SELECT {source} AS source, s.ticket_id, CAST(s.seen_on AS DATE) AS seen_on,
+               {_lineage_cols(lineage)}, s._line AS source_line
+        FROM ({kind.sightings_sql}) s
+        WHERE s.ticket_id IS NOT NULL AND s.seen_on IS NOT NULL
+          AND s._line NOT IN (SELECT _line FROM {rel.PROBLEMS.name})
+        QUALIFY row_number() OVER (PARTITION BY s.ticket_id, s.seen_on ORDER BY s._line) = 1""")  # fmt: skip
+    known = con.execute(f"""SELECT DISTINCT d.batch_id FROM {ALIAS}.sighting_days d
+        WHERE d.source = {source} AND d.seen_on IN (SELECT seen_on FROM {rel.SIGHTINGS.name})""").fetchall()  # fmt: skip
+    files = batch.lake_files("ticket_sightings", [r[0] for r in known])
+    if files:
+        paths = ", ".join(lit(f) for f in files)
+        con.execute(f"""DELETE FROM {rel.SIGHTINGS.name} s USING read_parquet([{paths}]) l
+            WHERE l.ticket_id = s.ticket_id AND l.seen_on = s.seen_on""")  # fmt: skip
 
 
 def _lineage_cols(lineage: Lineage) -> str:
@@ -210,20 +340,37 @@ def _lineage_cols(lineage: Lineage) -> str:
             f"{lit(lineage.source_file)} AS source_file")  # fmt: skip
 
 
-def _quarantine_sql(lineage: Lineage) -> str:
-    return f"""CREATE OR REPLACE TEMP TABLE quarantine_out AS
-        SELECT {lit(lineage.source)} AS source, {_lineage_cols(lineage)}, _line AS source_line,
-               column_name, error_class, reason, _raw AS raw
-        FROM problems"""
+def _quarantine(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """QUARANTINE: every problem with its row's text, read back by line."""
+    lines = [r[0] for r in con.execute(f"SELECT _line FROM {rel.PROBLEMS.name} WHERE _line "
+                                       f"NOT IN (SELECT _line FROM {rel.REJECTED.name})").fetchall()]  # fmt: skip
+    texts = batch.raw_text(lines)
+    con.execute("CREATE OR REPLACE TEMP TABLE _texts (_line BIGINT, _raw VARCHAR)")
+    if texts:
+        con.executemany("INSERT INTO _texts VALUES (?, ?)", list(texts.items()))
+    con.execute(f"""INSERT INTO _texts SELECT _line, _raw FROM {rel.REJECTED.name}""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.QUARANTINE.name} AS
+        SELECT {lit(batch.lineage.source)} AS source, {_lineage_cols(batch.lineage)},
+               p._line AS source_line, p.column_name, p.error_class, p.reason,
+               coalesce(t._raw, '') AS raw
+        FROM {rel.PROBLEMS.name} p LEFT JOIN _texts t USING (_line)""")  # fmt: skip
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> Counts:
-    row = con.execute("""SELECT
-        (SELECT count(*) FROM valid WHERE _line NOT IN (SELECT _line FROM problems)),
-        (SELECT count(*) FROM problems),
-        (SELECT count(*) FROM valid WHERE _line NOT IN (SELECT _line FROM problems)
-            AND _line NOT IN (SELECT source_line FROM events_out)
-            AND _line NOT IN (SELECT source_line FROM links_out)),
-        (SELECT count(*) FROM events_out), (SELECT count(*) FROM links_out)""").fetchall()[0]
+    valid, problems = rel.VALID.name, rel.PROBLEMS.name
+    row = con.execute(f"""SELECT
+        (SELECT count(*) FROM {valid} WHERE _line NOT IN (SELECT _line FROM {problems})),
+        (SELECT count(*) FROM {problems}),
+        (SELECT count(*) FROM {valid} WHERE _line NOT IN (SELECT _line FROM {problems})
+            AND _line NOT IN (SELECT source_line FROM {rel.EVENTS.name})
+            AND _line NOT IN (SELECT source_line FROM {rel.LINKS.name})
+            AND _line NOT IN (SELECT source_line FROM {rel.SIGHTINGS.name})),
+        (SELECT count(*) FROM {rel.EVENTS.name}), (SELECT count(*) FROM {rel.LINKS.name})""").fetchall()[0]  # fmt: skip
     assert row is not None
     return Counts(*(int(v) for v in row))
+
+
+def rows_in(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows the file held: those staged and those the reader rejected."""
+    return scalar(con, f"SELECT (SELECT count(*) FROM {rel.RAW.name}) + "
+                       f"(SELECT count(*) FROM {rel.REJECTED.name})")  # fmt: skip

@@ -11,7 +11,7 @@ from ticketlake.config import Settings, SourceConfig
 from ticketlake.errors import UsageError
 from ticketlake.ingest.stage import Reading
 from ticketlake.sources.base import FileKind, Format
-from ticketlake.sources.readers import FileProblem, csv_header, fingerprint, first_record_keys
+from ticketlake.sources.readers import FileProblem, csv_header, first_record_keys, header_encoding
 
 DEFAULT_NULL_MARKERS = ("", "?", "NULL", "null", "N/A", "n/a", "-")
 
@@ -26,9 +26,7 @@ class Target:
     kind: FileKind | None
     reading: Reading
     mapping: dict[str, str]
-    encoding: str
-    sha256: str = ""
-    size: int = 0
+    encoding: str  # as the source declares it: auto, or a codec
     problem: str = ""
     chosen: bool = False  # picked by ``auto``
 
@@ -125,9 +123,7 @@ def _target(path: Path, fixed: Format | None, request: Request, config: SourceCo
     encoding = config.encoding if config else "auto"
     target = Target(path, "", fixed, None, Reading(settings.timezone, None, ()), {}, encoding)
     try:
-        print_ = fingerprint(path, encoding)
-        target.sha256, target.size, target.encoding = print_.sha256, print_.size, print_.encoding
-        header = _header(path, target.encoding)
+        header = _header(path, header_encoding(path, encoding))
         if not header:
             raise FileProblem(f"{path}: empty file (no header row or record)")
         fmt = fixed or sources.detect(path, header)
@@ -172,7 +168,8 @@ def reading_for(config: SourceConfig | None, fmt: Format, settings: Settings) ->
     markers = tuple(config.null_markers) if config else (fmt.null_markers or DEFAULT_NULL_MARKERS)
     timezone = (config.timezone if config else None) or settings.timezone
     date_format = (config.date_format if config else None) or fmt.date_format
-    return Reading(timezone, date_format, markers)
+    zones = dict(config.zone_names) if config else {}
+    return Reading(timezone, date_format, markers, zones)
 
 
 def _narrow(kind: FileKind, fields: list[str]) -> FileKind:

@@ -8,23 +8,25 @@ files it names, so a concurrent commit is invisible to it until it reconnects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from ticketlake.common.duck import scalar, table_exists
+from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import lit
 from ticketlake.lake import manifest as mf
 from ticketlake.lake import schema
+from ticketlake.lake.index import KeyIndex
 from ticketlake.lake.lock import WriteLock
 from ticketlake.lake.stores import Store, open_store
 
 # Store prefix of every table's files; bronze files sit under bronze/<source>/.
 PREFIXES = {"bronze": "bronze", "ticket_events": "events", "ticket_links": "links",
-            "quarantine": "quarantine", "quarantine_releases": "releases"}  # fmt: skip
+            "ticket_sightings": "sightings", "quarantine": "quarantine",
+            "quarantine_releases": "releases"}  # fmt: skip
 LEDGER = pa.schema([
     ("batch_id", pa.string()), ("seq", pa.int64()), ("source", pa.string()),
     ("format", pa.string()), ("path", pa.string()), ("sha256", pa.string()), ("size", pa.int64()),
@@ -33,8 +35,6 @@ LEDGER = pa.schema([
     ("events", pa.int64()), ("started_at", pa.timestamp("us")),
     ("finished_at", pa.timestamp("us")), ("version", pa.string()), ("retry_of", pa.string()),
 ])  # fmt: skip
-_OUT_TABLES = {"ticket_events": "events_out", "ticket_links": "links_out",
-               "quarantine": "quarantine_out", "quarantine_releases": "releases_out"}  # fmt: skip
 
 
 class Lake:
@@ -43,6 +43,7 @@ class Lake:
     def __init__(self, uri: str, work_dir: Path) -> None:
         self.store: Store = open_store(uri, work_dir / "cache")
         self.work_dir = work_dir
+        self.index = KeyIndex.for_lake(self.store.uri, work_dir)
 
     def manifest(self) -> mf.Manifest:
         """The latest committed manifest."""
@@ -97,26 +98,31 @@ class Lake:
                 if key.endswith(".tmp"):
                     self.store.delete(key)
 
-        def expose(self, con: duckdb.DuckDBPyConnection) -> None:
-            """Views ``lake_events`` and ``lake_links`` over what is committed so far."""
-            for view, table in (("lake_events", "ticket_events"), ("lake_links", "ticket_links")):
-                con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
-                            f"{scan_sql(self.store, self.manifest, table)}")  # fmt: skip
+        def use_index(self, con: duckdb.DuckDBPyConnection) -> None:
+            """Attach the lake's key index to ``con`` as ``idx``, brought up to date."""
+            self.lake.index.attach(con)
+            self.lake.index.sync(con, self.store, self.manifest)
+
+        def index_batch(self, con: duckdb.DuckDBPyConnection, outputs: Mapping[str, str]) -> None:
+            """Add a just-committed batch's keys (lake table -> relation) to the index."""
+            self.lake.index.add(con, outputs, self.manifest)
+
+        def files_of(self, table: str, batch_ids: Sequence[str]) -> list[str]:
+            """Local paths of the committed files of ``table`` written by ``batch_ids``."""
+            wanted = set(batch_ids)
+            return [self.store.read_path(f.key) for f in self.manifest.files
+                    if f.table == table and f.batch_id in wanted]  # fmt: skip
 
         def write_batch(self, con: duckdb.DuckDBPyConnection, batch_id: str, source: str,
-                        source_file: str | None = None) -> list[mf.DataFile]:  # fmt: skip
-            """Write the batch's output tables as Parquet files; return what to commit.
-            The bronze copy of the input is written when ``source_file`` is given."""
+                        outputs: Mapping[str, str]) -> list[mf.DataFile]:  # fmt: skip
+            """Write each relation of ``outputs`` (lake table -> relation in ``con``) that
+            has rows as one Parquet file of its table; return what to commit with the batch."""
             written = []
-            if source_file is not None:
-                key = f"bronze/{source}/{batch_id}.parquet"
-                written.append(
-                    self._copy(con, "bronze", _bronze_sql(batch_id, source_file), key, batch_id)
-                )
-            for table, temp in _OUT_TABLES.items():
-                if table_exists(con, temp) and scalar(con, f"SELECT count(*) FROM {temp}"):
-                    key = f"{PREFIXES[table]}/{source}/{batch_id}.parquet"
-                    written.append(self._copy(con, table, f"SELECT * FROM {temp}", key, batch_id))
+            for table, relation in outputs.items():
+                if scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)"):
+                    folder = f"bronze/{source}" if table == "bronze" else f"{PREFIXES[table]}/{source}"
+                    key = f"{folder}/{batch_id}.parquet"
+                    written.append(self._copy(con, table, f"SELECT * FROM {relation}", key, batch_id))
             return written
 
         def _copy(self, con: duckdb.DuckDBPyConnection, table: str, sql: str, key: str,
@@ -155,12 +161,6 @@ def _without_repeats(manifest: mf.Manifest, new: list[mf.Batch]) -> mf.Manifest:
     return manifest.model_copy(update={"batches": keep})
 
 
-def _bronze_sql(batch_id: str, source_file: str) -> str:
-    """The file's rows as received, with lineage columns."""
-    return (f"SELECT * EXCLUDE (_line, _raw), _line AS _source_line, {lit(batch_id)} AS _batch_id, "
-            f"{lit(source_file)} AS _source_file FROM raw")  # fmt: skip
-
-
 def scan_sql(store: Store, manifest: mf.Manifest, table: str) -> str:
     """SQL reading every committed file of ``table`` (no rows when it has none)."""
     keys = manifest.table_keys(table)
@@ -174,7 +174,7 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store, manifest: mf.Mani
                  views: Mapping[str, str] | None = None) -> None:  # fmt: skip
     """Read views over one manifest: the canonical tables, the ledger and the quarantine, and
     any ``views`` (name -> SQL over those) the caller wants on top."""
-    for table in ("ticket_events", "ticket_links"):
+    for table in ("ticket_events", "ticket_links", "ticket_sightings"):
         con.execute(f"CREATE OR REPLACE VIEW {table} AS {scan_sql(store, manifest, table)}")
     con.execute(f"""CREATE OR REPLACE VIEW quarantine AS
         SELECT q.*, r.released_by

@@ -43,6 +43,7 @@ class Batch(BaseModel):
     path: str = Field(description="Path or URI of the input file as given.")
     sha256: str = Field(description="SHA-256 of the file's bytes (empty for retries).")
     size: int = Field(description="Size of the file in bytes.")
+    mtime_ns: int | None = Field(None, description="The file's modification time (ns).")
     status: BatchStatus = Field(description="committed, skipped or failed.")
     reason: str = Field("", description="Why the batch was skipped or failed.")
     rows_in: int = Field(0, description="Data rows read from the file.")

@@ -25,6 +25,9 @@ LINK_PAYLOAD = {"from_id": "VARCHAR", "from_type": "VARCHAR", "to_id": "VARCHAR"
                 "to_type": "VARCHAR", "link_type": "VARCHAR"}  # fmt: skip
 TICKET_LINKS = {"source": "VARCHAR", **LINK_PAYLOAD, **LINEAGE}
 
+# One row per ticket a snapshot file lists: the ticket was open on ``seen_on`` (the file's day).
+SIGHTINGS = {"source": "VARCHAR", "ticket_id": "VARCHAR", "seen_on": "DATE", **LINEAGE}
+
 QUARANTINE = {"source": "VARCHAR", **LINEAGE, "column_name": "VARCHAR", "error_class": "VARCHAR",
               "reason": "VARCHAR", "raw": "VARCHAR"}  # fmt: skip
 
@@ -32,7 +35,8 @@ QUARANTINE = {"source": "VARCHAR", **LINEAGE, "column_name": "VARCHAR", "error_c
 RELEASES = {"batch_id": "VARCHAR", "source_line": "BIGINT", "released_by": "VARCHAR"}
 
 TABLES = {"ticket_events": TICKET_EVENTS, "ticket_links": TICKET_LINKS,
-          "quarantine": QUARANTINE, "quarantine_releases": RELEASES}  # fmt: skip
+          "ticket_sightings": SIGHTINGS, "quarantine": QUARANTINE,
+          "quarantine_releases": RELEASES}  # fmt: skip
 
 
 def empty_select(columns: dict[str, str]) -> str:

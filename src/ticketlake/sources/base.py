@@ -45,9 +45,10 @@ class FileKind:
     """One kind of file a format reads, such as interaction records or their incident links.
 
     ``synonyms`` lists, per canonical field, the column names recognised without a mapping,
-    best first. ``events_sql`` and ``links_sql`` read the validated relation ``valid`` (one
-    column per canonical field, plus ``_line``, the row's line) and return canonical events
-    or links, each with the ``_line`` it came from; see docs/sources.md.
+    best first. ``events_sql``, ``links_sql`` and ``sightings_sql`` read the validated relation
+    ``valid`` (one column per canonical field, plus ``_line``, the row's line) and return
+    canonical events, links or snapshot sightings (``ticket_id``, ``seen_on``), each with the
+    ``_line`` it came from; see docs/sources.md.
     """
 
     name: str
@@ -56,6 +57,7 @@ class FileKind:
     required: tuple[str, ...]
     events_sql: str | None = None
     links_sql: str | None = None
+    sightings_sql: str | None = None
     # Extra typed columns a file carries besides the canonical ones (e.g. a snapshot date).
     derived: Callable[[PurePath], Mapping[str, str]] | None = None
 

@@ -3,8 +3,9 @@
 The snapshot date comes from the file name; ``_ts`` (epoch seconds) is when the system
 recorded the row and ``lastModifiedTimeUtc`` when a user last changed the ticket. A ticket
 that did not change between two snapshots describes the same update twice; it is kept once.
-Every row also records a ``seen`` event at the end of its snapshot day, so the lifecycle
-models know the last snapshot a ticket was in (and so whether it vanished).
+Every row is also a sighting (``ticket_sightings``: the ticket was in that day's snapshot), so
+the lifecycle models know the last snapshot a ticket was in (and so whether it vanished);
+the build turns a ticket's sightings into intervals of consecutive days.
 """
 
 from __future__ import annotations
@@ -24,12 +25,10 @@ UNION ALL BY NAME
 SELECT ticket_id, updated_at AS event_time, 'updated' AS event_type, customer, created_at,
        external_id, observed_at, snapshot_date, _line
 FROM valid
-UNION ALL BY NAME
-SELECT ticket_id, CAST(snapshot_date AS TIMESTAMP) + INTERVAL 1 DAY AS event_time,
-       'seen' AS event_type, '' AS event_key, customer, created_at, external_id, snapshot_date,
-       _line
-FROM valid
 """
+
+# Each row also says the ticket was still open on the file's day.
+_SIGHTINGS_SQL = "SELECT ticket_id, snapshot_date AS seen_on, _line FROM valid"
 
 
 def snapshot_date(path: PurePath) -> Mapping[str, str]:
@@ -53,6 +52,7 @@ KIND = FileKind(
     },
     required=("ticket_id", "external_id", "created_at", "updated_at"),
     events_sql=_EVENTS_SQL,
+    sightings_sql=_SIGHTINGS_SQL,
     derived=snapshot_date,
 )
 

@@ -2,8 +2,19 @@
 -- One row per (source, ticket_id). Attributes come from the most recent event that carries
 -- them (by event time; at the same instant creation first and resolution, then closure,
 -- last, as in fact_ticket_event; then commit order and source line); milestones from types.
+-- A snapshot sighting counts as an event at the end of its day (last_event_at, events).
 -- grain: ticket
-WITH ranked AS (
+WITH presence AS (
+    SELECT
+        source,
+        ticket_id,
+        CAST(max(seen_on) AS TIMESTAMP) + INTERVAL 1 DAY AS last_seen_at,
+        count(*) AS sightings
+    FROM ticket_sightings
+    GROUP BY source, ticket_id
+),
+
+ranked AS (
     SELECT
         *,
         row_number() OVER (
@@ -19,9 +30,10 @@ WITH ranked AS (
         ) AS recency
     FROM ticket_events
 )
+
 SELECT
-    source,
-    ticket_id,
+    r.source,
+    r.ticket_id,
     arg_min(external_id, CASE WHEN external_id IS NOT NULL THEN recency END) AS external_id,
     coalesce(
         min(CASE WHEN event_type = 'created' THEN event_time END),
@@ -32,7 +44,10 @@ SELECT
     min(CASE WHEN event_type = 'resolved' THEN event_time END) AS first_resolved_at,
     max(CASE WHEN event_type = 'resolved' THEN event_time END) AS resolved_at,
     max(CASE WHEN event_type = 'closed' THEN event_time END) AS closed_at,
-    max(event_time) AS last_event_at,
+    CASE
+        WHEN max(p.last_seen_at) > max(r.event_time) THEN max(p.last_seen_at)
+        ELSE max(r.event_time)
+    END AS last_event_at,
     arg_min(status, CASE WHEN status IS NOT NULL THEN recency END) AS status,
     coalesce(
         arg_min(status_category, CASE WHEN status IS NOT NULL THEN recency END), 'unknown'
@@ -61,6 +76,7 @@ SELECT
         reassignment_count, CASE WHEN reassignment_count IS NOT NULL THEN recency END
     ) AS reassignment_count,
     arg_min(made_sla, CASE WHEN made_sla IS NOT NULL THEN recency END) AS made_sla,
-    count(*) AS events
-FROM ranked
-GROUP BY source, ticket_id
+    count(*) + coalesce(max(p.sightings), 0) AS events
+FROM ranked AS r
+LEFT JOIN presence AS p ON p.source = r.source AND p.ticket_id = r.ticket_id
+GROUP BY r.source, r.ticket_id

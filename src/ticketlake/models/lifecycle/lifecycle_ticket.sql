@@ -2,25 +2,48 @@
 -- cancelled. A ticket of a snapshot source that is missing from the source's latest snapshot
 -- without having closed has vanished: its life ends at its last user modification, and it is
 -- flagged. Any other ticket is still open: it has an age at the source's as-of time (its last
--- event) but no lifetime yet.
-WITH latest AS (
+-- event, a snapshot's day counting as an event at its end) but no lifetime yet.
+WITH seen AS (
     SELECT
         source,
-        max(CASE WHEN event_type = 'seen' THEN event_time END) AS last_snapshot_at,
-        max(event_time) AS as_of_at
+        ticket_id,
+        CAST(max(seen_on) AS TIMESTAMP) + INTERVAL 1 DAY AS last_seen_at
+    FROM ticket_sightings
+    GROUP BY source, ticket_id
+),
+
+modified AS (
+    SELECT
+        source,
+        ticket_id,
+        max(event_time) AS last_modified_at,
+        count(DISTINCT event_time) AS modifications
     FROM fact_ticket_event
-    GROUP BY source
+    GROUP BY source, ticket_id
 ),
 
 activity AS (
     SELECT
+        m.source,
+        m.ticket_id,
+        s.last_seen_at,
+        m.last_modified_at,
+        m.modifications
+    FROM modified AS m
+    LEFT JOIN seen AS s ON s.source = m.source AND s.ticket_id = m.ticket_id
+),
+
+latest AS (
+    SELECT
         source,
-        ticket_id,
-        max(CASE WHEN event_type = 'seen' THEN event_time END) AS last_seen_at,
-        max(CASE WHEN event_type <> 'seen' THEN event_time END) AS last_modified_at,
-        count(DISTINCT CASE WHEN event_type <> 'seen' THEN event_time END) AS modifications
-    FROM fact_ticket_event
-    GROUP BY source, ticket_id
+        max(last_seen_at) AS last_snapshot_at,
+        max(
+            CASE
+                WHEN last_seen_at > last_modified_at THEN last_seen_at ELSE last_modified_at
+            END
+        ) AS as_of_at
+    FROM activity
+    GROUP BY source
 ),
 
 ended AS (
