@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Route, sync_playwright
 
-from tests.report.conftest import Written
+from tests.report.conftest import HOSTILE_LABELS, Written
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -18,6 +18,12 @@ EVERY_CHART_DRAWN = """() => {
   const boxes = [...document.querySelectorAll("figure.chart")];
   return boxes.length > 0 && boxes.every(b => b.querySelector("svg, canvas") || b.classList.contains("failed"));
 }"""
+# The page's three scripts (the specs, the Vega bundle, the drawing) are elements of their
+# own, and the bundle ran: no label in the specs swallowed or ended a script.
+SCRIPTS_RAN = """() => ({
+  scripts: [...document.scripts].map(s => s.id || "draw"),
+  vega: typeof window.vegaEmbed,
+})"""
 WHAT_WAS_DRAWN = """() => ({
   boxes: document.querySelectorAll("figure.chart").length,
   drawn: [...document.querySelectorAll("figure.chart")].filter(b => b.querySelector("svg")).map(
@@ -38,7 +44,7 @@ def browsed(written: Written) -> dict[str, Any]:
             "Debian's chromium is not installed: run `make test` (apt-get install chromium)"
         )
     url = written.result.html.as_uri()
-    seen: dict[str, Any] = {"requests": [], "console": [], "errors": []}
+    seen: dict[str, Any] = {"requests": [], "console": [], "errors": [], "dialogs": []}
 
     def only_the_report(route: Route) -> None:
         seen["requests"].append(route.request.url)
@@ -50,9 +56,12 @@ def browsed(written: Written) -> dict[str, Any]:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}"))
             page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+            page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
             page.route("**/*", only_the_report)
             page.goto(url, wait_until="load")
-            page.wait_for_function(EVERY_CHART_DRAWN, timeout=60_000)
+            seen.update(page.evaluate(SCRIPTS_RAN))
+            if seen["vega"] == "function":  # else no chart can be drawn: no need to wait
+                page.wait_for_function(EVERY_CHART_DRAWN, timeout=60_000)
             seen.update(page.evaluate(WHAT_WAS_DRAWN))
         finally:
             browser.close()
@@ -66,6 +75,18 @@ def test_nothing_but_the_file_is_requested(browsed: dict[str, Any], written: Wri
 def test_no_console_message_and_no_page_error(browsed: dict[str, Any]) -> None:
     assert browsed["errors"] == []
     assert browsed["console"] == []  # not even a warning
+
+
+def test_labels_in_the_data_cannot_act_as_markup(browsed: dict[str, Any]) -> None:
+    """Labels that would comment out, close or open a script (``Ops <!--<script>``,
+    ``</script><script>alert(1)</script>``, entities, U+2028) leave the page's scripts
+    whole, run nothing, and are drawn as the text they are."""
+    assert browsed["scripts"] == ["specs", "vega", "draw"]
+    assert browsed["vega"] == "function"
+    assert browsed["dialogs"] == []
+    text = "\n".join(chart["text"] for chart in browsed["drawn"])
+    for label in HOSTILE_LABELS:
+        assert label in text, label
 
 
 def test_every_chart_the_report_drew_is_rendered(browsed: dict[str, Any],

@@ -3,6 +3,7 @@ nothing on the page that points outside it, and PNG files that are the page's ch
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import struct
@@ -14,11 +15,15 @@ from typing import Any
 import pytest
 import vl_convert
 
-from tests.report.conftest import END, SOURCES, START, Written
+from tests.report.conftest import END, HOSTILE_LABELS, SOURCES, START, Written
 from ticketlake import UsageError
 from ticketlake.report import missing
+from ticketlake.report import page as report_page
 from ticketlake.report.charts import CATALOG
+from ticketlake.report.page import script_json
 from ticketlake.report.render import PNG_SCALE, VEGA_LITE
+from ticketlake.report.render import bundle as render_bundle
+from ticketlake.report.result import Figure, Omitted, Period
 
 URL = re.compile(r"(?i)\b(?:https?|ftp|wss?|file)://[^\s\"'`<>)\\]*")
 # The only URL-like strings in the inlined Vega bundle (vl-convert's, kept byte for byte).
@@ -155,6 +160,60 @@ def test_specs_have_titles_axis_titles_and_no_schema_url(specs: dict[str, dict[s
             if encoding["type"] == "quantitative":
                 assert re.search(r"(?i)tickets|hours|seconds|%|intervals|updates",
                                  encoding["title"]), (chart_id, encoding["title"])  # fmt: skip
+
+
+def test_labels_in_the_specs_cannot_end_or_swallow_their_script(
+    written: Written, specs: dict[str, Any]
+) -> None:
+    """The specs element holds no ``<``, ``>``, ``&``, U+2028 or U+2029, so no label can
+    end it (``</script>``) or make it swallow the page's scripts (``<!--<script>``); the
+    labels come back whole from its JSON."""
+    opening = '<script type="application/json" id="specs">'
+    start = written.html.index(opening) + len(opening)
+    text = written.html[start : written.html.index("</script>", start)]
+    assert set(text) & set("<>&\u2028\u2029") == set()
+    found = json.dumps(specs, ensure_ascii=False)
+    for label in HOSTILE_LABELS:
+        assert json.dumps(label, ensure_ascii=False) in found, label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ops <!--<script>",
+        "</script><script>alert(1)</script>",
+        "a &amp; b > c",
+        "line\u2028para\u2029",
+        '"q" \\ é',
+    ],
+)
+def test_script_json_escapes_what_html_reads_and_keeps_the_value(text: str) -> None:
+    value = {"label": text, "rows": [{text: [text, 1.5, None]}]}
+    out = script_json(value)
+    assert set(out) & set("<>&\u2028\u2029") == set()
+    assert json.loads(out) == value
+
+
+def test_text_put_in_the_page_is_html_escaped() -> None:
+    """The title, build, notes and library credit are escaped where they go into the page;
+    the inlined library can neither end its script element nor open a comment in it."""
+    evil = '<b id="x">&amp;</b><!--<script>'
+    figure = Figure(evil, "tickets", 1.0, None, 1)
+    text = report_page.render(
+        evil,
+        Period(START, END),
+        {"desk": [figure]},
+        evil,
+        [],
+        [Omitted("desk", "volume", evil, evil)],
+        {},
+        "",
+        evil,
+    )
+    assert evil not in text and "<b id=" not in text
+    assert text.count(html.escape(evil, quote=True)) == 6  # title, h1, build, label, note, credit
+    library = render_bundle().lower()
+    assert "<!--" not in library and "<script" not in library and "</script" not in library
 
 
 def test_each_png_exists_with_sensible_dimensions(written: Written) -> None:

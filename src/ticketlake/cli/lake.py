@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.exceptions import Exit
 
-from ticketlake.cli.output import Format, FormatOption, emit, err
+from ticketlake.cli.output import Format, FormatOption, emit, err, error, say, working
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
 from ticketlake.lake import Batch
@@ -32,7 +31,10 @@ SourceOption = Annotated[
     str | None, typer.Option("--source", help="Use this source from ticketlake.yml.")
 ]
 OutputOption = Annotated[
-    Format, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)
+    Format,
+    typer.Option(
+        "--output", "-o", help="Output format (CSV is formula-safe).", case_sensitive=False
+    ),
 ]
 WaitOption = Annotated[
     float, typer.Option("--wait", help="Seconds to wait for another ingest to finish.")
@@ -42,7 +44,8 @@ WaitOption = Annotated[
 @contextmanager
 def _progress() -> Iterator[Any]:
     """A progress display on stderr (only on a terminal): rows read per file."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                  TextColumn("{task.completed:,} rows"),
                   TimeElapsedColumn(), console=err, transient=True,
                   disable=not err.is_terminal) as bar:  # fmt: skip
         tasks: dict[str, Any] = {}
@@ -59,14 +62,14 @@ def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, so
          wait: float, rehash: bool = False) -> Outcome:  # fmt: skip
     with _progress() as update:
         return project.ingest(paths, fmt, mapping, source, update, wait,
-                              on_wait=err.print, rehash=rehash)  # fmt: skip
+                              on_wait=say, rehash=rehash)  # fmt: skip
 
 
 def _report(outcome: Outcome, output: Format, title: str) -> None:
     for path, chosen in outcome.chosen:
-        err.print(f"auto: {escape(str(path))} read as {chosen}", highlight=False)
+        say(f"auto: {path} read as {chosen}")
     for _path, why in outcome.ignored:
-        err.print(f"ignored: {escape(why)}", highlight=False)
+        say(f"ignored: {why}")
     rows = [{"file": Path(b.path).name, "source": b.source, "format": b.format, "status": b.status,
              "rows_in": b.rows_in, "loaded": b.rows_loaded, "quarantined": b.rows_quarantined,
              "duplicates": b.duplicates, "batch": b.batch_id, "reason": b.reason}
@@ -78,7 +81,7 @@ def _report(outcome: Outcome, output: Format, title: str) -> None:
 def fail_on(failed: list[Batch]) -> None:
     """Print why each failed batch failed, one line each, and exit 1 if there is any."""
     for b in failed:
-        err.print(f"[bold red]error:[/] {escape(b.reason)}", highlight=False, soft_wrap=True)
+        error(b.reason)
     if failed:
         raise Exit(1)
 
@@ -122,7 +125,7 @@ def replay(
         raise UsageError(f"{path}: no files dated between {first} and {last}")
     combined = Outcome()
     for day, files in days:
-        err.print(f"day {day}: {len(files)} file(s)", highlight=False)
+        say(f"day {day}: {len(files)} file(s)")
         one = _run(project, files, fmt, mapping, source, wait)
         combined.batches += one.batches
         combined.chosen += one.chosen
@@ -195,10 +198,12 @@ def build(
 ) -> None:  # fmt: skip
     """Refresh the warehouse incrementally (or --full) and publish it as a new snapshot."""
     project: Project = ctx.obj
-    with err.status("building", spinner="dots") as spinner:
-        done = project.build(select, full, on_model=lambda name: spinner.update(f"building {name}"))
-    err.print(f"built {len(done.modes)} models ({done.summary()}) from lake version "
-              f"{done.lake_version} into {done.path}", highlight=False)  # fmt: skip
+    with working("building") as update:
+        done = project.build(select, full, on_model=lambda name: update(f"building {name}"))
+    say(
+        f"built {len(done.modes)} models ({done.summary()}) from lake version "
+        f"{done.lake_version} into {done.path}"
+    )
 
 
 def query(

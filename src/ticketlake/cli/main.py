@@ -13,14 +13,12 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
 from ticketlake.cli import analytics, lake, mart, report
-from ticketlake.cli.output import Format, FormatOption, emit, err
+from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.errors import TicketlakeError
 from ticketlake.project import Project
 from ticketlake.synth import MANIFEST, SHAPES, Generated
@@ -36,7 +34,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except TicketlakeError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            error(str(exc))
             raise Exit(exc.exit_code) from None
         except (Exit, Abort, TyperException):
             raise
@@ -47,10 +45,7 @@ class _Group(TyperGroup):
             raise Exit(141) from None
         except Exception as exc:
             logging.getLogger("ticketlake").debug("internal error", exc_info=True)
-            err.print(
-                f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}",
-                soft_wrap=True,
-            )
+            error(f"{type(exc).__name__}: {exc}", label="internal error")
             raise Exit(INTERNAL_ERROR) from None
 
 
@@ -111,7 +106,7 @@ def init(
     path = project.init(force=force)
     logs.add_file(project.logs_dir)
     logs.get("cli").info("initialised project", extra={"path": str(path)})
-    Console().print(f"wrote {path}")
+    say(f"wrote {path}", stdout=True)
 
 
 @app.command("config")
@@ -157,7 +152,7 @@ def generate(
     """Write realistic synthetic ticket exports (deterministic per --seed)."""
     layout = Layout(date_format=date_format, timezone=_zone(timezone), null_marker=null_marker,
                     json_lines=not json_array)  # fmt: skip
-    with err.status(f"generating {tickets:,} tickets as {shape}", spinner="dots"):
+    with working(f"generating {tickets:,} tickets as {shape}"):
         result = _project(ctx).generate(
             shape, out, tickets, days, _parse_date(start), seed, layout, dirty
         )
@@ -195,7 +190,7 @@ def run_demo(
 ) -> None:  # fmt: skip
     """Run every stage that exists end to end on generated data and show what it did."""
     logs.add_file(out / "logs")
-    with err.status("running the demo", spinner="dots"):
+    with working("running the demo"):
         steps = demo.run(out)
         headlines, agents = demo.summary(Project(out))
     if fmt is Format.json:  # one document: {"steps": [...], "kpis": [...], "busiest": [...]}
@@ -207,7 +202,7 @@ def run_demo(
     emit(agents, fmt, title="busiest technicians (ticketlake kpis agent_load)")
     written = next((s.path for s in steps if s.step == "report" and s.path), None)
     if written:
-        Console().print(f"report: {written}", highlight=False, soft_wrap=True)
+        say(f"report: {written}", stdout=True)
 
 
 app.command()(lake.ingest)

@@ -10,7 +10,7 @@ import typer
 
 from ticketlake import kpis as catalog
 from ticketlake.cli.lake import WaitOption, _progress, fail_on
-from ticketlake.cli.output import Format, FormatOption, emit, err
+from ticketlake.cli.output import Format, FormatOption, emit, say
 from ticketlake.errors import UsageError
 from ticketlake.project import Project
 
@@ -27,8 +27,10 @@ def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = For
              "quarantined": sum(b.rows_quarantined for b in o.batches)}
             for name, o in done.outcomes.items()]  # fmt: skip
     emit(rows, output, title="run")
-    err.print(f"built {len(done.build.modes)} models ({done.build.summary()}) from lake "
-              f"version {done.build.lake_version}", highlight=False)  # fmt: skip
+    say(
+        f"built {len(done.build.modes)} models ({done.build.summary()}) from lake "
+        f"version {done.build.lake_version}"
+    )
     fail_on(done.failed)
 
 
@@ -76,7 +78,10 @@ def export(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write one file per table into.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet.")] = "csv",
 ) -> None:  # fmt: skip
-    """Write every mart and KPI table to OUT_DIR as CSV (formula-safe) or Parquet."""
+    """Write every mart and KPI table to OUT_DIR as CSV (formula-safe) or Parquet.
+
+    Each file appears whole or not at all; an export removes the partial files a killed
+    export left in OUT_DIR, and exports into one folder take turns."""
     project: Project = ctx.obj
     done = project.export(out_dir, fmt.lower())
     emit([{"table": e.table, "rows": e.rows, "file": str(e.path)} for e in done], Format.table,

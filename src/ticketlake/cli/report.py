@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ticketlake.cli.mart import _day
-from ticketlake.cli.output import err
+from ticketlake.cli.output import err, say
 from ticketlake.project import Project
 
 
@@ -29,16 +29,18 @@ def report(
     project: Project = ctx.obj
     with _charting() as progress:
         done = project.report(out, _day(start, "--from"), _day(end, "--to"), progress)
-    err.print(f"{done.period.label()}: {len(done.drawn)} charts for {len(done.sources)} "
-              f"sources, {len(done.omitted)} left out as empty (the report says why); "
-              f"PNG files in {done.html.parent / 'png'}", highlight=False, soft_wrap=True)  # fmt: skip
+    say(
+        f"{done.period.label()}: {len(done.drawn)} charts for {len(done.sources)} "
+        f"sources, {len(done.omitted)} left out as empty (the report says why); "
+        f"PNG files in {done.html.parent / 'png'}"
+    )
     typer.echo(str(done.html))
 
 
 @contextmanager
 def _charting() -> Iterator[Any]:
     """A progress bar on stderr (only on a terminal): charts drawn out of all."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True,
                   disable=not err.is_terminal) as bar:  # fmt: skip
         task = bar.add_task("charts", total=None)

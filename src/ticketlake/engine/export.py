@@ -1,25 +1,35 @@
 """Write the warehouse's mart and KPI tables to files (CSV or Parquet), one per table.
 
-CSV is for people and spreadsheets: a text cell that starts with ``=``, ``+``, ``-``, ``@``,
-a tab or a carriage return would run as a formula when opened, so it is written with a
-leading apostrophe (the OWASP advice for CSV injection). Parquet keeps values as they are.
+CSV is for people and spreadsheets: a text cell that a spreadsheet would run as a formula is
+written with a leading apostrophe, by the rule of :mod:`ticketlake.common.cells` that every
+CSV ticketlake writes follows. Parquet keeps values as they are.
+
+Each file is written to a hidden ``.<table>.<32 hex digits>.tmp`` beside it and renamed into
+place, so it appears whole or not at all. An export that was killed leaves its ``.tmp``
+behind; the next export into the folder deletes such leftovers. Exports into one folder take
+turns (an advisory lock on the folder itself), so none deletes the file another is writing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from ticketlake.common.cells import guard, sql_guard
 from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import ident, lit
 from ticketlake.engine import models
 
 FORMATS = ("csv", "parquet")
-_FORMULA = r"^[=+\-@\t\r]"
+_PARTIAL = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")  # the names _partial gives, no other
 
 
 @dataclass(frozen=True)
@@ -45,31 +55,58 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str,
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = []
-    for table in tables if tables is not None else exportable(con):
-        target = out_dir / f"{table}.{fmt}"
-        partial = out_dir / f".{table}.{uuid.uuid4().hex}.tmp"
-        options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-        select = _neutralised(con, table) if fmt == "csv" else f"SELECT * FROM {ident(table)}"
-        try:
-            rows = scalar(con, f"COPY ({select}) TO {lit(str(partial))} ({options})")
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
-        done.append(Exported(table, target, rows))
-    return done
+    with _taking_turns(out_dir):
+        _remove_leftovers(out_dir)
+        names = tables if tables is not None else exportable(con)
+        return [_write(con, out_dir, table, fmt) for table in names]
+
+
+def _write(con: duckdb.DuckDBPyConnection, out_dir: Path, table: str, fmt: str) -> Exported:
+    """Write one table to a partial file, then rename it into place."""
+    target = out_dir / f"{table}.{fmt}"
+    partial = _partial(out_dir, table)
+    options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
+    select = _neutralised(con, table) if fmt == "csv" else f"SELECT * FROM {ident(table)}"
+    try:
+        rows = scalar(con, f"COPY ({select}) TO {lit(str(partial))} ({options})")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return Exported(table, target, rows)
+
+
+def _partial(out_dir: Path, table: str) -> Path:
+    """A new hidden name to write ``table`` under until it is complete."""
+    return out_dir / f".{table}.{uuid.uuid4().hex}.tmp"
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Delete the partial files that killed exports left in ``out_dir``, and no other file."""
+    for path in out_dir.glob(".*.tmp"):
+        if _PARTIAL.fullmatch(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _taking_turns(out_dir: Path) -> Iterator[None]:
+    """Hold an advisory lock on the folder itself while exporting into it: a second export
+    into the same folder waits, and the operating system releases the lock however the
+    process ends."""
+    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _neutralised(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """SELECT of ``table`` with every text cell that could run as a formula made inert."""
+    """SELECT of ``table`` with every text cell that could run as a formula made inert (and
+    every column name, which becomes a header cell)."""
     columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() "
                           "WHERE table_name = ? ORDER BY column_index", [table]).fetchall()  # fmt: skip
-    parts = []
-    for name, kind in columns:
-        col = ident(name)
-        if kind == "VARCHAR":
-            parts.append(f"CASE WHEN regexp_matches({col}, {lit(_FORMULA)}) THEN '''' || {col} "
-                         f"ELSE {col} END AS {col}")  # fmt: skip
-        else:
-            parts.append(col)
+    parts = [
+        f"{sql_guard(ident(name)) if kind == 'VARCHAR' else ident(name)} AS {ident(guard(name))}"
+        for name, kind in columns
+    ]
     return f"SELECT {', '.join(parts)} FROM {ident(table)}"

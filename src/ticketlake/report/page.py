@@ -16,6 +16,11 @@ from ticketlake.report.result import Drawn, Figure, Omitted, Period
 TEMPLATE = "templates/report.html"
 FORMATS = {"tickets": "{:,.0f}", "hours": "{:,.1f} h", "%": "{:.1f} %"}
 CHANGES = {"tickets": "{:+,.0f}", "hours": "{:+,.1f} h", "%": "{:+.1f} pp"}
+# Characters of JSON text that the HTML parser or a JavaScript reader could take for more
+# than a string's content: ``</script>`` and ``<!--`` end or swallow the script element,
+# ``&`` could start an entity, U+2028/U+2029 end lines in older JavaScript. JSON writes them
+# only inside strings, where the ``\uXXXX`` escape means the same character.
+_SCRIPT_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
 
 
 def render(title: str, period: Period, summary: dict[str, list[Figure]], build: str,
@@ -33,7 +38,7 @@ def render(title: str, period: Period, summary: dict[str, list[Figure]], build: 
         nav="".join(f'<a href="#{section_id(s)}">{_e(s)}</a>' for s in summary),
         summary=_summary(summary),
         sections="\n".join(_section(s, drawn, omitted) for s in summary),
-        specs=_script_json(specs),
+        specs=script_json(specs),
         bundle=bundle,
         libraries=_e(libraries),
     )
@@ -117,6 +122,8 @@ def _section(source: str, drawn: list[Drawn], omitted: list[Omitted]) -> str:
             f"{''.join(parts)}</section>")  # fmt: skip
 
 
-def _script_json(value: Any) -> str:
-    """JSON safe inside a ``<script>`` element: no ``</`` can close it early."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+def script_json(value: Any) -> str:
+    """``value`` as JSON to put in a ``<script>`` element: whatever text it holds, the
+    element ends where the page ends it and nothing in it reads as markup. Every piece of
+    JSON the page carries goes through here."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).translate(_SCRIPT_UNSAFE)
