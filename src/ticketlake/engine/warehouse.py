@@ -1,18 +1,27 @@
-"""The DuckDB warehouse, published as immutable snapshots so readers are never blocked.
+"""The DuckDB warehouse: built in a private working database, published as immutable files.
 
-Every build copies the current snapshot to a new DuckDB file under ``builds/`` next to the
-warehouse path, brings the models up to date in it (engine/runner.py), and then atomically
-repoints the warehouse path (a symbolic link) at it. A
-reader, whether ``ticketlake query`` or a BI tool opening the path read-only, sees the build
-it opened, whole, while the next one is being made.
+The builder brings the models up to date in ``work.duckdb`` next to the warehouse path, in
+one transaction (engine/runner.py): a failed or killed build leaves it as it was. It then
+publishes the build (engine/publish.py): the tables it changed as new Parquet files, a small
+catalog naming every table's file, and finally the warehouse path, a symbolic link, switched
+to the catalog in one rename. No build copies the warehouse. A reader, whether ticketlake or
+a BI tool opening the path, sees the build it opened, whole, while the next one is made.
+
+Only published builds count: retention keeps the newest :data:`KEEP_BUILDS` of them (a list
+kept in ``builds/published.json``), and anything else in ``builds/`` or ``tables/`` (what a
+crashed build left) is deleted when the next build starts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,22 +32,33 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from ticketlake.common.duck import scalar
+from ticketlake.common import duck
 from ticketlake.config import Settings
-from ticketlake.engine import models, spark
-from ticketlake.engine.runner import Runner
+from ticketlake.engine import models, publish, spark
+from ticketlake.engine.publish import Published
+from ticketlake.engine.runner import STATE, Runner
 from ticketlake.errors import TicketlakeError, UsageError
 from ticketlake.lake import Lake
 from ticketlake.lake.lock import WriteLock
 
 KEEP_BUILDS = 2
+HISTORY = "published.json"
+WORK = "work.duckdb"
+_WORK_STATE = "_work_state"  # the build whose tables the working database holds
+_ALWAYS = {STATE, "_build"}  # small tables every build publishes anew
 T = TypeVar("T")
 READ_STATEMENTS = (exp.Query, exp.Describe, exp.Show, exp.Pragma)
 
 
+class WarehouseError(TicketlakeError):
+    """A build could not be made or published: memory, disk space or the working database."""
+
+    exit_code = 74
+
+
 @dataclass(frozen=True)
 class Build:
-    """What one build made: its file, the lake version it read and how each model ran."""
+    """What one build made: its catalog, the lake version it read and how each model ran."""
 
     path: Path
     lake_version: int
@@ -58,67 +78,173 @@ class Build:
 
 
 class Warehouse:
-    """The warehouse at ``path`` (a link to the current build)."""
+    """The warehouse at ``path`` (a link to the current build's catalog)."""
 
     def __init__(self, path: Path, settings: Settings) -> None:
         self.path = path
         self.settings = settings
-        self.builds = path.parent / "builds"
+        self.root = path.parent
+        self.builds = self.root / "builds"
 
     def build(self, lake: Lake, select: str | None = None, full: bool = False,
               on_model: Callable[[str], None] | None = None) -> Build:  # fmt: skip
-        """Refresh the models (or ``select`` and what it needs) into a new snapshot; publish it.
+        """Refresh the models (or ``select`` and what it needs) and publish a new build.
 
-        The new snapshot starts as a copy of the current one. A ``grain: ticket`` model is
-        then refreshed for the tickets that batches committed since it was last built touched;
-        any other model is recomputed when something it reads changed, and kept otherwise.
-        ``full`` (or any change of a model's SQL, of the settings it reads or of the lake's
-        history) recomputes everything from the lake.
+        A ``grain: ticket`` model is refreshed for the tickets that batches committed since it
+        was last built touched; any other model is recomputed when something it reads
+        changed, and kept otherwise. ``full`` (or any change of a model's SQL, of the
+        settings it reads or of the lake's history) recomputes everything from the lake.
         """
         catalog = models.load()
         todo = models.order(catalog, select)
         self.builds.mkdir(parents=True, exist_ok=True)
         with WriteLock(self.builds / ".lock", timeout=600.0):
+            self._clean()
             manifest = lake.manifest()
             stamp = datetime.now(UTC)
-            target = self.builds / f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.duckdb"
-            previous = self.path.resolve() if self.path.exists() and not full else None
-            if previous is not None:
-                shutil.copyfile(previous, target)
-            con = duckdb.connect(str(target), config=self.settings.engine.duckdb_config())
+            build_id = f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+            previous = self.current()
+            self._check_space(previous, lake)
             try:
-                runner = Runner(con, lake, manifest, self.settings)
-                if self.settings.engine.name == "spark":
-                    tables = spark.build(lake, manifest, self.settings, target.stem, todo,
-                                         on_model)  # fmt: skip
-                    modes = runner.adopt(catalog, tables)
-                else:
-                    modes = runner.run(catalog, todo, on_model)
-                con.execute("CREATE OR REPLACE TABLE _build AS SELECT ? AS lake_version, "
-                            "? AS built_at, ? AS models",
-                            [manifest.version, stamp.replace(tzinfo=None), list(modes)])  # fmt: skip
-                con.execute("CHECKPOINT")
-            except BaseException:
-                con.close()
-                target.unlink(missing_ok=True)
+                with self._work(previous, full) as con:
+                    modes = self._run(con, lake, manifest, catalog, todo, on_model, build_id)
+                    modes_changed = [n for n, m in modes.items() if m != "unchanged"]
+                    done = publish.write(con, self.root, build_id,
+                                         [*modes_changed, *self._inputs(con)], previous,
+                                         _tables(con))  # fmt: skip
+            except BaseException as exc:
+                self._abandon(build_id)
+                if _ours(exc):
+                    raise _explained(exc, self.root) from None
                 raise
+            self._link(done)
+            self._prune()
+        return Build(done.catalog, manifest.version, modes, stamp)
+
+    def current(self) -> Published | None:
+        """The published build the warehouse path points at (None before the first, or
+        when it was written by a ticketlake that did not publish catalogs)."""
+        if not self.path.exists():
+            return None
+        try:
+            return publish.read(self.path.resolve())
+        except (duckdb.Error, OSError):
+            return None
+
+    @contextmanager
+    def _work(self, previous: Published | None,
+              full: bool) -> Iterator[duckdb.DuckDBPyConnection]:  # fmt: skip
+        """The working database, in a transaction committed when the block ends normally.
+        It is started afresh (so every model is rebuilt) for ``full``, for a first build,
+        and when it does not hold the published build (a build that died after committing
+        it but before publishing, or a warehouse from an older ticketlake)."""
+        path = self.root / WORK
+        holds = previous is not None and not full and _holds(path) == previous.build_id
+        if not holds:
+            _remove_database(path)
+        con = duck.connect(self.settings.engine.duckdb_config(), self.root / ".tmp", str(path))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
+        finally:
             con.close()
-            self._publish(target)
-            self._prune(target)
-        return Build(target, manifest.version, modes, stamp)
 
-    def _publish(self, target: Path) -> None:
-        """Repoint the warehouse path at ``target`` in one atomic rename."""
+    def _run(self, con: duckdb.DuckDBPyConnection, lake: Lake, manifest: object,
+             catalog: dict[str, models.Model], todo: list[models.Model],
+             on_model: Callable[[str], None] | None, build_id: str) -> dict[str, str]:  # fmt: skip
+        runner = Runner(con, lake, manifest, self.settings)  # type: ignore[arg-type]
+        if self.settings.engine.name == "spark":
+            tables = spark.build(lake, manifest, self.settings, build_id, todo,  # type: ignore[arg-type]
+                                 on_model)  # fmt: skip
+            modes = runner.adopt(catalog, tables)
+        else:
+            modes = runner.run(catalog, todo, on_model)
+        con.execute("CREATE OR REPLACE TABLE _build AS SELECT ? AS lake_version, "
+                    "? AS built_at, ? AS models",
+                    [runner.manifest.version, datetime.now(UTC).replace(tzinfo=None),
+                     list(modes)])  # fmt: skip
+        con.execute(f"CREATE OR REPLACE TABLE {_WORK_STATE} AS SELECT ? AS build_id", [build_id])
+        return modes
+
+    def _inputs(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """Tables every build writes anew: settings, ledger and state (all small)."""
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT "
+                                           "temporary").fetchall()]  # fmt: skip
+        return [n for n in names if n in models.INPUT_TABLES or n in _ALWAYS]
+
+    def _link(self, done: Published) -> None:
+        """Publish: repoint the warehouse path at the catalog in one atomic rename, then
+        note the build among the published ones."""
         link = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.link")
-        link.symlink_to(os.path.relpath(target, self.path.parent))
+        link.symlink_to(os.path.relpath(done.catalog, self.path.parent))
         os.replace(link, self.path)
+        history = [done.build_id, *(b for b in self._history() if b != done.build_id)]
+        temp = self.builds / f".{HISTORY}.tmp"
+        temp.write_text(json.dumps(history[:KEEP_BUILDS]), encoding="utf-8")
+        os.replace(temp, self.builds / HISTORY)
 
-    def _prune(self, current: Path) -> None:
-        """Keep the newest builds; an open reader keeps its file's data even once unlinked."""
-        old = sorted(p for p in self.builds.glob("*.duckdb") if p != current)
-        for path in old[: max(0, len(old) - (KEEP_BUILDS - 1))]:
-            path.unlink(missing_ok=True)
-            Path(f"{path}.wal").unlink(missing_ok=True)
+    def _history(self) -> list[str]:
+        """Published builds, newest first."""
+        try:
+            found = json.loads((self.builds / HISTORY).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found = []
+        current = self.current()
+        ids = [str(b) for b in found if isinstance(b, str)]
+        return ids if current is None or current.build_id in ids else [current.build_id, *ids]
+
+    def _kept(self) -> list[Published]:
+        """The published builds retention keeps (their catalogs and files stay)."""
+        kept = []
+        for build_id in self._history()[:KEEP_BUILDS]:
+            try:
+                kept.append(publish.read(self.builds / f"{build_id}.duckdb"))
+            except (duckdb.Error, OSError):
+                continue
+        return kept
+
+    def _prune(self) -> None:
+        """Delete catalogs and table files no kept build names; an open reader keeps the data
+        of files it has open even once they are unlinked."""
+        self._clean()
+
+    def _clean(self) -> None:
+        """Remove everything in ``builds/`` and ``tables/`` that no kept build names: older
+        builds, and what a failed or killed build left (catalogs, table files, WAL files)."""
+        kept = self._kept()
+        catalogs = {b.catalog.name for b in kept}
+        files = {str(b.root / t.file) for b in kept for t in b.tables.values()}
+        for path in self.builds.glob("*"):
+            if path.name not in catalogs and path.name not in (HISTORY, ".lock"):
+                _remove(path)
+        for path in (self.root / "tables").glob("*/*"):
+            if str(path) not in files:
+                _remove(path)
+        shutil.rmtree(self.root / ".tmp", ignore_errors=True)
+
+    def _abandon(self, build_id: str) -> None:
+        """Delete what a failed build wrote (its catalog and table files)."""
+        for path in (self.root / "tables").glob(f"*/{build_id}.parquet"):
+            _remove(path)
+        for path in self.builds.glob(f"*{build_id}*"):
+            _remove(path)
+
+    def _check_space(self, previous: Published | None, lake: Lake) -> None:
+        """Refuse to start when the warehouse's disk cannot hold another build: about the
+        size of the last one (twice the lake's size before the first)."""
+        lake_bytes = sum(f.size or 0 for f in lake.manifest().files if f.table != "bronze")
+        needed = previous.size() if previous else 2 * lake_bytes
+        needed = int(needed * 1.2) + (16 << 20)
+        free = shutil.disk_usage(self.root).free
+        if free < needed:
+            raise WarehouseError(
+                f"{self.root}: {_mb(free)} free, but a build needs about {_mb(needed)} "
+                "(the size of the last one); free some space or set paths.warehouse elsewhere"
+            )
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A read-only connection to the current build."""
@@ -134,13 +260,11 @@ class Warehouse:
 
     def tables(self) -> list[tuple[str, int]]:
         """Every table of the current build with its row count, inputs and state excluded."""
-        con = self.connect()
-        try:
-            names = con.execute("SELECT table_name FROM duckdb_tables() "
-                                "WHERE NOT starts_with(table_name, '_') ORDER BY table_name").fetchall()  # fmt: skip
-            return [(name, scalar(con, f"SELECT count(*) FROM {name}")) for (name,) in names]
-        finally:
-            con.close()
+        current = self.current()
+        if current is None:
+            raise UsageError("the warehouse has not been built yet; run `ticketlake build`")
+        return sorted((name, t.rows) for name, t in current.tables.items()
+                      if not name.startswith("_"))  # fmt: skip
 
     def query(self, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
         """Run one read-only statement; anything that could write is refused."""
@@ -177,3 +301,73 @@ def check_read_only(sql: str) -> None:
         for node in statement.walk()
     ):
         raise UsageError(f"only read-only queries are allowed, not {statement.key.upper()}")
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The working database's tables that make up a build (all but its own state)."""
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+                       "AND schema_name = 'main' ORDER BY table_name").fetchall()  # fmt: skip
+    return [r[0] for r in rows if r[0] != _WORK_STATE]
+
+
+def _holds(path: Path) -> str | None:
+    """The build whose tables the working database at ``path`` holds, if it can tell."""
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return str(con.execute(f"SELECT build_id FROM {_WORK_STATE}").fetchall()[0][0])
+    except (duckdb.Error, IndexError):
+        return None
+    finally:
+        con.close()
+
+
+def _remove_database(path: Path) -> None:
+    """Delete a DuckDB database file with its write-ahead log."""
+    for part in (path, Path(f"{path}.wal")):
+        part.unlink(missing_ok=True)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # the transaction may be aborted already
+        con.execute("ROLLBACK")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.0f} MB" if size >= 1e6 else f"{size / 1e3:,.0f} kB"
+
+
+def _ours(exc: BaseException) -> bool:
+    """Whether ``exc`` is turned into one of our one-line errors by :func:`_explained`."""
+    return isinstance(exc, (duckdb.OutOfMemoryException, MemoryError)) or _no_space(exc)
+
+
+def _no_space(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, duckdb.Error) and "No space left on device" in str(exc)
+
+
+def _explained(exc: BaseException, root: Path) -> BaseException:
+    """Running out of memory or disk as one line naming the setting to change; anything
+    else unchanged."""
+    if isinstance(exc, (duckdb.OutOfMemoryException, MemoryError)):
+        return WarehouseError(
+            "out of memory while building the warehouse; raise engine.memory_limit (or lower "
+            "engine.threads); nothing was published"
+        )
+    if _no_space(exc):
+        return WarehouseError(f"{root}: the disk filled up while building; free some space "
+                              "and build again (nothing was published)")  # fmt: skip
+    return exc
