@@ -80,6 +80,7 @@ class Warehouse:
         self.builds.mkdir(parents=True, exist_ok=True)
         with WriteLock(self.builds / ".lock", timeout=600.0):
             manifest = lake.manifest()
+            lake.check_rows(manifest)  # a damaged lake file stops the build before it starts
             stamp = datetime.now(UTC)
             target = self.builds / f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.duckdb"
             previous = self.path.resolve() if self.path.exists() and not full else None

@@ -79,7 +79,7 @@ def _retry_one(ingestor: Ingestor, writer: Lake.Writer, con: duckdb.DuckDBPyConn
 def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Batch) -> list[str]:
     """``raw`` holds the batch's open quarantined rows, read back from its bronze file."""
     key = f"bronze/{original.source}/{original.batch_id}.parquet"
-    path = writer.store.read_path(key)
+    path = writer.read_path(key)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE rejected (_line BIGINT, _raw VARCHAR, reason VARCHAR)"
     )
