@@ -25,7 +25,7 @@ from ticketlake.ingest.mapping import load_mapping_file
 from ticketlake.ingest.pipeline import Ingestor, Outcome, Progress
 from ticketlake.ingest.retry import retry
 from ticketlake.ingest.targets import Request
-from ticketlake.lake import Batch, Lake
+from ticketlake.lake import Batch, Lake, Verification
 from ticketlake.report import ReportResult
 from ticketlake.synth.shapes import Layout
 
@@ -144,6 +144,13 @@ class Project:
             yield con
         finally:
             con.close()
+
+    def verify(self, on_file: Callable[[int, int], None] | None = None) -> Verification:
+        """Re-check every file of the lake against the manifest: size and SHA-256 of its
+        bytes and the rows in its Parquet footer; files no manifest names are listed as
+        orphans (and kept). ``on_file(done, total)`` reports progress."""
+        self._require_project()
+        return self.lake.verify(on_file)
 
     def status(self) -> dict[str, Any]:
         """The ingestion ledger and its totals."""

@@ -4,13 +4,15 @@ loopback), and a whole project whose lake is ``s3://``: ingest, ledger, build an
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.models.conftest import build_project, rows
 from tests.models.test_golden_mart import LOG
@@ -18,6 +20,7 @@ from ticketlake import Project
 from ticketlake.cli.main import app
 from ticketlake.engine import spark_job
 from ticketlake.errors import UsageError
+from ticketlake.lake import LakeIntegrityError
 from ticketlake.lake import manifest as mf
 from ticketlake.lake.stores import Store, open_store
 from ticketlake.lake.stores.s3 import LakeStorageError
@@ -77,6 +80,25 @@ def test_write_put_read_list_delete(store: Store) -> None:
     assert store.list("events") == [] and store.list("links") == ["links/desk/c.parquet"]
     with pytest.raises(FileNotFoundError):
         store.read_bytes("events/desk/a.parquet")
+
+
+def test_sizes_come_from_the_store_and_evict_keeps_the_object(store: Store) -> None:
+    key = "events/desk/a.parquet"
+    Path(store.write_path(key)).write_bytes(b"12345")
+    store.put(key)
+    assert store.sizes("events") == {key: 5} and store.sizes("links") == {}
+    store.evict(key)
+    assert store.exists(key) and Path(store.read_path(key)).read_bytes() == b"12345"
+
+
+def test_s3_evict_drops_the_cached_copy(bucket: str, tmp_path: Path) -> None:
+    """What a reader does with a cached copy that does not match the manifest."""
+    store = open_store(f"s3://{bucket}/lake", tmp_path / "cache")
+    Path(store.write_path("events/x.parquet")).write_bytes(b"data")
+    store.put("events/x.parquet")
+    Path(store.read_path("events/x.parquet")).write_bytes(b"stale")
+    store.evict("events/x.parquet")
+    assert Path(store.read_path("events/x.parquet")).read_bytes() == b"data"
 
 
 def test_s3_reads_are_cached_and_survive_a_cleared_cache(bucket: str, tmp_path: Path) -> None:
@@ -149,6 +171,37 @@ def test_orphans_of_a_live_writer_elsewhere_are_kept(bucket: str, tmp_path: Path
     assert s3.head_object(Bucket=bucket, Key=stray)
     with project.read() as con:
         assert con.execute("SELECT count(*) FROM ticket_events").fetchall() == [(31,)]
+
+
+def test_damage_is_found_in_the_cache_and_in_the_bucket(bucket: str, tmp_path: Path) -> None:
+    """A damaged cached copy is fetched again, on every read and by verify. An object changed
+    in the bucket stops verify and Spark (which reads the bucket) while this machine's cached
+    copy is still intact, and every reader once that copy is gone."""
+    project = _project(tmp_path / "p", f"s3://{bucket}/lake")
+    (events,) = [f for f in project.lake.manifest().files if f.table == "ticket_events"]
+    cached = Path(project.lake.store.read_path(events.key))
+    intact = cached.read_bytes()
+    count = "SELECT count(*) FROM ticket_events"
+    cached.write_bytes(intact[:100])
+    with project.read() as con:
+        assert con.execute(count).fetchall() == [(31,)]
+    cached.write_bytes(intact[:-1] + bytes([intact[-1] ^ 0xFF]))  # same size
+    assert invoke(project, "verify").exit_code == 0 and cached.read_bytes() == intact
+    five = tmp_path / "five.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{cached}') LIMIT 5) TO '{five}'")
+    boto3.client("s3").upload_file(str(five), bucket, f"lake/{events.key}")
+    result = invoke(project, "verify")
+    assert result.exit_code == 1 and f"damaged: {events.key}: " in result.stdout
+    result = invoke(project, "--engine", "spark", "build")
+    assert result.exit_code == LakeIntegrityError.exit_code, result.output
+    assert "\n" not in result.stderr.strip() and events.key in result.stderr
+    shutil.rmtree(project.root / ".ticketlake" / "cache")
+    with pytest.raises(LakeIntegrityError, match=events.key), project.read():
+        pass
+
+
+def invoke(project: Project, *args: str) -> Result:
+    return CliRunner().invoke(app, ["--project", str(project.root), *args])
 
 
 def test_cli_names_the_lake_when_the_bucket_is_missing(bucket: str, tmp_path: Path) -> None:

@@ -1,18 +1,26 @@
-"""Commands that write or read the lake: ingest, replay, status and quarantine."""
+"""Commands that write or read the lake: ingest, replay, status, verify and quarantine."""
 
 from __future__ import annotations
 
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from typer.exceptions import Exit
 
 from ticketlake.cli.output import Format, FormatOption, emit, err, error, say, working
@@ -168,6 +176,40 @@ def status(ctx: typer.Context, output: FormatOption = Format.table) -> None:
         emit(
             [{"total": k, "value": v} for k, v in result["totals"].items()], output, title="totals"
         )
+
+
+def verify(ctx: typer.Context, output: FormatOption = Format.table) -> None:
+    """Check every lake file against the manifest: size, SHA-256 and rows.
+
+    Prints one line per damaged file and exits 1 if there is any; files no manifest names
+    are listed as orphans and kept. On S3 it checks the local cache's copies (fetching those
+    that differ again) and each object's size in the bucket."""
+    project: Project = ctx.obj
+    with _file_progress() as update:
+        result = project.verify(update)
+    if output is Format.table:
+        for finding in result.findings:
+            typer.echo(finding.line())
+        typer.echo(result.summary())
+    elif output is Format.json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+    else:
+        emit([asdict(f) for f in result.findings], output)
+    if not result.ok:
+        raise Exit(1)
+
+
+@contextmanager
+def _file_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (only on a terminal): files checked of all."""
+    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("verify", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def quarantine(

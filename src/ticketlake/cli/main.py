@@ -208,6 +208,7 @@ def run_demo(
 app.command()(lake.ingest)
 app.command()(lake.replay)
 app.command()(lake.status)
+app.command()(lake.verify)
 app.command()(lake.quarantine)
 app.command()(lake.build)
 app.command()(lake.query)

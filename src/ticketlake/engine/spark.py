@@ -21,7 +21,7 @@ from ticketlake.common import extras
 from ticketlake.config import Settings
 from ticketlake.engine import inputs, models
 from ticketlake.errors import UsageError
-from ticketlake.lake import Lake
+from ticketlake.lake import Lake, integrity
 from ticketlake.lake import schema as lake_schema
 from ticketlake.lake.lake import LEDGER, ledger_row
 from ticketlake.lake.manifest import Manifest
@@ -73,10 +73,11 @@ def build(lake: Lake, manifest: Manifest, settings: Settings, name: str,
           todo: list[models.Model], on_model: Callable[[str], None] | None = None,
           ) -> dict[str, list[str]]:  # fmt: skip
     """Run ``todo`` on Spark; return the local paths of each model's Parquet files."""
+    lake_files = _input_paths(lake, manifest)  # checked before Spark starts
     spark = session(settings)
     store, root = lake.store, f"{MARTS}/{name}"
     try:
-        _register_inputs(spark, lake, manifest, settings)
+        _register_inputs(spark, lake_files, manifest, settings)
         for model in todo:
             if on_model:
                 on_model(model.name)
@@ -107,12 +108,22 @@ def _explain(exc: BaseException, lake_uri: str) -> None:
         ) from None
 
 
-def _register_inputs(spark: Any, lake: Lake, manifest: Manifest, settings: Settings) -> None:
-    """Temporary views of the lake tables (only manifest-listed files), ledger and settings."""
-    for table in ("ticket_events", "ticket_links", "ticket_sightings"):
-        keys = manifest.table_keys(table)
-        if keys:
-            frame = spark.read.parquet(*[lake.store.spark_path(k) for k in keys])
+def _input_paths(lake: Lake, manifest: Manifest) -> dict[str, list[str]]:
+    """Spark paths of the lake tables' files (only those the manifest lists), each checked in
+    the store to have the size the manifest records."""
+    return {
+        table: integrity.remote_paths(lake.store, manifest.files_of(table))
+        for table in ("ticket_events", "ticket_links", "ticket_sightings")
+    }
+
+
+def _register_inputs(
+    spark: Any, lake_files: dict[str, list[str]], manifest: Manifest, settings: Settings
+) -> None:
+    """Temporary views of the lake tables (``lake_files``: their paths), ledger and settings."""
+    for table, paths in lake_files.items():
+        if paths:
+            frame = spark.read.parquet(*paths)
         else:
             frame = _frame(spark, pa.Table.from_pylist([], schema=_schema(table)))
         frame.createOrReplaceTempView(table)

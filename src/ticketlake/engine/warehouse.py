@@ -101,6 +101,7 @@ class Warehouse:
         with WriteLock(self.builds / ".lock", timeout=600.0):
             self._clean()
             manifest = lake.manifest()
+            lake.check_rows(manifest)  # a damaged lake file stops the build before it starts
             stamp = datetime.now(UTC)
             build_id = f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
             previous = self.current()

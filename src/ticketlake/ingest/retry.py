@@ -78,7 +78,7 @@ def _retry_one(ingestor: Ingestor, writer: Lake.Writer, con: duckdb.DuckDBPyConn
 def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Batch) -> Staged:
     """RAW holds the batch's open quarantined rows, read back from its bronze file."""
     key = f"bronze/{original.source}/{original.batch_id}.parquet"
-    path = writer.store.read_path(key)
+    path = writer.read_path(key)
     rel.create(con, rel.REJECTED)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.RAW.name} AS
         SELECT b.* EXCLUDE (_source_line, _batch_id, _source_file), b._source_line AS _line,

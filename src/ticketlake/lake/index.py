@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ticketlake.common.sqltext import lit
+from ticketlake.lake import integrity
 from ticketlake.lake import manifest as mf
 from ticketlake.lake.stores import Store
 
@@ -109,9 +110,9 @@ class KeyIndex:
 
     def _add_files(self, con: duckdb.DuckDBPyConnection, store: Store, manifest: mf.Manifest,
                    table: str) -> None:  # fmt: skip
-        keys = manifest.table_keys(table)
-        if keys:
-            paths = ", ".join(lit(store.read_path(k)) for k in keys)
+        files = manifest.files_of(table)
+        if files:
+            paths = ", ".join(lit(p) for p in integrity.local_paths(store, files))
             self._add(con, table, f"read_parquet([{paths}], union_by_name = true)")
 
     def _add(self, con: duckdb.DuckDBPyConnection, table: str, relation: str) -> None:

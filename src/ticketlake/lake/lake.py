@@ -3,7 +3,8 @@
 Writers go through :meth:`Lake.writer`, which takes the write lock, deletes files left by a
 crashed writer and commits one manifest version per batch. Readers use :meth:`Lake.connect`,
 which needs no lock: it reads the latest manifest once and builds views over exactly the
-files it names, so a concurrent commit is invisible to it until it reconnects.
+files it names, so a concurrent commit is invisible to it until it reconnects. Every path
+handed to DuckDB comes from lake/integrity.py, which checks the file against the manifest.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import pyarrow as pa
 
 from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import lit
+from ticketlake.lake import integrity, schema
 from ticketlake.lake import manifest as mf
-from ticketlake.lake import schema
 from ticketlake.lake.index import KeyIndex
 from ticketlake.lake.lock import WriteLock
 from ticketlake.lake.stores import Store, open_store
@@ -73,6 +74,16 @@ class Lake:
         create_views(con, self.store, self.manifest(), views or {})
         return con
 
+    def check_rows(self, manifest: mf.Manifest) -> None:
+        """Check the files a build reads (every table but bronze) against ``manifest``,
+        including the row counts in their Parquet footers; once per build, before it starts."""
+        integrity.check_rows(self.store, [f for f in manifest.files if f.table in schema.TABLES])
+
+    def verify(self, on_file: Callable[[int, int], None] | None = None) -> integrity.Verification:
+        """Re-check every file of the latest manifest (size, SHA-256, rows) and list the data
+        files no manifest names; ``on_file(done, total)`` reports progress."""
+        return integrity.verify(self.store, self.manifest(), PREFIXES.values(), on_file)
+
     class Writer:
         """The write side, valid while the lock is held."""
 
@@ -98,6 +109,10 @@ class Lake:
                 if key.endswith(".tmp"):
                     self.store.delete(key)
 
+        def read_path(self, key: str) -> str:
+            """A local path of the committed file ``key``, checked like every read."""
+            return integrity.local_path(self.store, self.manifest, key)
+
         def use_index(self, con: duckdb.DuckDBPyConnection) -> None:
             """Attach the lake's key index to ``con`` as ``idx``, brought up to date."""
             self.lake.index.attach(con)
@@ -110,8 +125,8 @@ class Lake:
         def files_of(self, table: str, batch_ids: Sequence[str]) -> list[str]:
             """Local paths of the committed files of ``table`` written by ``batch_ids``."""
             wanted = set(batch_ids)
-            return [self.store.read_path(f.key) for f in self.manifest.files
-                    if f.table == table and f.batch_id in wanted]  # fmt: skip
+            return integrity.local_paths(self.store, [f for f in self.manifest.files
+                                        if f.table == table and f.batch_id in wanted])  # fmt: skip
 
         def write_batch(self, con: duckdb.DuckDBPyConnection, batch_id: str, source: str,
                         outputs: Mapping[str, str]) -> list[mf.DataFile]:  # fmt: skip
@@ -129,8 +144,11 @@ class Lake:
                   batch_id: str) -> mf.DataFile:  # fmt: skip
             path = self.store.write_path(key)
             rows = scalar(con, f"COPY ({sql}) TO {lit(path)} (FORMAT parquet, COMPRESSION zstd)")
+            size, sha256 = integrity.digest(path)  # what every later read is checked against
             self.store.put(key)
-            return mf.DataFile(table=table, key=key, rows=rows, batch_id=batch_id)
+            return mf.DataFile(
+                table=table, key=key, rows=rows, batch_id=batch_id, size=size, sha256=sha256
+            )
 
         def record(self, batch: mf.Batch) -> mf.Batch:
             """Note a skipped or failed batch; it is committed with the next commit."""
@@ -162,11 +180,12 @@ def _without_repeats(manifest: mf.Manifest, new: list[mf.Batch]) -> mf.Manifest:
 
 
 def scan_sql(store: Store, manifest: mf.Manifest, table: str) -> str:
-    """SQL reading every committed file of ``table`` (no rows when it has none)."""
-    keys = manifest.table_keys(table)
-    if not keys:
+    """SQL reading every committed file of ``table`` (no rows when it has none), each file
+    checked against the manifest first."""
+    files = manifest.files_of(table)
+    if not files:
         return schema.empty_select(schema.TABLES[table])
-    paths = ", ".join(lit(store.read_path(k)) for k in keys)
+    paths = ", ".join(lit(p) for p in integrity.local_paths(store, files))
     return f"SELECT * FROM read_parquet([{paths}], union_by_name = true)"
 
 

@@ -13,9 +13,10 @@ import re
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ticketlake.errors import TicketlakeError
+from ticketlake.lake.integrity import LakeIntegrityError
 from ticketlake.lake.stores import Store
 
 PREFIX = "_manifest"
@@ -59,14 +60,17 @@ class Batch(BaseModel):
 
 
 class DataFile(BaseModel):
-    """One Parquet file of a lake table."""
+    """One Parquet file of a lake table, with what readers check it against."""
 
     model_config = ConfigDict(extra="forbid")
 
-    table: str
-    key: str
-    rows: int
-    batch_id: str
+    table: str = Field(description="Lake table the file belongs to (or bronze).")
+    key: str = Field(description="Store key of the file, relative to the lake.")
+    rows: int = Field(description="Rows in the file.")
+    batch_id: str = Field(description="Batch that wrote the file.")
+    # None only in manifests written by a ticketlake that did not record them yet.
+    size: int | None = Field(None, description="Size of the file in bytes.")
+    sha256: str | None = Field(None, description="SHA-256 of the file's bytes.")
 
 
 class Manifest(BaseModel):
@@ -79,9 +83,9 @@ class Manifest(BaseModel):
     batches: list[Batch] = Field(default_factory=list)
     files: list[DataFile] = Field(default_factory=list)
 
-    def table_keys(self, table: str) -> list[str]:
-        """Keys of the files of ``table``, in commit order."""
-        return [f.key for f in self.files if f.table == table]
+    def files_of(self, table: str) -> list[DataFile]:
+        """The files of ``table``, in commit order; read them through lake/integrity.py."""
+        return [f for f in self.files if f.table == table]
 
     def since(self, version: int) -> Manifest:
         """The files committed after ``version``: what a reader of that version has not seen."""
@@ -119,10 +123,23 @@ def load(store: Store) -> Manifest:
         if not known:
             return Manifest()
         try:
-            return Manifest.model_validate_json(store.read_bytes(key_of(known[-1])))
+            return _parse(store, key_of(known[-1]))
         except FileNotFoundError:  # pruned between listing and reading: list again
             continue
     raise RuntimeError("the lake manifest keeps changing under the reader")
+
+
+def _parse(store: Store, key: str) -> Manifest:
+    """Manifest ``key``; one that does not parse is a damaged lake, never an empty one."""
+    try:
+        return Manifest.model_validate_json(store.read_bytes(key))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "document"
+        raise LakeIntegrityError(
+            f"lake {store.uri}: {key}: not a valid manifest ({where}: {first['msg']}); "
+            "it was changed after it was committed"
+        ) from None
 
 
 def commit(store: Store, base: Manifest, batches: list[Batch], files: list[DataFile]) -> Manifest:

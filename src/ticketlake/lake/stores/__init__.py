@@ -32,6 +32,11 @@ class Store(Protocol):
         """A local path holding the content of ``key``, for DuckDB to read."""
         ...
 
+    def evict(self, key: str) -> None:
+        """Forget any local copy of ``key``, so the next :meth:`read_path` fetches it again
+        (nothing to do where the local path is the object itself)."""
+        ...
+
     def write_path(self, key: str) -> str:
         """A local path to write ``key``'s content to; :meth:`put` then publishes it."""
         ...
@@ -55,6 +60,10 @@ class Store(Protocol):
     def list(self, prefix: str, older_than: timedelta | None = None) -> list[str]:
         """Keys under the folder ``prefix``, sorted; with ``older_than``, only those last
         written at least that long ago."""
+        ...
+
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """Keys under the folder ``prefix`` with their sizes in bytes, as the store has them."""
         ...
 
     def delete(self, key: str) -> None:

@@ -31,6 +31,9 @@ class LocalStore:
         """The file itself."""
         return str(self.root / key)
 
+    def evict(self, key: str) -> None:
+        """Nothing: the path read is the file itself."""
+
     def write_path(self, key: str) -> str:
         """The file itself; parent folders are created."""
         path = self.root / key
@@ -80,6 +83,10 @@ class LocalStore:
         if cutoff is not None:
             found = (p for p in found if p.stat().st_mtime <= cutoff)
         return sorted(p.relative_to(self.root).as_posix() for p in found)
+
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """Files under the folder ``prefix`` with their sizes."""
+        return {key: (self.root / key).stat().st_size for key in self.list(prefix)}
 
     def delete(self, key: str) -> None:
         """Remove the file if it exists."""

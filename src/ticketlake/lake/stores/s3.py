@@ -70,6 +70,10 @@ class S3Store:
             os.replace(temp, local)
         return str(local)
 
+    def evict(self, key: str) -> None:
+        """Delete the cached copy of ``key`` (not the object)."""
+        (self.cache / key).unlink(missing_ok=True)
+
     def write_path(self, key: str) -> str:
         """A path in the cache; :meth:`put` uploads it and the copy stays cached."""
         local = self.cache / key
@@ -110,14 +114,20 @@ class S3Store:
     def list(self, prefix: str, older_than: timedelta | None = None) -> list[str]:
         """Keys under ``prefix/``, sorted, optionally only those written before a cut-off."""
         cutoff = datetime.now(UTC) - older_than if older_than else None
+        objects = self._objects(prefix)
+        return sorted(k for k, obj in objects if cutoff is None or obj["LastModified"] <= cutoff)
+
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """Keys under ``prefix/`` with the sizes of the objects in the bucket (not the cache)."""
+        return {key: int(obj["Size"]) for key, obj in self._objects(prefix)}
+
+    def _objects(self, prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(key, listing entry) of every object under ``prefix/``."""
         pages = self.client.get_paginator("list_objects_v2")
-        keys = []
         with self._errors(prefix):
             for page in pages.paginate(Bucket=self.bucket, Prefix=self._name(prefix) + "/"):
                 for obj in page.get("Contents", []):
-                    if cutoff is None or obj["LastModified"] <= cutoff:
-                        keys.append(obj["Key"][len(self.prefix) + 1 if self.prefix else 0 :])
-        return sorted(keys)
+                    yield obj["Key"][len(self.prefix) + 1 if self.prefix else 0 :], obj
 
     def delete(self, key: str) -> None:
         """Delete the object and its cached copy."""
