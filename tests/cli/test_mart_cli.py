@@ -19,13 +19,14 @@ from ticketlake.cli.main import app
 from ticketlake.kpis import CATALOG
 from ticketlake.synth import Options, write_shape
 
-# One interaction whose text cells would run as spreadsheet formulas, and a negative count
-# (a number, which must stay a number).
+# One interaction whose text cells would run as spreadsheet formulas, and a count (a number,
+# which must stay a number; a negative count is quarantined since issue 14, so the guard's
+# treatment of negative numbers is tested on an integer column in tests/engine/test_export.py).
 FORMULA = (
     "number,opened_at,closed_at,state,caller,assigned_to,assignment_group,location,"
     "contact_type,category,short_description,reopen_count\n"
     'IMS9000001,2024-01-05 10:00:00,,Work in Progress,-2+3,"=HYPERLINK(""http://x"")",'
-    "@SUM(1),London,email,Access,+cmd,-1\n"
+    "@SUM(1),London,email,Access,+cmd,2\n"
 )
 HYPERLINK = '=HYPERLINK("http://x")'
 LATE = """case_id,timestamp,event_type,status,assignment_group,assignee,priority
@@ -241,7 +242,7 @@ def test_export_parquet_matches_the_warehouse(built: Path, tmp_path: Path) -> No
         assert pq.read_table(tmp_path / "pq" / f"{table}.parquet").num_rows == count, table
     facts = pq.read_table(tmp_path / "pq" / "fact_ticket.parquet").to_pylist()
     [row] = [r for r in facts if r["ticket_id"] == "IMS9000001"]
-    assert row["group_name"] == "@SUM(1)" and row["reopen_count"] == -1
+    assert row["group_name"] == "@SUM(1)" and row["reopen_count"] == 2
 
 
 def test_export_csv_neutralises_formulas_but_not_numbers(built: Path, tmp_path: Path) -> None:
@@ -254,7 +255,7 @@ def test_export_csv_neutralises_formulas_but_not_numbers(built: Path, tmp_path: 
     assert row["group_name"] == "'@SUM(1)"
     assert row["title"] == "'+cmd"
     assert row["requester"] == "'-2+3"
-    assert row["reopen_count"] == "-1"
+    assert row["reopen_count"] == "2"
     assert row["location"] == "London"
     with (tmp_path / "out" / "dim_agent.csv").open(encoding="utf-8", newline="") as f:
         assert "'" + HYPERLINK in {r["agent_name"] for r in csv.DictReader(f)}

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from tests.conftest import data_lines
 from tests.models.conftest import Builder, rows
 from ticketlake import Project
+from ticketlake.common import duck
 from ticketlake.synth import Options, write_shape
 
 Row = list[str]
@@ -134,13 +135,10 @@ def _snapshot(path: Path) -> dict[str, Table]:
     and rows."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT "
-                                           "starts_with(table_name, '_')").fetchall()]  # fmt: skip
+        names = sorted(n for n in duck.relations(con) if not n.startswith("_"))
         found = {}
         for name in names:
-            types = [r[0] for r in con.execute("SELECT data_type FROM duckdb_columns() WHERE "
-                                               "table_name = ? ORDER BY column_index",
-                                               [name]).fetchall()]  # fmt: skip
+            types = [kind for _, kind in duck.column_types(con, name)]
             found[name] = (types, con.execute(f'SELECT * FROM "{name}"').fetchall())
         return found
     finally:

@@ -34,3 +34,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
     ).fetchall()
     return bool(rows[0][0])
+
+
+def relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the tables and (user-made) views ``con`` can read."""
+    rows = con.execute("SELECT table_name FROM duckdb_tables() UNION "
+                       "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()  # fmt: skip
+    return {r[0] for r in rows}
+
+
+def column_types(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of a table or view, in order."""
+    quoted = '"' + relation.replace('"', '""') + '"'
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {quoted}").fetchall()]

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from ticketlake.common.cells import guard, sql_guard
+from ticketlake.common import duck
 from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import ident, lit
 from ticketlake.engine import models
@@ -45,8 +46,7 @@ def exportable(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The mart, KPI, lifecycle and flow tables of a build, in name order: every model but
     the canonical ones."""
     mart = {name for name, m in models.load().items() if m.layer != "canonical"}
-    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    return sorted(mart & present)
+    return sorted(mart & duck.relations(con))
 
 
 def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str,
@@ -103,8 +103,7 @@ def _taking_turns(out_dir: Path) -> Iterator[None]:
 def _neutralised(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """SELECT of ``table`` with every text cell that could run as a formula made inert (and
     every column name, which becomes a header cell)."""
-    columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() "
-                          "WHERE table_name = ? ORDER BY column_index", [table]).fetchall()  # fmt: skip
+    columns = duck.column_types(con, table)
     parts = [
         f"{sql_guard(ident(name)) if kind == 'VARCHAR' else ident(name)} AS {ident(guard(name))}"
         for name, kind in columns

@@ -4,16 +4,19 @@ The builder keeps its own working database (``warehouse/work.duckdb``) and chang
 place. Publishing writes only the tables a build changed, as ``tables/<table>/<build>.parquet``;
 an unchanged table keeps the file an earlier build wrote. The catalog,
 ``builds/<build>.duckdb``, holds one view per table over its file (so any DuckDB client can
-open it) and ``_tables``, the list of files with their row counts and sizes. The warehouse
+open it) and ``_tables``, the list of files with their row counts and sizes, which
+``builds/<build>.json`` repeats for ticketlake itself (read without opening a database that a
+reader in the same process may hold open with other settings). The warehouse
 path is a symbolic link to the newest catalog, switched in one rename: a reader opens one
 catalog and reads the files it names, which are never changed, so it sees that build whole.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -56,13 +59,10 @@ class Published:
 
 
 def read(catalog: Path) -> Published:
-    """The build a catalog file describes."""
-    con = duckdb.connect(str(catalog), read_only=True)
-    try:
-        rows = con.execute(f"SELECT table_name, file, rows, bytes FROM {TABLES}").fetchall()
-    finally:
-        con.close()
-    return Published(catalog.stem, catalog, {r[0]: TableFile(r[1], r[2], r[3]) for r in rows})
+    """The build a catalog file describes (from the JSON list written beside it)."""
+    data = json.loads(catalog.with_suffix(".json").read_text(encoding="utf-8"))
+    tables = {name: TableFile(**entry) for name, entry in data["tables"].items()}
+    return Published(catalog.stem, catalog, tables)
 
 
 def write(work: duckdb.DuckDBPyConnection, root: Path, build_id: str, changed: Iterable[str],
@@ -108,6 +108,12 @@ def _catalog(published: Published) -> None:
     finally:
         con.close()
     _sync(temp)
+    listing = published.catalog.with_name(f".{published.build_id}.json.tmp")
+    body = {"build": published.build_id,
+            "tables": {n: asdict(t) for n, t in published.tables.items()}}  # fmt: skip
+    listing.write_text(json.dumps(body, indent=1), encoding="utf-8")
+    _sync(listing)
+    os.replace(listing, published.catalog.with_suffix(".json"))
     os.replace(temp, published.catalog)
     _sync(published.catalog.parent)
 

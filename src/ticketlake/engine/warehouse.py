@@ -129,7 +129,7 @@ class Warehouse:
             return None
         try:
             return publish.read(self.path.resolve())
-        except (duckdb.Error, OSError):
+        except (OSError, ValueError, KeyError, TypeError):
             return None
 
     @contextmanager
@@ -204,7 +204,7 @@ class Warehouse:
         for build_id in self._history()[:KEEP_BUILDS]:
             try:
                 kept.append(publish.read(self.builds / f"{build_id}.duckdb"))
-            except (duckdb.Error, OSError):
+            except (OSError, ValueError, KeyError, TypeError):
                 continue
         return kept
 
@@ -217,7 +217,7 @@ class Warehouse:
         """Remove everything in ``builds/`` and ``tables/`` that no kept build names: older
         builds, and what a failed or killed build left (catalogs, table files, WAL files)."""
         kept = self._kept()
-        catalogs = {b.catalog.name for b in kept}
+        catalogs = {name for b in kept for name in (b.catalog.name, f"{b.build_id}.json")}
         files = {str(b.root / t.file) for b in kept for t in b.tables.values()}
         for path in self.builds.glob("*"):
             if path.name not in catalogs and path.name not in (HISTORY, ".lock"):
