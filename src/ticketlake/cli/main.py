@@ -21,7 +21,7 @@ from typer.exceptions import Abort, Exit, TyperException
 from ticketlake import demo, logs
 from ticketlake.cli import analytics, lake, mart, report
 from ticketlake.cli.output import Format, FormatOption, emit, err
-from ticketlake.errors import TicketlakeError
+from ticketlake.errors import StorageError, TicketlakeError
 from ticketlake.project import Project
 from ticketlake.synth import MANIFEST, SHAPES, Generated
 from ticketlake.synth.shapes import Layout
@@ -97,7 +97,17 @@ def main_options(
         # Validates the configuration (and every --set) before any command runs.
         settings = ctx.obj.settings
         if ctx.obj.is_initialised:
-            logs.add_file(settings.logs_path(ctx.obj.root))
+            _log_to_file(settings.logs_path(ctx.obj.root))
+
+
+def _log_to_file(log_dir: Path) -> None:
+    """Also log to ``log_dir`` if the system lets us; otherwise warn and go on: the log is
+    for diagnosis, the lake's ledger is the record, so no command needs the file."""
+    try:
+        logs.add_file(log_dir)
+    except StorageError as exc:
+        err.print(f"[bold yellow]warning:[/] {escape(str(exc))}; logging to the file is off",
+                  highlight=False, soft_wrap=True)  # fmt: skip
 
 
 @app.command()
@@ -109,7 +119,7 @@ def init(
     """Write a commented default ticketlake.yml."""
     project = Project(directory) if directory else _project(ctx)
     path = project.init(force=force)
-    logs.add_file(project.logs_dir)
+    _log_to_file(project.logs_dir)
     logs.get("cli").info("initialised project", extra={"path": str(path)})
     Console().print(f"wrote {path}")
 
@@ -194,7 +204,7 @@ def run_demo(
     fmt: FormatOption = Format.table,
 ) -> None:  # fmt: skip
     """Run every stage that exists end to end on generated data and show what it did."""
-    logs.add_file(out / "logs")
+    _log_to_file(out / "logs")
     with err.status("running the demo", spinner="dots"):
         steps = demo.run(out)
         headlines, agents = demo.summary(Project(out))

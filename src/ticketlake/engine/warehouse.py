@@ -27,7 +27,7 @@ from ticketlake.common.duck import scalar
 from ticketlake.config import Settings
 from ticketlake.engine import models, spark
 from ticketlake.engine.runner import Runner
-from ticketlake.errors import TicketlakeError, UsageError
+from ticketlake.errors import StorageError, TicketlakeError, UsageError
 from ticketlake.lake import Lake
 from ticketlake.lake.lock import WriteLock
 
@@ -77,8 +77,7 @@ class Warehouse:
         """
         catalog = models.load()
         todo = models.order(catalog, select)
-        self.builds.mkdir(parents=True, exist_ok=True)
-        with WriteLock(self.builds / ".lock", timeout=600.0):
+        with WriteLock(self._builds_lock(), timeout=600.0):
             manifest = lake.manifest()
             stamp = datetime.now(UTC)
             target = self.builds / f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.duckdb"
@@ -106,6 +105,17 @@ class Warehouse:
             self._publish(target)
             self._prune(target)
         return Build(target, manifest.version, modes, stamp)
+
+    def _builds_lock(self) -> Path:
+        """The lock file of ``builds/``, created now, so that a folder the system will not
+        let us write is one clear error before any model runs."""
+        lock = self.builds / ".lock"
+        try:
+            self.builds.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(lock, os.O_RDWR | os.O_CREAT, 0o644))
+        except OSError as exc:
+            raise StorageError.of(f"cannot write to the builds folder {self.builds}", exc) from None
+        return lock
 
     def _publish(self, target: Path) -> None:
         """Repoint the warehouse path at ``target`` in one atomic rename."""
