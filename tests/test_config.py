@@ -341,6 +341,60 @@ def test_other_lake_schemes_are_rejected(tmp_path: Path, lake: str) -> None:
     assert "paths.lake: unsupported scheme" in message
 
 
+@pytest.fixture
+def a_file(tmp_path: Path) -> Path:
+    """An ordinary file where a setting may wrongly point."""
+    path = tmp_path / "a_file"
+    path.write_text("not a folder\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("lake", "/dev/null", "/dev/null is not a folder (it is a character device)"),
+        ("lake", "file:///dev/null", "/dev/null is not a folder (it is a character device)"),
+        ("lake", "{file}", "{file} is not a folder (it is a file)"),
+        ("lake", "/dev/null/lake", "/dev/null/lake: /dev/null is not a folder"),
+        ("logs", "{file}", "{file} is not a folder (it is a file)"),
+        ("logs", "{file}/sub", "{file}/sub: {file} is not a folder"),
+        ("warehouse", "{tmp}", "{tmp} is a folder, not a file"),
+        ("warehouse", "/dev/null", "/dev/null is not a regular file (it is a character device)"),
+        ("warehouse", "/dev/null/w.duckdb", "/dev/null/w.duckdb: /dev/null is not a folder"),
+    ],
+)
+def test_unusable_path_is_a_config_error_naming_key_and_path(
+    tmp_path: Path, a_file: Path, key: str, value: str, problem: str
+) -> None:
+    """A path of the wrong kind is found when the settings are loaded, from the file or --set."""
+    value, problem = (
+        text.format(file=a_file, tmp=tmp_path / "a_folder") for text in (value, problem)
+    )
+    (tmp_path / "a_folder").mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    from_file = config_error(write_config(project, f"paths:\n  {key}: '{value}'\n"))
+    assert from_file == f"{CONFIG_FILE}: paths.{key}: {problem}"
+    (project / CONFIG_FILE).unlink()
+    from_set = config_error(project, ("timezone=UTC", f"paths.{key}={value}"))
+    assert from_set == f"--set paths.{key}={value}: paths.{key}: {problem}"
+
+
+def test_relative_unusable_path_names_the_resolved_path(tmp_path: Path) -> None:
+    (tmp_path / "lake").write_text("")
+    problem = f"{tmp_path / 'lake'} is not a folder (it is a file)"
+    assert config_error(tmp_path) == f"{CONFIG_FILE}: paths.lake: {problem}"
+
+
+def test_usable_paths_load(tmp_path: Path) -> None:
+    """Folders that exist or can be created, a warehouse file to be made, an s3:// lake."""
+    (tmp_path / "lake").mkdir()
+    overrides = ("paths.logs=new/logs", "paths.warehouse=w/h/ticketlake.duckdb")
+    settings = load_settings(tmp_path, overrides)
+    assert settings.logs_path(tmp_path) == tmp_path / "new" / "logs"
+    assert load_settings(tmp_path, ("paths.lake=s3://bucket/prefix",)).paths.lake.startswith("s3")
+
+
 # ---------------------------------------------------------------- documentation
 
 

@@ -19,3 +19,19 @@ class UsageError(TicketlakeError):
     """A command was called with arguments that cannot work together."""
 
     exit_code = 2
+
+
+class StorageError(TicketlakeError):
+    """A file or folder ticketlake uses cannot be created, read or written (a read-only
+    file system, missing permissions, a place the system refuses such as ``/proc``)."""
+
+    exit_code = 74  # EX_IOERR, as for an object store that refuses (LakeStorageError)
+
+    @classmethod
+    def of(cls, what: str, exc: OSError) -> StorageError:
+        """``what`` went wrong (e.g. ``cannot write to the lake folder /x``) and why, with
+        the path the system named when it is not already in ``what``."""
+        reason = exc.strerror or str(exc)
+        named = str(exc.filename) if exc.filename is not None else ""
+        where = f" ({named})" if named and named not in what else ""
+        return cls(f"{what}: {reason}{where}")

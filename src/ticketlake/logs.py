@@ -10,6 +10,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.logging import RichHandler
 
+from ticketlake.errors import StorageError
+
 LOG_FILE = "ticketlake.log"
 _OURS = "ticketlake"
 
@@ -55,13 +57,18 @@ def setup(verbose: int = 0, quiet: bool = False, log_dir: Path | None = None) ->
 
 
 def add_file(log_dir: Path) -> None:
-    """Also write JSON lines to ``log_dir/ticketlake.log`` (created when missing)."""
+    """Also write JSON lines to ``log_dir/ticketlake.log`` (created when missing). Raises
+    :class:`StorageError` when the system will not let us; the caller decides whether a
+    command can go on without its log file."""
     logger = logging.getLogger(_OURS)
     target = (log_dir / LOG_FILE).resolve()
     if any(getattr(h, "baseFilename", None) == str(target) for h in logger.handlers):
         return
-    log_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(target, encoding="utf-8")
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(target, encoding="utf-8")
+    except OSError as exc:
+        raise StorageError.of(f"cannot write the log file {target}", exc) from None
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(JsonLines())
     logger.addHandler(handler)

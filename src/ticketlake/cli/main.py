@@ -19,7 +19,7 @@ from typer.exceptions import Abort, Exit, TyperException
 from ticketlake import demo, logs
 from ticketlake.cli import analytics, lake, mart, report
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
-from ticketlake.errors import TicketlakeError
+from ticketlake.errors import StorageError, TicketlakeError
 from ticketlake.project import Project
 from ticketlake.synth import MANIFEST, SHAPES, Generated
 from ticketlake.synth.shapes import Layout
@@ -92,7 +92,16 @@ def main_options(
         # Validates the configuration (and every --set) before any command runs.
         settings = ctx.obj.settings
         if ctx.obj.is_initialised:
-            logs.add_file(settings.logs_path(ctx.obj.root))
+            _log_to_file(settings.logs_path(ctx.obj.root))
+
+
+def _log_to_file(log_dir: Path) -> None:
+    """Also log to ``log_dir`` if the system lets us; otherwise warn and go on: the log is
+    for diagnosis, the lake's ledger is the record, so no command needs the file."""
+    try:
+        logs.add_file(log_dir)
+    except StorageError as exc:
+        error(f"{exc}; logging to the file is off", label="warning")
 
 
 @app.command()
@@ -104,7 +113,7 @@ def init(
     """Write a commented default ticketlake.yml."""
     project = Project(directory) if directory else _project(ctx)
     path = project.init(force=force)
-    logs.add_file(project.logs_dir)
+    _log_to_file(project.logs_dir)
     logs.get("cli").info("initialised project", extra={"path": str(path)})
     say(f"wrote {path}", stdout=True)
 
@@ -189,7 +198,7 @@ def run_demo(
     fmt: FormatOption = Format.table,
 ) -> None:  # fmt: skip
     """Run every stage that exists end to end on generated data and show what it did."""
-    logs.add_file(out / "logs")
+    _log_to_file(out / "logs")
     with working("running the demo"):
         steps = demo.run(out)
         headlines, agents = demo.summary(Project(out))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+import stat
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +26,60 @@ def check_location(value: str, schemes: tuple[str, ...]) -> str:
     if match and match.group(1).lower() == "s3" and not value[5:].strip("/"):
         raise ValueError("an s3:// location needs a bucket, e.g. s3://bucket/prefix")
     return value
+
+
+# What a path can be, tested in this order on its (link-followed) mode.
+_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISREG, "a file"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def path_kind(path: Path) -> str | None:
+    """What is at ``path`` (``a folder``, ``a file``, ``a character device``...), links
+    followed; None when nothing is there or it cannot be looked at."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return mode_kind(mode)
+
+
+def mode_kind(mode: int) -> str:
+    """``a folder``, ``a file``, ``a named pipe``... for an ``st_mode``."""
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
+
+
+def check_folder(path: Path) -> str | None:
+    """Why ``path`` can never be a folder ticketlake uses or creates, or None."""
+    kind = path_kind(path)
+    if kind is None:
+        return _blocked(path)
+    return None if kind == "a folder" else f"{path} is not a folder (it is {kind})"
+
+
+def check_file(path: Path) -> str | None:
+    """Why ``path`` can never be a file ticketlake writes and reads, or None."""
+    kind = path_kind(path)
+    if kind is None:
+        return _blocked(path)
+    if kind == "a folder":
+        return f"{path} is a folder, not a file"
+    return None if kind == "a file" else f"{path} is not a regular file (it is {kind})"
+
+
+def _blocked(path: Path) -> str | None:
+    """For a ``path`` that does not exist: the nearest existing ancestor, if it is not a
+    folder (then nothing can ever be created there)."""
+    for parent in path.parents:
+        kind = path_kind(parent)
+        if kind is not None:
+            return None if kind == "a folder" else f"{path}: {parent} is not a folder"
+    return None
 
 
 def check_timezone(value: str | None) -> str | None:

@@ -14,6 +14,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from ticketlake.config.checks import check_file, check_folder
 from ticketlake.config.defaults import CONFIG_FILE
 from ticketlake.config.introspect import child_type, is_model, type_at
 from ticketlake.config.model import Settings
@@ -38,14 +39,34 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def load_settings(project_dir: Path, overrides: Sequence[str] = ()) -> Settings:
     """Read ``ticketlake.yml`` from ``project_dir`` (defaults if absent) and apply ``--set``s."""
     settings = _validate(_read_config(project_dir / CONFIG_FILE), CONFIG_FILE)
-    if not overrides:
-        return settings
-    data = settings.model_dump()
-    applied = [(item, _apply_override(data, item)) for item in overrides]
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_override_message(exc, applied)) from None
+    applied: list[tuple[str, tuple[int | str, ...]]] = []
+    if overrides:
+        data = settings.model_dump()
+        applied = [(item, _apply_override(data, item)) for item in overrides]
+        try:
+            settings = Settings.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(_override_message(exc, applied)) from None
+    _check_paths(settings, project_dir, applied)
+    return settings
+
+
+def _check_paths(
+    settings: Settings, project_dir: Path, applied: list[tuple[str, tuple[int | str, ...]]]
+) -> None:
+    """Refuse now, naming the setting, a path that can never work (a lake that is a file, a
+    warehouse that is a folder) rather than fail when a command first uses it."""
+    lake = settings.lake_dir(project_dir)
+    checks = [
+        ("lake", check_folder(lake) if lake else None),
+        ("warehouse", check_file(settings.warehouse_path(project_dir))),
+        ("logs", check_folder(settings.logs_path(project_dir))),
+    ]
+    for key, problem in checks:
+        if problem:
+            culprits = [item for item, loc in applied if _overlaps(("paths", key), loc)]
+            origin = f"--set {culprits[-1]}" if culprits else CONFIG_FILE
+            raise ConfigError(f"{origin}: paths.{key}: {problem}")
 
 
 def _read_config(path: Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 from pydantic import (
     BaseModel,
@@ -405,6 +405,11 @@ class Settings(_Section):
         rest = unquote(lake[len("file://") :])
         rest = rest[len("localhost") :] if rest.startswith("localhost/") else rest
         return _local_path(project_dir, rest).as_uri()
+
+    def lake_dir(self, project_dir: Path) -> Path | None:
+        """The local lake folder, or None when the lake is in an object store."""
+        uri = self.lake_uri(project_dir)
+        return Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else None
 
     def warehouse_path(self, project_dir: Path) -> Path:
         """Absolute path of the DuckDB warehouse file."""

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from ticketlake.common.cells import guard, sql_guard
 from ticketlake.common import duck
+from ticketlake.common.cells import guard, sql_guard
 from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import ident, lit
 from ticketlake.engine import models

@@ -37,7 +37,7 @@ from ticketlake.config import Settings
 from ticketlake.engine import models, publish, spark
 from ticketlake.engine.publish import Published
 from ticketlake.engine.runner import STATE, Runner
-from ticketlake.errors import TicketlakeError, UsageError
+from ticketlake.errors import StorageError, TicketlakeError, UsageError
 from ticketlake.lake import Lake
 from ticketlake.lake.lock import WriteLock
 
@@ -97,8 +97,7 @@ class Warehouse:
         """
         catalog = models.load()
         todo = models.order(catalog, select)
-        self.builds.mkdir(parents=True, exist_ok=True)
-        with WriteLock(self.builds / ".lock", timeout=600.0):
+        with WriteLock(self._builds_lock(), timeout=600.0):
             self._clean()
             manifest = lake.manifest()
             lake.check_rows(manifest)  # a damaged lake file stops the build before it starts
@@ -153,6 +152,17 @@ class Warehouse:
             raise
         finally:
             con.close()
+
+    def _builds_lock(self) -> Path:
+        """The lock file of ``builds/``, created now, so that a folder the system will not
+        let us write is one clear error before any model runs."""
+        lock = self.builds / ".lock"
+        try:
+            self.builds.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(lock, os.O_RDWR | os.O_CREAT, 0o644))
+        except OSError as exc:
+            raise StorageError.of(f"cannot write to the builds folder {self.builds}", exc) from None
+        return lock
 
     def _run(self, con: duckdb.DuckDBPyConnection, lake: Lake, manifest: object,
              catalog: dict[str, models.Model], todo: list[models.Model],

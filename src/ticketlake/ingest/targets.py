@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ticketlake import sources
 from ticketlake.config import Settings, SourceConfig
+from ticketlake.config.checks import mode_kind
 from ticketlake.errors import UsageError
 from ticketlake.ingest.stage import Reading
 from ticketlake.sources.base import FileKind, Format
@@ -63,6 +65,8 @@ def plan(request: Request, settings: Settings, base: Path) -> Plan:
             raise UsageError(f"{path}: no such file or folder")
         if path.is_dir():
             _plan_folder(path, fixed, request, config, settings, result)
+        elif problem := not_regular(path):
+            raise UsageError(problem)
         else:
             result.targets.append(_target(path, fixed, request, config, settings, strict=True))
     return result
@@ -104,13 +108,26 @@ def _config_path(config: SourceConfig, base: Path) -> Path:
 
 def _plan_folder(folder: Path, fixed: Format | None, request: Request, config: SourceConfig | None,
                  settings: Settings, result: Plan) -> None:  # fmt: skip
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder))
+    files = sorted(p for p in folder.rglob("*") if not p.is_dir() and not _hidden(p, folder))
     for path in files:
+        if problem := not_regular(path):
+            result.ignored.append((path, problem))
+            continue
         target = _target(path, fixed, request, config, settings, strict=False)
         if target.problem and (target.kind is None or "required column" in target.problem):
             result.ignored.append((path, target.problem))
         else:
             result.targets.append(target)
+
+
+def not_regular(path: Path) -> str | None:
+    """Why ``path`` is not a regular file we may read (a device, pipe or socket), or None.
+    Asked before anything opens it: opening a pipe blocks, and ``/dev/zero`` never ends."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"{path}: cannot be read: {exc.strerror}"
+    return None if stat.S_ISREG(mode) else f"{path}: not a regular file (it is {mode_kind(mode)})"
 
 
 def _hidden(path: Path, folder: Path) -> bool:
@@ -133,6 +150,8 @@ def _target(path: Path, fixed: Format | None, request: Request, config: SourceCo
         _settle(target, fmt, request, config, settings, header)
     except FileProblem as exc:
         target.problem = str(exc)
+    except OSError as exc:  # e.g. /proc/self/mem: a regular file the system will not read
+        target.problem = f"{path}: cannot be read: {exc.strerror or exc}"
     target.source = (
         target.source or request.source or (target.format.name if target.format else "unknown")
     )

@@ -6,9 +6,13 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from ticketlake.errors import StorageError
 
 
 class LocalStore:
@@ -37,7 +41,8 @@ class LocalStore:
     def write_path(self, key: str) -> str:
         """The file itself; parent folders are created."""
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._writing():
+            path.parent.mkdir(parents=True, exist_ok=True)
         return str(path)
 
     def put(self, key: str) -> None:
@@ -60,17 +65,18 @@ class LocalStore:
         """
         target = Path(self.write_path(key))
         temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temp, target)
-        except FileExistsError:
-            return False
-        finally:
-            temp.unlink()
-        _sync(target.parent)
+        with self._writing():
+            with open(temp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(temp, target)
+            except FileExistsError:
+                return False
+            finally:
+                temp.unlink()
+            _sync(target.parent)
         return True
 
     def list(self, prefix: str, older_than: timedelta | None = None) -> list[str]:
@@ -97,8 +103,20 @@ class LocalStore:
         shutil.rmtree(self.root / prefix, ignore_errors=True)
 
     def lock_path(self) -> Path:
-        """``_lock/write.lock`` in the lake folder."""
-        return Path(self.write_path("_lock/write.lock"))
+        """``_lock/write.lock`` in the lake folder, opened once here as the lock will be, so
+        that a lake the system will not let us write is reported before any work starts."""
+        path = Path(self.write_path("_lock/write.lock"))
+        with self._writing():
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+        return path
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Report a write the system refuses as a StorageError naming the lake folder."""
+        try:
+            yield
+        except OSError as exc:
+            raise StorageError.of(f"cannot write to the lake folder {self.root}", exc) from None
 
     def spark_path(self, key: str) -> str:
         """The local path (the same on every node of a cluster sharing the folder)."""
