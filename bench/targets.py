@@ -102,9 +102,13 @@ def _failed(entry: dict[str, Any]) -> str:
 def _ratio(spec: Ratio, entry: dict[str, Any] | None) -> dict[str, Any]:
     if entry and "failed" in entry:
         return _row(spec.target, None, spec.shown_bar, False, f"ticketlake {_failed(entry)}")
-    ratio = (entry or {}).get("ratios", {}).get(f"pipeline_vs_{spec.reference}")
-    if entry is None or ratio is None:
+    if entry is None:
         return _row(spec.target, None, spec.shown_bar, None)
+    ratio = entry.get("ratios", {}).get(f"pipeline_vs_{spec.reference}")
+    if ratio is None:
+        ran = entry.get("baselines", {}).get(spec.reference)
+        why = _failed({"failed": ran}) if ran else "this run has no such reference"
+        return _row(spec.target, None, spec.shown_bar, None, f"not measured: {why}")
     cpu = entry["ratios"].get(f"pipeline_cpu_vs_{spec.reference}")
     agree = entry["equivalence"][spec.reference]["equal"]
     met = (ratio < spec.bar if spec.strict else ratio <= spec.bar) if agree else None
@@ -115,7 +119,7 @@ def _ratio(spec: Ratio, entry: dict[str, Any] | None) -> dict[str, Any]:
 
 def _memory(entry: dict[str, Any] | None) -> dict[str, Any]:
     target = f"{MEMORY_WORKLOAD}: peak RSS of every stage, engine.memory_limit {MEMORY_LIMIT}"
-    bar = "every stage finishes, <= 1 GB"
+    bar = "every stage finishes, <= 1 GB (1,000 MB)"
     if not entry:
         return _row(target, None, bar, None)
     limit = entry.get("engine", {}).get("memory_limit")
@@ -123,11 +127,11 @@ def _memory(entry: dict[str, Any] | None) -> dict[str, Any]:
         return _row(target, None, bar, None, f"not measured: run with engine.memory_limit {limit}")
     if "failed" in entry:
         peak = entry["failed"]["peak_rss_bytes"]
-        return _row(target, peak, bar, False, f"{_failed(entry)}, {peak / 1e9:.2f} GB")
+        return _row(target, peak, bar, False, f"{_failed(entry)} at {peak / 1e6:,.0f} MB")
     stages = entry["ticketlake"]["stages"]
     worst = max(stages, key=lambda s: stages[s]["peak_rss_bytes"])
     peak = stages[worst]["peak_rss_bytes"]
-    return _row(target, peak, bar, peak <= MEMORY_BAR, f"{peak / 1e9:.2f} GB ({worst})")
+    return _row(target, peak, bar, peak <= MEMORY_BAR, f"{peak / 1e6:,.0f} MB ({worst})")
 
 
 def _incremental(entry: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -160,9 +164,12 @@ def _flat(entry: dict[str, Any] | None) -> dict[str, Any]:
     of the first (10 each; half the files each when there are fewer than 20)."""
     target = f"snapshots: per-file ingest, mean of the last {FLAT_FILES} files vs the first"
     bar = f"<= {FLAT_BAR}x"
-    files = (entry or {}).get("ticketlake", {}).get("files")
-    if not files or len(files) < 2:
+    if not entry:
         return _row(target, None, bar, None)
+    files = entry.get("ticketlake", {}).get("files", [])
+    if len(files) < 2:
+        why = _failed(entry) if "failed" in entry else "no per-file times in this run"
+        return _row(target, None, bar, None, f"not measured: {why}")
     k = min(FLAT_FILES, len(files) // 2)
     first, last = files[:k], files[-k:]
     ratio = round(fmean(f["seconds"] for f in last) / fmean(f["seconds"] for f in first), 2)
