@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from bench import lifecycle_sql
+from bench import lifecycle_sql, reference
 
 # Seed 000's column_map: export names to normalised ones.
 COLUMNS = {
@@ -70,4 +70,4 @@ def run(csv_dir: Path, work: Path, memory_limit: str, threads: int) -> dict[str,
 
 
 if __name__ == "__main__":
-    lifecycle_sql.main(__doc__, run)
+    reference.main(__doc__, run)

@@ -54,7 +54,11 @@ class Measured:
 
 
 class StageError(RuntimeError):
-    """A measured child exited non-zero."""
+    """A measured child exited non-zero; ``measured`` is what was measured of it."""
+
+    def __init__(self, message: str, measured: Measured) -> None:
+        super().__init__(message)
+        self.measured = measured
 
 
 def measure(label: str, command: list[str], cwd: Path | None = None,
@@ -85,8 +89,8 @@ def measure(label: str, command: list[str], cwd: Path | None = None,
                       usage.ru_utime + usage.ru_stime, load,
                       _tail(stdout_data), _tail(b"".join(stderr_chunks)))  # fmt: skip
     if check and proc.returncode != 0:
-        raise StageError(f"{label} failed ({proc.returncode}): {' '.join(command)}\n"
-                          f"{result.stderr_tail}\n{result.stdout_tail}")  # fmt: skip
+        message = f"{label} failed ({proc.returncode}): {' '.join(command)}"
+        raise StageError(f"{message}\n{result.stderr_tail}\n{result.stdout_tail}", result)
     return result
 
 

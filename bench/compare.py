@@ -1,10 +1,14 @@
-"""Equivalence checks: baseline lifecycle figures against ticketlake's, and an incremental
-warehouse against a full rebuild, table by table. Counts must be equal; floating-point values
-equal to 1e-9 relative (sums in another order differ in the last bits)."""
+"""Equivalence checks: a reference's figures against ticketlake's (the lifecycle figures of
+the snapshots, the headline figures of the tickets and events), and an incremental warehouse
+against a full rebuild, table by table. Counts must be equal; floating-point values equal to
+1e-9 relative (sums in another order differ in the last bits). The warehouse is read through
+SQL on a read-only connection, whatever its tables are stored as."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,31 @@ import duckdb
 REL = 1e-9
 SUMMARY_COUNTS = ("tickets", "closed", "cancelled", "vanished", "still_open", "update_intervals",
                   "lagged_updates")  # fmt: skip
+DAILY = ("created", "resolved", "open_tickets")
+
+# ticketlake's headline figures of one source: the ticket count and resolution hours from
+# fact_ticket, the volume and backlog per day summed over their other dimensions.
+HEADLINE_SUMMARY = """
+SELECT count(*) AS tickets, count(resolution_hours) AS resolved,
+       median(resolution_hours) AS median_resolution_hours,
+       avg(resolution_hours) AS mean_resolution_hours
+FROM fact_ticket WHERE source = $source
+"""
+HEADLINE_DAILY = """
+WITH volume AS (
+    SELECT day, sum(created) AS created, sum(resolved) AS resolved
+    FROM kpi_volume_daily WHERE source = $source GROUP BY day
+),
+backlog AS (
+    SELECT day, sum(open_tickets) AS open_tickets
+    FROM kpi_backlog_daily WHERE source = $source GROUP BY day
+)
+SELECT strftime(day, '%Y-%m-%d') AS day, CAST(coalesce(created, 0) AS BIGINT) AS created,
+       CAST(coalesce(resolved, 0) AS BIGINT) AS resolved,
+       CAST(coalesce(open_tickets, 0) AS BIGINT) AS open_tickets
+FROM volume FULL JOIN backlog USING (day)
+ORDER BY day
+"""
 
 
 def close(x: Any, y: Any) -> bool:
@@ -44,14 +73,58 @@ def ticketlake_lifecycle(warehouse: Path, source: str) -> dict[str, Any]:
     return {"summary": summary, "distribution": rows}
 
 
+def ticketlake_headline(warehouse: Path, source: str) -> dict[str, Any]:
+    """The headline figures of a source: ``summary`` (tickets, resolved, median and mean
+    resolution hours) and ``daily`` (created, resolved and open tickets per day)."""
+    con = duckdb.connect(str(warehouse.resolve()), read_only=True)
+    try:
+        summary = _records(con, HEADLINE_SUMMARY, source)[0]
+        return {"summary": summary, "daily": _records(con, HEADLINE_DAILY, source)}
+    finally:
+        con.close()
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str, source: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, {"source": source})
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def headline_mismatches(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    """Where ``got`` (a reference's headline figures) differs from ``want`` (ticketlake's).
+    Days on which a measure is 0 are the same as days without a row."""
+    problems = _summary_mismatches(want["summary"], got["summary"], ("tickets", "resolved"))
+    for measure in DAILY:
+        ours, theirs = _per_day(want["daily"], measure), _per_day(got["daily"], measure)
+        for day in sorted(set(ours) | set(theirs)):
+            if ours.get(day, 0) != theirs.get(day, 0):
+                problems.append(
+                    f"{measure} on {day}: ticketlake {ours.get(day, 0)}, "
+                    f"baseline {theirs.get(day, 0)}"
+                )
+    return problems[:50]
+
+
+def _summary_mismatches(
+    want: dict[str, Any], got: dict[str, Any], counts: tuple[str, ...]
+) -> list[str]:
+    """Summary values that differ: ``counts`` exactly, the others to ``REL``."""
+    problems = []
+    for name, value in want.items():
+        other = got.get(name)
+        exact = name in counts
+        if (exact and value != other) or (not exact and not close(value, other)):
+            problems.append(f"summary.{name}: ticketlake {value!r}, baseline {other!r}")
+    return problems
+
+
+def _per_day(rows: list[dict[str, Any]], measure: str) -> dict[str, int]:
+    return {str(r["day"]): int(r[measure]) for r in rows if r[measure]}
+
+
 def lifecycle_mismatches(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
     """Where ``got`` (a baseline's figures) differs from ``want`` (ticketlake's)."""
-    problems = []
-    for name, value in want["summary"].items():
-        other = got["summary"].get(name)
-        exact = name in SUMMARY_COUNTS
-        if (exact and int(value) != int(other)) or (not exact and not close(value, other)):
-            problems.append(f"summary.{name}: ticketlake {value!r}, baseline {other!r}")
+    problems = _summary_mismatches(want["summary"], got["summary"], SUMMARY_COUNTS)
     bins = {(r["measure"], r["bin"]): r for r in got["distribution"]}
     if len(bins) != len(want["distribution"]):
         problems.append(f"distribution: {len(want['distribution'])} bins in ticketlake, "
@@ -63,6 +136,23 @@ def lifecycle_mismatches(want: dict[str, Any], got: dict[str, Any]) -> list[str]
                 problems.append(f"distribution {row['measure']} bin {row['bin']} {column}: "
                                 f"ticketlake {value!r}, baseline {other and other.get(column)!r}")  # fmt: skip
     return problems[:50]
+
+
+@dataclass(frozen=True)
+class Check:
+    """How a shape's reference figures are read from ticketlake's warehouse and compared."""
+
+    name: str
+    read: Callable[[Path, str], dict[str, Any]]
+    mismatches: Callable[[dict[str, Any], dict[str, Any]], list[str]]
+
+
+_HEADLINE = Check("headline", ticketlake_headline, headline_mismatches)
+CHECKS = {
+    "snapshots": Check("lifecycle", ticketlake_lifecycle, lifecycle_mismatches),
+    "tickets": _HEADLINE,
+    "events": _HEADLINE,
+}
 
 
 def warehouses(incremental: Path, full: Path, limit: int = 500_000) -> dict[str, Any]:

@@ -11,13 +11,11 @@ records"), so the numbers can be compared with ``lifecycle_summary`` and the ``d
 
 from __future__ import annotations
 
-import argparse
-import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from bench import reference
 
 # One row per ticket: a ticket missing from the latest snapshot has vanished and its life
 # ended at its last modification; any other ticket is still open.
@@ -126,24 +124,8 @@ def compute(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Every lifecycle figure over the view or table ``snap`` in ``con``."""
     for statement in (TICKETS, INTERVALS, LAGS):
         con.execute(statement)
-    return {"summary": _records(con, SUMMARY)[0], "distribution": _records(con, DISTRIBUTION)}
+    return {
+        "summary": reference.records(con, SUMMARY)[0],
+        "distribution": reference.records(con, DISTRIBUTION),
+    }
 
-
-def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def main(doc: str | None, run: Callable[[Path, Path, str, int], dict[str, Any]]) -> None:
-    """Command line of a baseline script: ``CSV_DIR WORK OUT [--memory-limit] [--threads]``;
-    writes what ``run`` returns to OUT as JSON."""
-    parser = argparse.ArgumentParser(description=doc)
-    parser.add_argument("csv_dir", type=Path)
-    parser.add_argument("work", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--memory-limit", default="2GB")
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    result = run(args.csv_dir, args.work, args.memory_limit, args.threads)
-    args.out.write_text(json.dumps(result, indent=2, default=str))

@@ -25,7 +25,8 @@ from typing import Any
 import pyarrow as pa
 
 from bench.common import BIN, PINNED, PYTHON, RESULTS, TICKETLAKE, WORK, measure, rerun_at
-from bench.run import SOURCE, _log, model_timings, new_project
+from bench.run import _log
+from bench.stages import SOURCE, model_timings, new_project
 from bench.workloads import SCALES, ensure
 
 # Ingest steps by the function that does them (module suffix, function name).

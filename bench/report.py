@@ -61,33 +61,50 @@ def _machine(results: dict[str, Any], source: str) -> str:
         f"{f' ({source})' if source else ''}: ticketlake {m['ticketlake']} at {code}; "
         f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['distro'] or m['os']}, "
         f"Python {m['python']}, DuckDB {m['duckdb']}, pandas {m['pandas']}; "
-        f"engine.memory_limit {engine.get('memory_limit')} and engine.threads "
-        f"{engine.get('threads')} for ticketlake and both baselines. A shared machine: wall "
-        "times are noisy; ratios within one run and CPU seconds are the steadier signal."
+        f"engine.memory_limit {engine.get('memory_limit')} (unless a workload names its own) "
+        f"and engine.threads {engine.get('threads')} for ticketlake and the references. A "
+        "shared machine: wall times are noisy; ratios within one run and CPU seconds are the "
+        "steadier signal."
     )
+
+
+REFERENCES = {"near_limit": "near-limit DuckDB reference", "pandas": "pandas baseline (seed 000)"}
+STAGES = {"ingest": "ticketlake ingest", "build": "ticketlake build", "kpis": "ticketlake KPIs"}
 
 
 def _workload(name: str, entry: dict[str, Any]) -> list[str]:
     if "backfill" in entry:
         return _incremental(name, entry)
+    if "input" not in entry:  # failed before anything was measured
+        return [f"| {name} | | | {_failure(entry['failed'])} | | | | | |"]
     rows, size = entry["input"]["rows"], entry["input"]["bytes"]
-    first = f"| {name} | {rows:,} | {size / MB:,.0f} |"
-    blank = "| | | |"
+    limit = entry.get("engine", {}).get("memory_limit")
+    label = f"{name} (memory_limit {limit})" if entry["workload"].get("memory_limit") else name
+    heads = iter([f"| {label} | {rows:,} | {size / MB:,.0f} |"])
     tl = entry["ticketlake"]
-    out = []
-    for label, item in (("ticketlake ingest", tl["stages"]["ingest"]),
-                        ("ticketlake build", tl["stages"]["build"]),
-                        ("ticketlake KPIs", tl["stages"]["kpis"]),
-                        ("**ticketlake ingest + build**", tl["pipeline"])):  # fmt: skip
-        out.append(f"{first if not out else blank} {label} | {_stage(item)} |")
-    for label, key in (("near-limit DuckDB reference", "near_limit"),
-                       ("pandas baseline (seed 000)", "pandas")):  # fmt: skip
-        if key in entry.get("baselines", {}):
-            ratio = entry["ratios"][f"pipeline_vs_{key}"]
-            agree = "" if entry["equivalence"][key]["equal"] else ", DISAGREES"
-            out.append(f"{blank} {label} (ticketlake {ratio}x{agree}) | "
-                       f"{_stage(entry['baselines'][key])} |")  # fmt: skip
+    items = [(STAGES[key], item) for key, item in tl["stages"].items()]
+    if "pipeline" in tl:
+        items.append(("**ticketlake ingest + build**", tl["pipeline"]))
+    out = [f"{next(heads, '| | | |')} {text} | {_stage(item)} |" for text, item in items]
+    if "failed" in entry:
+        out.append(f"{next(heads, '| | | |')} {_failure(entry['failed'])} | | | | | |")
+    for key, item in entry.get("baselines", {}).items():
+        out.append(f"{next(heads, '| | | |')} {_reference(key, item, entry)} |")
     return out
+
+
+def _reference(key: str, item: dict[str, Any], entry: dict[str, Any]) -> str:
+    """A reference's row: its name, ticketlake's ratio to it and its stage figures."""
+    label = REFERENCES.get(key, key)
+    if "returncode" in item:
+        return f"{label}: {_failure(item)} | | | | |"
+    ratio = entry["ratios"][f"pipeline_vs_{key}"]
+    agree = "" if entry["equivalence"][key]["equal"] else ", DISAGREES"
+    return f"{label} (ticketlake {ratio}x{agree}) | {_stage(item)}"
+
+
+def _failure(failed: dict[str, Any]) -> str:
+    return f"**{failed['stage']} failed** (exit {failed['returncode']})"
 
 
 def _incremental(name: str, entry: dict[str, Any]) -> list[str]:

@@ -6,11 +6,18 @@ For every workload of the scale (bench/workloads.py) the files are generated onc
 under bench/work/data/), then each stage runs in its own process so its wall time and peak
 memory are its own:
 
-- ticketlake: ``ingest`` (the configured source), ``build``, then the KPI commands;
-- for the snapshot workloads, the near-limit DuckDB reference and the pandas baseline of
-  seed 000 on the same files, and a check that both compute ticketlake's lifecycle figures;
+- ticketlake: ``ingest`` (the configured source), ``build``, then the KPI commands; the
+  seconds of each file of the ingest from the lake's ledger;
+- the shape's references on the same files (``REFERENCES``: a near-limit DuckDB pass for
+  every shape, seed 000's pandas pipeline for the snapshots), and a check that each computes
+  ticketlake's figures (``compare.CHECKS``: the lifecycle figures of the snapshots, the
+  headline figures of the tickets and events);
 - incremental: a backfill of all days but the last (ingest + build), then the last day
   (ingest + build), then ``build --full`` and a table-by-table comparison.
+
+A workload may set its own ``engine.memory_limit`` (the ten-times snapshots run within 1GB);
+ticketlake and the references get that limit. A stage that fails ends its workload, which is
+recorded with the failure, and the run goes on with the next workload.
 
 Results go to bench/results/<scale>-<timestamp>.json (``--out`` to choose);
 ``python -m bench.report`` turns them into the README table.
@@ -28,39 +35,41 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from bench import compare, targets
 from bench.common import (
     MB,
     PINNED,
     PYTHON,
     RESULTS,
-    TICKETLAKE,
     WORK,
     Measured,
+    StageError,
     csv_stats,
     machine,
     measure,
     rerun_at,
 )
+from bench.stages import (
+    SOURCE,
+    build,
+    engine_settings,
+    failure,
+    file_seconds,
+    ingest,
+    kpis,
+    lake_totals,
+    model_timings,
+    new_project,
+    stage,
+)
 from bench.workloads import SCALES, Workload, ensure
-from ticketlake import Project
 
-FORMATS = {"snapshots": "snapshots", "tickets": "tickets", "events": "eventlog"}
-SOURCE = "bench"
-
-# KPI commands per shape (the KPI stage runs each in its own process, output as JSON).
-KPIS: dict[str, list[list[str]]] = {
-    "snapshots": [["lifecycle"], ["kpis", "lifecycle"], ["kpis", "update_intervals"],
-                  ["kpis", "update_lag"], ["kpis", "volume", "--by", "week"]],
-    "tickets": [["kpis", "volume", "--by", "week"], ["kpis", "backlog", "--by", "week"],
-                ["kpis", "response_time", "--by", "priority"],
-                ["kpis", "resolution_time", "--by", "priority"], ["kpis", "target_attainment"]],
-    "events": [["kpis", "volume", "--by", "week"], ["kpis", "backlog", "--by", "week"],
-               ["kpis", "resolution_time", "--by", "priority"], ["kpis", "reopen_rate"],
-               ["flow"]],
-}  # fmt: skip
+# The references of each shape: name in the results -> module run as a script.
+REFERENCES: dict[str, dict[str, str]] = {
+    "snapshots": {"near_limit": "bench.baseline_duckdb", "pandas": "bench.baseline_pandas"},
+    "tickets": {"near_limit": "bench.baseline_tickets"},
+    "events": {"near_limit": "bench.baseline_events"},
+}
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -86,10 +95,14 @@ def main(argv: list[str] | None = None) -> Path:
         run_dir = args.work / "runs" / args.scale / workload.name
         shutil.rmtree(run_dir, ignore_errors=True)
         run_dir.mkdir(parents=True)
-        runner = _incremental if workload.role == "incremental" else _workload
-        entry = runner(workload, folder, run_dir)
-        entry["generation"] = generated
+        entry: dict[str, Any] = {"workload": _params(workload), "generation": generated}
         results["workloads"][workload.name] = entry
+        runner = _incremental if workload.role == "incremental" else _workload
+        try:
+            runner(workload, folder, run_dir, entry)
+        except StageError as exc:
+            _log(f"  {exc.measured.label} failed (exit {exc.measured.returncode})")
+            entry["failed"] = failure(exc.measured)
         results["targets"] = targets.evaluate(results)
         out.write_text(json.dumps(results, indent=2, default=str))
         if not args.keep:
@@ -119,170 +132,105 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-# ---------------------------------------------------------------- ticketlake
-
-
-def tl(project: Path, *args: str) -> list[str]:
-    """A ticketlake command line against ``project``."""
-    return [TICKETLAKE, "-p", str(project), *args]
-
-
-def new_project(root: Path, shape: str, exports: Path) -> Path:
-    """A project (``ticketlake init``) whose one source reads ``exports``."""
-    project = root / "project"
-    project.mkdir(parents=True)
-    config = Project(project).init()
-    entry = f"  - name: {SOURCE}\n    format: {FORMATS[shape]}\n    path: {exports}\n"
-    text = config.read_text(encoding="utf-8").replace("sources: []\n", f"sources:\n{entry}", 1)
-    config.write_text(text, encoding="utf-8")
-    return project
-
-
-def engine_settings(project: Path) -> dict[str, Any]:
-    """The DuckDB memory limit and threads in effect for ``project``."""
-    engine = Project(project).settings.engine
-    return {"memory_limit": engine.memory_limit,
-            "memory_limit_bytes": targets.size_bytes(engine.memory_limit),
-            "threads": engine.threads}  # fmt: skip
-
-
-def ingest(project: Path, label: str = "ingest") -> Measured:
-    return measure(label, tl(project, "-q", "ingest", "--source", SOURCE))
-
-
-def build(project: Path, label: str = "build", full: bool = False) -> Measured:
-    return measure(label, tl(project, "-q", "build", *(["--full"] if full else [])))
-
-
-def kpis(project: Path, shape: str, out_dir: Path, first_only: bool = False) -> list[Measured]:
-    """Each KPI command of the shape (or the first), its JSON output kept in ``out_dir``."""
-    runs = []
-    for number, command in enumerate(KPIS[shape][:1] if first_only else KPIS[shape]):
-        runs.append(measure(" ".join(command), tl(project, *command, "--format", "json"),
-                            stdout=out_dir / f"kpi{number}.json"))  # fmt: skip
-    return runs
-
-
-def lake_totals(project: Path) -> dict[str, Any]:
-    """``ticketlake status``'s totals (rows in, loaded, quarantined, events)."""
-    return dict(Project(project).status()["totals"])
-
-
-def model_timings(warehouse: Path) -> list[dict[str, Any]]:
-    """Per model of the last build: mode, rows and seconds (from ``_models.built_at``, the
-    time each model finished; the first model's clock starts at ``_build.built_at``)."""
-    con = duckdb.connect(str(warehouse.resolve()), read_only=True)
-    try:
-        start = con.execute("SELECT built_at FROM _build").fetchall()[0][0]
-        rows = con.execute("SELECT model, mode, rows_changed, built_at FROM _models "
-                           "WHERE done_gen = (SELECT max(done_gen) FROM _models) "
-                           "ORDER BY built_at").fetchall()  # fmt: skip
-    finally:
-        con.close()
-    found, previous = [], start
-    for model, mode, rows_changed, built_at in rows:
-        found.append({"model": model, "mode": mode, "rows": rows_changed,
-                      "seconds": round((built_at - previous).total_seconds(), 3)})  # fmt: skip
-        previous = built_at
-    return found
-
-
-def stage(runs: list[Measured], rows: int, size: int, limit: int | None = None) -> dict[str, Any]:
-    """One stage (one or more processes run one after another): seconds, peak, throughput."""
-    seconds = sum(r.seconds for r in runs)
-    peak = max(r.peak_rss_bytes for r in runs)
-    entry: dict[str, Any] = {
-        "seconds": round(seconds, 3),
-        "cpu_seconds": round(sum(r.cpu_seconds for r in runs), 3),
-        "peak_rss_bytes": peak,
-        "rows_per_s": round(rows / seconds) if seconds else None,
-        "mb_per_s": round(size / MB / seconds, 2) if seconds else None,
-        "load_before": round(max(r.load_before for r in runs), 2),
-    }
-    if limit is not None:
-        entry["under_memory_limit"] = peak <= limit
-    if len(runs) > 1:
-        entry["commands"] = [{"label": r.label, "seconds": round(r.seconds, 3),
-                              "cpu_seconds": round(r.cpu_seconds, 3),
-                              "peak_rss_bytes": r.peak_rss_bytes} for r in runs]  # fmt: skip
-    return entry
-
-
-def _workload(workload: Workload, folder: Path, run_dir: Path) -> dict[str, Any]:
-    """ticketlake's stages on one workload; for snapshots also both baselines."""
+def _workload(workload: Workload, folder: Path, run_dir: Path, entry: dict[str, Any]) -> None:
+    """ticketlake's stages on one workload, then the shape's references on the same files;
+    filled into ``entry`` as they finish, so a failed stage leaves the ones before it."""
     files = sorted(folder.glob("*.csv"))
     rows, size = _input(folder)
-    project = new_project(run_dir, workload.shape, folder)
+    project = new_project(run_dir, workload.shape, folder, workload.memory_limit)
     engine = engine_settings(project)
     limit = engine["memory_limit_bytes"]
+    entry.update(input={"files": len(files), "rows": rows, "bytes": size}, engine=engine)
+    stages: dict[str, Any] = {}
+    entry["ticketlake"] = {"stages": stages}
     _log(f"  ticketlake ingest ({len(files)} files, {rows:,} rows, {size / MB:,.0f} MB)")
     ingested = ingest(project)
+    stages["ingest"] = stage([ingested], rows, size, limit)
+    entry["ticketlake"]["files"] = file_seconds(project)
     _log(f"    {ingested.seconds:.1f} s; build")
     built = build(project)
+    stages["build"] = stage([built], rows, size, limit)
     _log(f"    {built.seconds:.1f} s; kpis")
     kpi_runs = kpis(project, workload.shape, run_dir, first_only=workload.smoke)
-    stages = {"ingest": stage([ingested], rows, size, limit),
-              "build": stage([built], rows, size, limit),
-              "kpis": stage(kpi_runs, rows, size, limit)}  # fmt: skip
-    pipeline = stage([ingested, built], rows, size, limit)
-    with_kpis = stage([ingested, built, *kpi_runs], rows, size, limit)
+    stages["kpis"] = stage(kpi_runs, rows, size, limit)
     warehouse = project / "warehouse" / "ticketlake.duckdb"
-    entry: dict[str, Any] = {
-        "workload": _params(workload),
-        "input": {"files": len(files), "rows": rows, "bytes": size},
-        "engine": engine,
-        "ticketlake": {
-            "stages": stages,
-            "pipeline": pipeline,
-            "pipeline_with_kpis": with_kpis,
-            "lake": lake_totals(project),
-            "models": model_timings(warehouse),
-            "disk_bytes": _du(project),
-        },
-    }
-    if workload.role == "snapshots":
-        entry.update(_baselines(folder, run_dir, engine, rows, size, warehouse, entry))
-    return entry
+    entry["ticketlake"].update(
+        pipeline=stage([ingested, built], rows, size, limit),
+        pipeline_with_kpis=stage([ingested, built, *kpi_runs], rows, size, limit),
+        lake=lake_totals(project),
+        models=model_timings(warehouse),
+        disk_bytes=_du(project),
+    )
+    entry.update(_references(workload, folder, run_dir, warehouse, entry))
 
 
-def _baselines(folder: Path, run_dir: Path, engine: dict[str, Any], rows: int, size: int,
-               warehouse: Path, entry: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    """Both baselines on the same files, their ratios and their agreement with ticketlake."""
-    want = compare.ticketlake_lifecycle(warehouse, SOURCE)
+def _references(
+    workload: Workload, folder: Path, run_dir: Path, warehouse: Path, entry: dict[str, Any]
+) -> dict[str, Any]:
+    """The shape's references on the same files, their ratios and their agreement with
+    ticketlake's figures (``compare.CHECKS``)."""
+    check = compare.CHECKS[workload.shape]
+    want = check.read(warehouse, SOURCE)
+    entry["ticketlake"][f"{check.name}_summary"] = want["summary"]
     found: dict[str, Any] = {"baselines": {}, "ratios": {}, "equivalence": {}}
-    tl_seconds = entry["ticketlake"]["pipeline"]["seconds"]
-    tl_kpis = entry["ticketlake"]["pipeline_with_kpis"]["seconds"]
-    tl_cpu = entry["ticketlake"]["pipeline"]["cpu_seconds"]
-    for name, module in (("near_limit", "bench.baseline_duckdb"),
-                         ("pandas", "bench.baseline_pandas")):  # fmt: skip
+    for name, module in REFERENCES[workload.shape].items():
         _log(f"  {name}")
-        out = run_dir / f"{name}.json"
-        work = run_dir / name
-        run = measure(name, [PYTHON, "-m", module, str(folder), str(work), str(out),
-                             "--memory-limit", engine["memory_limit"],
-                             "--threads", str(engine["threads"])])  # fmt: skip
+        try:
+            run = _reference(name, module, folder, run_dir, entry["engine"])
+        except StageError as exc:
+            found["baselines"][name] = failure(exc.measured)
+            found["equivalence"][name] = {"equal": False, "mismatches": [f"{name} failed"]}
+            continue
         _log(f"    {run.seconds:.1f} s")
-        figures = json.loads(out.read_text())
-        result = stage([run], rows, size, engine["memory_limit_bytes"])
-        result["steps"] = {k: round(v, 3) for k, v in figures["steps"].items()}
-        result["summary"] = figures["summary"]
-        found["baselines"][name] = result
-        found["ratios"][f"pipeline_vs_{name}"] = round(tl_seconds / run.seconds, 2)
-        found["ratios"][f"pipeline_with_kpis_vs_{name}"] = round(tl_kpis / run.seconds, 2)
-        found["ratios"][f"pipeline_cpu_vs_{name}"] = round(tl_cpu / run.cpu_seconds, 2)
-        problems = compare.lifecycle_mismatches(want, figures)
+        figures = json.loads((run_dir / f"{name}.json").read_text())
+        found["baselines"][name] = _reference_entry(run, figures, entry)
+        found["ratios"].update(_ratios(name, run, entry["ticketlake"]))
+        problems = check.mismatches(want, figures)
         found["equivalence"][name] = {"equal": not problems, "mismatches": problems}
-        shutil.rmtree(work, ignore_errors=True)
-    found["ticketlake"] = entry["ticketlake"] | {"lifecycle_summary": want["summary"]}
     return found
 
 
-def _incremental(workload: Workload, folder: Path, run_dir: Path) -> dict[str, Any]:
+def _reference(
+    name: str, module: str, folder: Path, run_dir: Path, engine: dict[str, Any]
+) -> Measured:
+    """Run one reference script on ``folder`` under the workload's engine settings; its
+    figures go to ``run_dir/<name>.json``."""
+    work = run_dir / name
+    paths = [str(folder), str(work), str(run_dir / f"{name}.json")]
+    settings = ["--memory-limit", engine["memory_limit"], "--threads", str(engine["threads"])]
+    try:
+        return measure(name, [PYTHON, "-m", module, *paths, *settings])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _reference_entry(
+    run: Measured, figures: dict[str, Any], entry: dict[str, Any]
+) -> dict[str, Any]:
+    inp, engine = entry["input"], entry["engine"]
+    result = stage([run], inp["rows"], inp["bytes"], engine["memory_limit_bytes"])
+    result["steps"] = {k: round(v, 3) for k, v in figures["steps"].items()}
+    result["summary"] = figures["summary"]
+    return result
+
+
+def _ratios(name: str, run: Measured, tl: dict[str, Any]) -> dict[str, float]:
+    """ticketlake's pipeline (and with its KPIs; and in CPU seconds) over the reference's."""
+    return {
+        f"pipeline_vs_{name}": round(tl["pipeline"]["seconds"] / run.seconds, 2),
+        f"pipeline_with_kpis_vs_{name}": round(
+            tl["pipeline_with_kpis"]["seconds"] / run.seconds, 2
+        ),
+        f"pipeline_cpu_vs_{name}": round(tl["pipeline"]["cpu_seconds"] / run.cpu_seconds, 2),
+    }
+
+
+def _incremental(workload: Workload, folder: Path, run_dir: Path, entry: dict[str, Any]) -> None:
     """Backfill all days but the last, add the last; compare with a full rebuild."""
     files = sorted(folder.glob("*.csv"))
     exports = run_dir / "exports"
     exports.mkdir()
-    project = new_project(run_dir, workload.shape, exports)
+    project = new_project(run_dir, workload.shape, exports, workload.memory_limit)
     engine = engine_settings(project)
     limit = engine["memory_limit_bytes"]
     for path in files[:-1]:
@@ -303,8 +251,7 @@ def _incremental(workload: Workload, folder: Path, run_dir: Path) -> dict[str, A
     same = compare.warehouses(kept, warehouse.resolve())
     backfill_s = sum(r.seconds for r in backfill)
     day_s = sum(r.seconds for r in day)
-    return {
-        "workload": _params(workload),
+    found = {
         "input": {
             "backfill_files": len(files) - 1,
             "backfill_rows": rows,
@@ -328,6 +275,7 @@ def _incremental(workload: Workload, folder: Path, run_dir: Path) -> dict[str, A
         "full_rebuild": stage([rebuilt], rows + new_rows, size + new_size, limit),
         "equal_to_full_rebuild": same,
     }
+    entry.update(found)
 
 
 def _link(source: Path, target: Path) -> None:

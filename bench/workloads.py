@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import targets
 from bench.common import TICKETLAKE, WORK, csv_stats, measure
 
 SEED = 42
@@ -22,9 +23,10 @@ SEED = 42
 class Workload:
     """One generated data set and what the harness does with it.
 
-    ``role``: ``snapshots`` runs ticketlake and both baselines and compares the lifecycle
-    figures; ``plain`` runs ticketlake only; ``incremental`` backfills all files but the last,
-    then adds the last one.
+    ``role``: ``compared`` runs ticketlake, then the shape's references on the same files, and
+    checks that they compute ticketlake's figures; ``incremental`` backfills all files but the
+    last, then adds the last one. ``memory_limit`` replaces the default ``engine.memory_limit``
+    for ticketlake and the references.
     """
 
     name: str
@@ -34,6 +36,7 @@ class Workload:
     role: str
     seed: int = SEED
     smoke: bool = False  # one KPI command instead of all, to keep the smoke run short
+    memory_limit: str | None = None
 
     @property
     def key(self) -> str:
@@ -45,17 +48,22 @@ def _scale(factor: float, *, ten_x: bool) -> list[Workload]:
         return max(50, round(tickets * factor))
 
     found = [
-        # 400k tickets over 60 days give ~2.43M snapshot rows (~0.47 GB of CSV).
-        Workload("snapshots", "snapshots", n(400_000), 60, "snapshots"),
+        # 400k tickets over 60 days give ~2.35M snapshot rows (~0.45 GB of CSV).
+        Workload("snapshots", "snapshots", n(400_000), 60, "compared"),
         # ~0.991 ticket rows per ticket over a year: 1.01M tickets give ~1.0M rows.
-        Workload("tickets", "tickets", n(1_010_000), 365, "plain"),
+        Workload("tickets", "tickets", n(1_010_000), 365, "compared"),
         # ~7.1 events per ticket over a year: 703k tickets give ~5.0M rows.
-        Workload("events", "events", n(703_000), 365, "plain"),
+        Workload("events", "events", n(703_000), 365, "compared"),
         # A 60-day backfill, then day 61.
         Workload("incremental", "snapshots", n(400_000), 61, "incremental"),
     ]
     if ten_x:
-        found.insert(1, Workload("snapshots_10x", "snapshots", n(4_000_000), 60, "snapshots"))
+        # The memory target: every stage within 1 GB at engine.memory_limit 1GB.
+        limit = targets.MEMORY_LIMIT
+        ten = Workload(
+            "snapshots_10x", "snapshots", n(4_000_000), 60, "compared", memory_limit=limit
+        )
+        found.insert(1, ten)
     return found
 
 
@@ -64,9 +72,9 @@ SCALES: dict[str, list[Workload]] = {
     "small": _scale(0.1, ten_x=True),
     # Seconds: enough rows to exercise every stage and the equivalence checks.
     "smoke": [
-        Workload("snapshots", "snapshots", 400, 12, "snapshots", smoke=True),
-        Workload("tickets", "tickets", 300, 30, "plain", smoke=True),
-        Workload("events", "events", 200, 30, "plain", smoke=True),
+        Workload("snapshots", "snapshots", 400, 12, "compared", smoke=True),
+        Workload("tickets", "tickets", 300, 30, "compared", smoke=True),
+        Workload("events", "events", 200, 30, "compared", smoke=True),
         Workload("incremental", "snapshots", 300, 9, "incremental", smoke=True),
     ],
 }
