@@ -20,20 +20,17 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-import sqlglot
-from sqlglot import exp
 
-from ticketlake.common.duck import scalar
+from ticketlake.common.sqltext import ident, lit
 from ticketlake.config import Settings
-from ticketlake.engine import models, spark
+from ticketlake.engine import models, reader, spark
 from ticketlake.engine.runner import Runner
-from ticketlake.errors import TicketlakeError, UsageError
+from ticketlake.errors import UsageError
 from ticketlake.lake import Lake
 from ticketlake.lake.lock import WriteLock
 
 KEEP_BUILDS = 2
 T = TypeVar("T")
-READ_STATEMENTS = (exp.Query, exp.Describe, exp.Show, exp.Pragma)
 
 
 @dataclass(frozen=True)
@@ -120,60 +117,45 @@ class Warehouse:
             path.unlink(missing_ok=True)
             Path(f"{path}.wal").unlink(missing_ok=True)
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection to the current build."""
+    def mount(self) -> reader.Mount:
+        """What readers see: the current build, read-only (the seam with engine/reader.py)."""
         if not self.path.exists():
             raise UsageError("the warehouse has not been built yet; run `ticketlake build`")
-        return duckdb.connect(
-            str(self.path.resolve()), read_only=True, config=self.settings.engine.duckdb_config()
-        )
+        build = self.path.resolve()
+        return reader.Mount(database=build, spill=Path(f"{build}.{uuid.uuid4().hex[:12]}.tmp"))
+
+    def connect(self, write_to: Path | None = None) -> duckdb.DuckDBPyConnection:
+        """A sandboxed connection to the current build (engine/reader.py): it reads the
+        warehouse and no other file; ``write_to`` is a folder it may also write into."""
+        return reader.connect(self.mount(), self.settings.engine, write_to)
 
     def arrow(self, sql: str) -> pa.Table:
-        """The result of one read-only statement as an Arrow table."""
-        return self._read(sql, lambda con: con.sql(sql).to_arrow_table())
+        """The result of one of ticketlake's own SELECTs as an Arrow table, every row."""
+        return self._read(lambda con: reader.catalog_query(con, sql))
 
     def tables(self) -> list[tuple[str, int]]:
         """Every table of the current build with its row count, inputs and state excluded."""
+        return self._read(_tables)
+
+    def query(self, sql: str, limits: reader.Limits | None = None) -> reader.Result:
+        """Run one SELECT a person typed, in the sandbox; ``limits`` caps rows and time."""
+        return self._read(lambda con: reader.user_query(con, sql, limits or reader.Limits()))
+
+    def _read(self, run: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """``run`` on a sandboxed connection of its own, closed afterwards."""
         con = self.connect()
         try:
-            names = con.execute("SELECT table_name FROM duckdb_tables() "
-                                "WHERE NOT starts_with(table_name, '_') ORDER BY table_name").fetchall()  # fmt: skip
-            return [(name, scalar(con, f"SELECT count(*) FROM {name}")) for (name,) in names]
-        finally:
-            con.close()
-
-    def query(self, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
-        """Run one read-only statement; anything that could write is refused."""
-
-        def rows(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[object, ...]]]:
-            cur = con.execute(sql)
-            return [d[0] for d in cur.description or ()], cur.fetchall()
-
-        return self._read(sql, rows)
-
-    def _read(self, sql: str, fetch: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """``fetch`` on a read-only connection, once ``sql`` is known to be read-only."""
-        check_read_only(sql)
-        con = self.connect()
-        try:
-            return fetch(con)
-        except duckdb.Error as exc:
-            raise TicketlakeError(f"query failed: {exc}".splitlines()[0]) from None
+            return run(con)
         finally:
             con.close()
 
 
-def check_read_only(sql: str) -> None:
-    """Accept exactly one SELECT-like statement (SELECT, WITH, DESCRIBE, SHOW, PRAGMA)."""
-    try:
-        statements = [s for s in sqlglot.parse(sql, read=models.DIALECT) if s is not None]
-    except sqlglot.errors.ParseError as exc:
-        raise UsageError(f"query does not parse: {exc}".splitlines()[0]) from None
-    if len(statements) != 1:
-        raise UsageError("give exactly one SQL statement")
-    statement = statements[0]
-    if not isinstance(statement, READ_STATEMENTS) or any(
-        isinstance(node, (exp.Insert, exp.Delete, exp.Update, exp.Create, exp.Drop, exp.Copy))
-        for node in statement.walk()
-    ):
-        raise UsageError(f"only read-only queries are allowed, not {statement.key.upper()}")
+def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """The tables one connection sees, with their row counts, in name order."""
+    names = reader.catalog_query(con, "SELECT table_name FROM duckdb_tables() "
+                                 "WHERE NOT starts_with(table_name, '_')").column(0)  # fmt: skip
+    counts = [f"SELECT {lit(n)} AS t, count(*) AS n FROM {ident(n)}" for n in names.to_pylist()]
+    if not counts:
+        return []
+    found = reader.catalog_query(con, " UNION ALL ".join(counts) + " ORDER BY t")
+    return list(zip(found.column("t").to_pylist(), found.column("n").to_pylist(), strict=True))
