@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from ticketlake import report as reporting
 from ticketlake.common.sqltext import lit
 from ticketlake.engine import export, models
 from ticketlake.engine.export import Exported
+from ticketlake.engine.reader import Limits, Result
 from ticketlake.engine.warehouse import Build, Warehouse
 from ticketlake.errors import UsageError
 from ticketlake.ingest import report
@@ -191,10 +193,14 @@ class Project:
                     for s in self.settings.sources}  # fmt: skip
         return Run(outcomes, self.build())
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
-        """Run one read-only SQL statement on the current warehouse snapshot."""
+    def query(self, sql: str, capped: bool = False) -> Result:
+        """Run one SELECT on the current warehouse snapshot, in the sandbox that reads only
+        the warehouse (engine/reader.py): ``names, rows = project.query(sql)``. ``capped``
+        applies the ``query`` settings, as ``ticketlake query`` does for SQL a person typed:
+        at most ``query.max_rows`` rows (``.cut`` says whether there were more) and
+        ``query.timeout_seconds`` of running."""
         self._require_project()
-        return self.warehouse.query(sql)
+        return self.warehouse.query(sql, Limits.of(self.settings.query) if capped else None)
 
     def kpi(
         self,
@@ -262,9 +268,10 @@ class Project:
             raise UsageError(
                 f"unknown export format {fmt!r}; choose one of {', '.join(export.FORMATS)}"
             )
-        con = self.warehouse.connect()
+        out = Path(os.path.abspath(out_dir))
+        con = self.warehouse.connect(write_to=out)
         try:
-            return export.export(con, Path(out_dir), fmt)
+            return export.export(con, out, fmt)
         finally:
             con.close()
 

@@ -72,12 +72,14 @@ def test_one_latin1_row_in_a_utf8_file_keeps_every_utf8_name(
 ) -> None:
     """Valid UTF-8 stays intact; the undecodable row is quarantined with its line and why."""
     body = (
-        "ticket_id,created_at,assignee\n"
-        "T1,2024-01-01 10:00,José Schmidt\n"
-        "T2,2024-01-01 11:00,Zoë Ångström\n"
-    ).encode() + "T3,2024-01-01 12:00,Fran\xe7ois\n".encode("latin-1") + (
-        "T4,2024-01-01 13:00,Łukasz Żółć\n"
-    ).encode()
+        (
+            "ticket_id,created_at,assignee\n"
+            "T1,2024-01-01 10:00,José Schmidt\n"
+            "T2,2024-01-01 11:00,Zoë Ångström\n"
+        ).encode()
+        + "T3,2024-01-01 12:00,Fran\xe7ois\n".encode("latin-1")
+        + ("T4,2024-01-01 13:00,Łukasz Żółć\n").encode()
+    )
     path = _write(tmp_path / "mixed.csv", body)
     batch = project.ingest([path], format="tickets").batches[0]
     assert batch.status == "committed", batch.reason
@@ -158,7 +160,7 @@ def test_time_zone_abbreviations_are_quarantined_unless_the_source_maps_them(
         "ticket_id,created_at\n"
         "A,2024-01-01 10:00:00 CET\n"
         "B,2024-01-01 10:00:00+0530\n"
-        "C,\"Mon, 01 Jan 2024 10:00:00 +0100\"\n"
+        'C,"Mon, 01 Jan 2024 10:00:00 +0100"\n'
         "D,2024-07-01T10:00:00-04:00\n",
     )
     batch = project.ingest([path], format="tickets").batches[0]

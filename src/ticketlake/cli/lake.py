@@ -250,10 +250,17 @@ def build(
 
 def query(
     ctx: typer.Context,
-    sql: Annotated[str, typer.Argument(help="One read-only SQL statement (DuckDB dialect).")],
+    sql: Annotated[str, typer.Argument(help="One SELECT (DuckDB dialect) on the warehouse's tables.")],
     output: FormatOption = Format.table,
 ) -> None:  # fmt: skip
-    """Run read-only SQL on the current warehouse snapshot; write statements are refused."""
+    """Run one SELECT on the current warehouse snapshot; it can read nothing else.
+
+    Any other statement (PRAGMA, COPY, ATTACH, SET, several statements) is refused. At most
+    query.max_rows rows are shown, and a query stops after query.timeout_seconds.
+    """
     project: Project = ctx.obj
-    names, rows = project.query(sql)
-    emit([dict(zip(names, row, strict=True)) for row in rows], output)
+    found = project.query(sql, capped=True)
+    emit([dict(zip(found.columns, row, strict=True)) for row in found.rows], output)
+    if found.cut:
+        err.print(f"showing the first {len(found.rows):,} rows; set query.max_rows or add LIMIT",
+                  highlight=False)  # fmt: skip

@@ -302,6 +302,18 @@ class Ingest(_Section):
     )  # fmt: skip
 
 
+class Query(_Section):
+    """Caps on SQL a person types (``ticketlake query``); ticketlake's own reads (KPIs, the
+    report, export) are never cut."""
+
+    max_rows: int = Field(
+        10_000, ge=1, description="Rows `ticketlake query` returns at most; a note says so."
+    )
+    timeout_seconds: float = Field(
+        60.0, gt=0, description="Seconds a `ticketlake query` may run before it is stopped."
+    )
+
+
 def _default_targets() -> dict[str, Target]:
     hours = {"P1": (0.5, 4), "P2": (1, 8), "P3": (4, 24), "P4": (8, 72)}
     return {p: Target(response_hours=r, resolution_hours=s) for p, (r, s) in hours.items()}
@@ -333,6 +345,7 @@ class Settings(_Section):
     )
     kpis: Kpis = Field(default_factory=Kpis, description="Parameters of the KPI models.")
     ingest: Ingest = Field(default_factory=Ingest, description="Limits ingest applies to rows.")
+    query: Query = Field(default_factory=Query, description="Caps on SQL a person types.")
     _status_lookup: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("timezone")

@@ -29,12 +29,10 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-import sqlglot
-from sqlglot import exp
 
 from ticketlake.common import duck
 from ticketlake.config import Settings
-from ticketlake.engine import models, publish, spark
+from ticketlake.engine import models, publish, reader, spark
 from ticketlake.engine.publish import Published
 from ticketlake.engine.runner import STATE, Runner
 from ticketlake.errors import StorageError, TicketlakeError, UsageError
@@ -47,7 +45,6 @@ WORK = "work.duckdb"
 _WORK_STATE = "_work_state"  # the build whose tables the working database holds
 _ALWAYS = {STATE, "_build"}  # small tables every build publishes anew
 T = TypeVar("T")
-READ_STATEMENTS = (exp.Query, exp.Describe, exp.Show, exp.Pragma)
 
 
 class WarehouseError(TicketlakeError):
@@ -236,6 +233,7 @@ class Warehouse:
             if str(path) not in files:
                 _remove(path)
         shutil.rmtree(self.root / ".tmp", ignore_errors=True)
+        _remove_stale(self.root / ".read")
 
     def _abandon(self, build_id: str) -> None:
         """Delete what a failed build wrote (its catalog and table files)."""
@@ -257,17 +255,23 @@ class Warehouse:
                 "(the size of the last one); free some space or set paths.warehouse elsewhere"
             )
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection to the current build."""
-        if not self.path.exists():
+    def mount(self) -> reader.Mount:
+        """What readers see: the current build's table files (the seam with reader.py)."""
+        current = self.current()
+        if current is None:
             raise UsageError("the warehouse has not been built yet; run `ticketlake build`")
-        return duckdb.connect(
-            str(self.path.resolve()), read_only=True, config=self.settings.engine.duckdb_config()
-        )
+        files = {name: current.path_of(name) for name in current.tables}
+        spill = self.root / ".read" / uuid.uuid4().hex[:12]
+        return reader.Mount(files, spill, f"the warehouse build {current.build_id}")
+
+    def connect(self, write_to: Path | None = None) -> duckdb.DuckDBPyConnection:
+        """A sandboxed connection to the current build (engine/reader.py): it reads the
+        warehouse and no other file; ``write_to`` is a folder it may also write into."""
+        return reader.connect(self.mount(), self.settings.engine, write_to)
 
     def arrow(self, sql: str) -> pa.Table:
-        """The result of one read-only statement as an Arrow table."""
-        return self._read(sql, lambda con: con.sql(sql).to_arrow_table())
+        """The result of one of ticketlake's own SELECTs as an Arrow table, every row."""
+        return self._read(lambda con: reader.catalog_query(con, sql))
 
     def tables(self) -> list[tuple[str, int]]:
         """Every table of the current build with its row count, inputs and state excluded."""
@@ -277,41 +281,17 @@ class Warehouse:
         return sorted((name, t.rows) for name, t in current.tables.items()
                       if not name.startswith("_"))  # fmt: skip
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
-        """Run one read-only statement; anything that could write is refused."""
+    def query(self, sql: str, limits: reader.Limits | None = None) -> reader.Result:
+        """Run one SELECT a person typed, in the sandbox; ``limits`` caps rows and time."""
+        return self._read(lambda con: reader.user_query(con, sql, limits or reader.Limits()))
 
-        def rows(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[object, ...]]]:
-            cur = con.execute(sql)
-            return [d[0] for d in cur.description or ()], cur.fetchall()
-
-        return self._read(sql, rows)
-
-    def _read(self, sql: str, fetch: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """``fetch`` on a read-only connection, once ``sql`` is known to be read-only."""
-        check_read_only(sql)
+    def _read(self, run: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """``run`` on a sandboxed connection of its own, closed afterwards."""
         con = self.connect()
         try:
-            return fetch(con)
-        except duckdb.Error as exc:
-            raise TicketlakeError(f"query failed: {exc}".splitlines()[0]) from None
+            return run(con)
         finally:
             con.close()
-
-
-def check_read_only(sql: str) -> None:
-    """Accept exactly one SELECT-like statement (SELECT, WITH, DESCRIBE, SHOW, PRAGMA)."""
-    try:
-        statements = [s for s in sqlglot.parse(sql, read=models.DIALECT) if s is not None]
-    except sqlglot.errors.ParseError as exc:
-        raise UsageError(f"query does not parse: {exc}".splitlines()[0]) from None
-    if len(statements) != 1:
-        raise UsageError("give exactly one SQL statement")
-    statement = statements[0]
-    if not isinstance(statement, READ_STATEMENTS) or any(
-        isinstance(node, (exp.Insert, exp.Delete, exp.Update, exp.Create, exp.Drop, exp.Copy))
-        for node in statement.walk()
-    ):
-        raise UsageError(f"only read-only queries are allowed, not {statement.key.upper()}")
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -353,6 +333,15 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
+
+
+def _remove_stale(folder: Path, hours: float = 1.0) -> None:
+    """Remove what readers that died left in their spill folders (an hour old or more)."""
+    cutoff = datetime.now(UTC).timestamp() - hours * 3600
+    for path in folder.glob("*"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                _remove(path)
 
 
 def _mb(size: int) -> str:

@@ -68,8 +68,10 @@ def _branch(shape: str, text: str, rules: TimeRules) -> tuple[str, str]:
     if shape == "epoch":
         return (f"(NOT {letter} AND NOT {offset} AND {epoch})",
                 f"timezone('UTC', to_timestamp(try_cast({text} AS DOUBLE)))")  # fmt: skip
-    return (f"(NOT {letter} AND NOT {offset} AND NOT {epoch})",
-            f"timezone('UTC', timezone({lit(rules.timezone)}, try_cast({text} AS TIMESTAMP)))")
+    return (
+        f"(NOT {letter} AND NOT {offset} AND NOT {epoch})",
+        f"timezone('UTC', timezone({lit(rules.timezone)}, try_cast({text} AS TIMESTAMP)))",
+    )
 
 
 def _instant(text: str) -> str:

@@ -104,8 +104,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, names: list[str],
     return [(int(a), int(b or 0), str(c), str(d)) for a, b, c, d in rows]
 
 
-def _lines(con: duckdb.DuckDBPyConnection, path: Path, fp: Fingerprint,
-           rejects: list[tuple[int, int, str, str]]) -> npt.NDArray[np.int64] | None:
+def _lines(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fp: Fingerprint,
+    rejects: list[tuple[int, int, str, str]],
+) -> npt.NDArray[np.int64] | None:
     """The physical line of each parsed row, in order; None when records span lines."""
     parsed = int(con.execute("SELECT count(*) FROM _csv").fetchall()[0][0])
     if parsed + len(rejects) + fp.blank_lines != fp.lines - 1:
@@ -141,7 +145,11 @@ def _reason(kind: str, message: str, raw: str, width: int, limits: Limits) -> st
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         return f"{_fields(raw)} fields instead of {width}"
     if kind == "LINE SIZE OVER MAXIMUM":
-        size = message.rsplit("Actual Size:", 1)[-1].split(maxsplit=1)[0] if "Actual Size:" in message else "?"
+        size = (
+            message.rsplit("Actual Size:", 1)[-1].split(maxsplit=1)[0]
+            if "Actual Size:" in message
+            else "?"
+        )
         return readers.too_long(int(size) if size.isdigit() else 0, limits.max_row_bytes)
     if kind == "INVALID ENCODING":
         return readers.NOT_UTF8
@@ -268,7 +276,7 @@ def _json_raw(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits) -> lis
         FROM _jkind WHERE kind = 'OBJECT' ORDER BY _line""")  # fmt: skip
     con.execute("DROP TABLE _jkind")
     con.execute("DROP TABLE _jlines")
-    return ['.'.join(keys) for keys, _ in paths]
+    return [".".join(keys) for keys, _ in paths]
 
 
 def _json_rejected(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits) -> None:
@@ -285,7 +293,9 @@ def _json_rejected(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits) -
         elif text is None:
             out.append((line, texts.get(line, ""), readers.NOT_UTF8))
         else:
-            shown = text if len(text) <= readers.MAX_RAW else texts.get(line, text[: readers.MAX_RAW])
+            shown = (
+                text if len(text) <= readers.MAX_RAW else texts.get(line, text[: readers.MAX_RAW])
+            )
             out.append((line, shown, readers.decode_record(line, text)[3] or f"not JSON ({kind})"))
     con.executemany(f"INSERT INTO {rel.REJECTED.name} VALUES (?, ?, ?)", out)
 

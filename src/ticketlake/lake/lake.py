@@ -135,9 +135,13 @@ class Lake:
             written = []
             for table, relation in outputs.items():
                 if scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)"):
-                    folder = f"bronze/{source}" if table == "bronze" else f"{PREFIXES[table]}/{source}"
+                    folder = (
+                        f"bronze/{source}" if table == "bronze" else f"{PREFIXES[table]}/{source}"
+                    )
                     key = f"{folder}/{batch_id}.parquet"
-                    written.append(self._copy(con, table, f"SELECT * FROM {relation}", key, batch_id))
+                    written.append(
+                        self._copy(con, table, f"SELECT * FROM {relation}", key, batch_id)
+                    )
             return written
 
         def _copy(self, con: duckdb.DuckDBPyConnection, table: str, sql: str, key: str,

@@ -451,7 +451,9 @@ def exact_csv(path: Path, encoding: str, names: list[str], max_row: int) -> Iter
             elif len(raw) > max_row:
                 rejected.append(Rejected(line, _cut(raw), too_long(len(raw.encode()), max_row)))
             elif len(record) != width:
-                rejected.append(Rejected(line, _cut(raw), f"{len(record)} fields instead of {width}"))
+                rejected.append(
+                    Rejected(line, _cut(raw), f"{len(record)} fields instead of {width}")
+                )
             else:
                 rows.append(record)
                 lines.append(line)
