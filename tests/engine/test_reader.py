@@ -379,7 +379,7 @@ def test_export_connection_writes_only_into_its_folder(site: Site, tmp_path: Pat
         ("DESCRIBE fact_ticket", "column_name"),
         ("SHOW TABLES", "name"),
         ("SUMMARIZE SELECT created_at FROM fact_ticket", "column_name"),
-        ("SELECT table_name FROM duckdb_tables() ORDER BY 1", "table_name"),
+        ("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1", "view_name"),
         ("SELECT * FROM duckdb_databases()", "database_name"),
         ("SELECT model, mode FROM _models", "model"),
         ("SELECT '；' AS fullwidth, 'COPY x TO y' AS text", "fullwidth"),

@@ -12,9 +12,10 @@ Config = dict[str, str | bool | int | float | list[str]]
 def connect(config: Config, spill: Path | None = None, path: str = ":memory:",
             read_only: bool = False) -> duckdb.DuckDBPyConnection:  # fmt: skip
     """A DuckDB connection with ticketlake's session settings: ``config`` (memory limit,
-    threads), UTC as the session time zone, rows kept in insertion order, and ``spill`` as
-    the folder DuckDB may spill to."""
-    settings = {**config, "preserve_insertion_order": True}
+    threads), UTC as the session time zone, rows kept in insertion order, no progress bar
+    (it would be printed on standard output, among the results), and ``spill`` as the folder
+    DuckDB may spill to."""
+    settings = {**config, "preserve_insertion_order": True, "enable_progress_bar": False}
     if spill is not None:
         settings["temp_directory"] = str(spill)
     con = duckdb.connect(path, read_only=read_only, config=settings)

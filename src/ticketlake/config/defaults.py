@@ -10,7 +10,7 @@ CONFIG_FILE = "ticketlake.yml"
 StatusCategory = Literal[
     "new", "open", "pending", "on_hold", "resolved", "closed", "cancelled", "unknown"
 ]
-Encoding = Literal["auto", "utf-8", "utf-16", "latin-1", "cp1252"]
+Encoding = Literal["auto", "utf-8", "latin-1", "cp1252"]
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")

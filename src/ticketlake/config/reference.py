@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import types
 from collections.abc import Iterator
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -93,4 +94,6 @@ def _default_text(field: FieldInfo) -> str:
         return f"{len(default)} built-in entries"
     if isinstance(default, str):
         return default
+    if isinstance(default, date):
+        return default.isoformat()
     return json.dumps(default, default=lambda m: m.model_dump())

@@ -19,6 +19,7 @@ import errno
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -233,7 +234,6 @@ class Warehouse:
             if str(path) not in files:
                 _remove(path)
         shutil.rmtree(self.root / ".tmp", ignore_errors=True)
-        _remove_stale(self.root / ".read")
 
     def _abandon(self, build_id: str) -> None:
         """Delete what a failed build wrote (its catalog and table files)."""
@@ -261,7 +261,7 @@ class Warehouse:
         if current is None:
             raise UsageError("the warehouse has not been built yet; run `ticketlake build`")
         files = {name: current.path_of(name) for name in current.tables}
-        spill = self.root / ".read" / uuid.uuid4().hex[:12]
+        spill = Path(tempfile.gettempdir()) / f"ticketlake-read-{uuid.uuid4().hex[:12]}"
         return reader.Mount(files, spill, f"the warehouse build {current.build_id}")
 
     def connect(self, write_to: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -333,15 +333,6 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
-
-
-def _remove_stale(folder: Path, hours: float = 1.0) -> None:
-    """Remove what readers that died left in their spill folders (an hour old or more)."""
-    cutoff = datetime.now(UTC).timestamp() - hours * 3600
-    for path in folder.glob("*"):
-        with contextlib.suppress(OSError):
-            if path.stat().st_mtime < cutoff:
-                _remove(path)
 
 
 def _mb(size: int) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ticketlake.common import duck
 from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import lit
 from ticketlake.lake import integrity, schema
@@ -69,8 +70,7 @@ class Lake:
     def connect(self, views: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with read views over the latest committed state, plus
         ``views`` (name -> SQL over them), such as the ``tickets`` model for lake readers."""
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
+        con = duck.connect({})
         create_views(con, self.store, self.manifest(), views or {})
         return con
 

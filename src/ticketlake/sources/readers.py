@@ -109,8 +109,13 @@ def fingerprint(path: Path) -> Fingerprint:
                     while block := text.read(BLOCK):
                         scan.feed(block)
     except (OSError, EOFError) as exc:
-        raise FileProblem(f"{path}: cannot be read: {exc}") from None
+        raise FileProblem(f"{path}: cannot be read: {_reason(exc)}") from None
     return scan.result(path, digest.hexdigest(), stat)
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS error's reason without its number (``Input/output error``)."""
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else None) or str(exc)
 
 
 class _Scan:
@@ -159,8 +164,8 @@ def _blank_lines(text: bytes) -> int:
 
 def _nul_problem(path: Path, head: bytes, offset: int) -> str:
     if len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
-        return (f"{path}: looks like UTF-16 text without a byte-order mark; set the source's "
-                "encoding: utf-16 (or export it as UTF-8)")  # fmt: skip
+        return (f"{path}: looks like UTF-16 text without a byte-order mark; export it as "
+                "UTF-8, or as UTF-16 with a byte-order mark")  # fmt: skip
     return f"{path}: not a text file (undecodable bytes: a NUL byte at offset {offset})"
 
 
@@ -317,7 +322,7 @@ def header_encoding(path: Path, declared: str) -> str:
         with open_binary(path) as stream:
             head = stream.read(1 << 16)
     except (OSError, EOFError) as exc:
-        raise FileProblem(f"{path}: cannot be read: {exc}") from None
+        raise FileProblem(f"{path}: cannot be read: {_reason(exc)}") from None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if NUL in head:
