@@ -15,11 +15,12 @@ def connect(config: Config, spill: Path | None = None, path: str = ":memory:",
     threads), UTC as the session time zone, rows kept in insertion order, no progress bar
     (it would be printed on standard output, among the results), and ``spill`` as the folder
     DuckDB may spill to."""
-    settings = {**config, "preserve_insertion_order": True, "enable_progress_bar": False}
+    settings = {**config, "preserve_insertion_order": True}
     if spill is not None:
         settings["temp_directory"] = str(spill)
     con = duckdb.connect(path, read_only=read_only, config=settings)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
