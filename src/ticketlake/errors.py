@@ -35,3 +35,15 @@ class StorageError(TicketlakeError):
         named = str(exc.filename) if exc.filename is not None else ""
         where = f" ({named})" if named and named not in what else ""
         return cls(f"{what}: {reason}{where}")
+
+
+class OutOfMemoryError(TicketlakeError):
+    """A step needed more memory than ``engine.memory_limit`` allows; nothing was kept."""
+
+    exit_code = 71  # EX_OSERR
+
+    @classmethod
+    def during(cls, step: str, limit: str, undone: str) -> OutOfMemoryError:
+        """The error for ``step`` (e.g. ``building fact_ticket``) under ``limit``."""
+        return cls(f"out of memory while {step} (engine.memory_limit is {limit}, 70% of it "
+                   f"for DuckDB): raise engine.memory_limit or lower engine.threads; {undone}")  # fmt: skip

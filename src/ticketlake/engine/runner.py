@@ -22,6 +22,7 @@ from ticketlake.common.duck import scalar, table_exists
 from ticketlake.common.sqltext import lit
 from ticketlake.config import Settings
 from ticketlake.engine import inputs, models
+from ticketlake.errors import OutOfMemoryError
 from ticketlake.lake import Lake
 from ticketlake.lake.lake import create_views, scan_sql
 from ticketlake.lake.manifest import Manifest
@@ -70,7 +71,12 @@ class Runner:
         for model in todo:
             if on_model:
                 on_model(model.name)
-            modes[model.name], rows = self._model(model, self.state.get(model.name), catalog)
+            try:
+                modes[model.name], rows = self._model(model, self.state.get(model.name), catalog)
+            except (duckdb.OutOfMemoryException, MemoryError):
+                raise OutOfMemoryError.during(f"building {model.name}",
+                                              self.settings.engine.memory_limit,
+                                              "nothing was published") from None  # fmt: skip
             self._record(model, modes[model.name], rows)
         return modes
 

@@ -36,7 +36,7 @@ from ticketlake.config import Settings
 from ticketlake.engine import models, publish, reader, spark
 from ticketlake.engine.publish import Published
 from ticketlake.engine.runner import STATE, Runner
-from ticketlake.errors import StorageError, TicketlakeError, UsageError
+from ticketlake.errors import OutOfMemoryError, StorageError, TicketlakeError, UsageError
 from ticketlake.lake import Lake
 from ticketlake.lake.lock import WriteLock
 
@@ -113,7 +113,7 @@ class Warehouse:
             except BaseException as exc:
                 self._abandon(build_id)
                 if _ours(exc):
-                    raise _explained(exc, self.root) from None
+                    raise _explained(exc, self.root, self.settings.engine.memory_limit) from None
                 raise
             self._link(done)
             self._prune()
@@ -350,14 +350,12 @@ def _no_space(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and "No space left on device" in str(exc)
 
 
-def _explained(exc: BaseException, root: Path) -> BaseException:
+def _explained(exc: BaseException, root: Path, limit: str) -> BaseException:
     """Running out of memory or disk as one line naming the setting to change; anything
     else unchanged."""
     if isinstance(exc, (duckdb.OutOfMemoryException, MemoryError)):
-        return WarehouseError(
-            "out of memory while building the warehouse; raise engine.memory_limit (or lower "
-            "engine.threads); nothing was published"
-        )
+        return OutOfMemoryError.during(f"building the warehouse in {root}", limit,
+                                       "nothing was published")  # fmt: skip
     if _no_space(exc):
         return WarehouseError(f"{root}: the disk filled up while building; free some space "
                               "and build again (nothing was published)")  # fmt: skip

@@ -23,6 +23,7 @@ import duckdb
 from ticketlake import __version__
 from ticketlake.common import duck
 from ticketlake.config import Settings
+from ticketlake.errors import OutOfMemoryError
 from ticketlake.ingest import batch as step
 from ticketlake.ingest import staging
 from ticketlake.ingest.targets import Plan, Request, Target, plan
@@ -70,10 +71,17 @@ class Ingestor:
         if not work.targets and work.ignored:
             _path, why = work.ignored[0]
             raise FileProblem(f"no usable file in the given folder(s); first one: {why}")
-        with self.lake.writer(self.lock_timeout, self.on_wait) as writer, self.connection() as con:
-            writer.use_index(con)
-            for target in work.targets:
-                outcome.batches.append(self._one(writer, con, target))
+        step_name = "preparing the lake's key index"
+        try:
+            with self.lake.writer(self.lock_timeout, self.on_wait) as writer, \
+                    self.connection() as con:  # fmt: skip
+                writer.use_index(con)
+                for target in work.targets:
+                    step_name = f"ingesting {target.path}"
+                    outcome.batches.append(self._one(writer, con, target))
+        except (duckdb.OutOfMemoryException, MemoryError):
+            raise OutOfMemoryError.during(step_name, self.settings.engine.memory_limit,
+                                          "the batch was not committed") from None  # fmt: skip
         return outcome
 
     @contextmanager
@@ -114,7 +122,11 @@ class Ingestor:
             batch.status, batch.reason = "failed", str(exc)
             return writer.record(batch)
         batch.finished_at = datetime.now(UTC)
-        writer.commit(batch, files)
+        try:
+            writer.commit(batch, files)
+        except BaseException:
+            writer.discard(files)
+            raise
         step.index(writer, con)
         return batch
 

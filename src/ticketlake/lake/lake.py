@@ -132,17 +132,23 @@ class Lake:
                         outputs: Mapping[str, str]) -> list[mf.DataFile]:  # fmt: skip
             """Write each relation of ``outputs`` (lake table -> relation in ``con``) that
             has rows as one Parquet file of its table; return what to commit with the batch."""
-            written = []
-            for table, relation in outputs.items():
-                if scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)"):
-                    folder = (
-                        f"bronze/{source}" if table == "bronze" else f"{PREFIXES[table]}/{source}"
-                    )
-                    key = f"{folder}/{batch_id}.parquet"
-                    written.append(
-                        self._copy(con, table, f"SELECT * FROM {relation}", key, batch_id)
-                    )
+            written: list[mf.DataFile] = []
+            try:
+                for table, relation in outputs.items():
+                    if scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)"):
+                        folder = "bronze" if table == "bronze" else PREFIXES[table]
+                        key = f"{folder}/{source}/{batch_id}.parquet"
+                        sql = f"SELECT * FROM {relation}"
+                        written.append(self._copy(con, table, sql, key, batch_id))
+            except BaseException:
+                self.discard(written)
+                raise
             return written
+
+        def discard(self, files: Sequence[mf.DataFile]) -> None:
+            """Delete files written for a batch that will not be committed."""
+            for f in files:
+                self.store.delete(f.key)
 
         def _copy(self, con: duckdb.DuckDBPyConnection, table: str, sql: str, key: str,
                   batch_id: str) -> mf.DataFile:  # fmt: skip
