@@ -74,8 +74,9 @@ def lake_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built_project(lake_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``lake_project`` built once, then the other month ingested, not built; copy it."""
-    root = Path(shutil.copytree(lake_project, tmp_path_factory.mktemp("second") / "project",
-                                symlinks=True))
+    root = Path(
+        shutil.copytree(lake_project, tmp_path_factory.mktemp("second") / "project", symlinks=True)
+    )
     Project(root).build()
     Project(root).ingest([lake_project.parent / "later"])
     return root
@@ -280,3 +281,67 @@ def test_errors_are_not_swallowed(lake_project: Path, tmp_path: Path,
         project.build()
     assert not project.warehouse.path.exists()
     assert leftovers(project) == []
+
+
+# ---------------------------------------------------------------- export
+
+
+def exported(folder: Path) -> dict[str, bytes]:
+    """Every file an export wrote, by name (hidden partial files included, to catch them)."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def export_reference(built_project: Path, tmp_path_factory: pytest.TempPathFactory
+                     ) -> tuple[Path, dict[str, bytes], float]:  # fmt: skip
+    """A built project (copy it), its undisturbed CSV export and how long that took."""
+    root = copy_of(built_project, tmp_path_factory.mktemp("export")).root
+    out = root.parent / "ref"
+    began = time.monotonic()
+    done = subprocess.run([str(CLI), "-p", str(root), "export", str(out)], capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return root, exported(out), time.monotonic() - began
+
+
+def test_sigkill_during_an_export_then_again_equals_an_undisturbed_export(
+    export_reference: tuple[Path, dict[str, bytes], float], tmp_path: Path
+) -> None:
+    """Every file an export leaves is whole; the next export removes its partial file and
+    ends with exactly the undisturbed files."""
+    root, want, seconds = export_reference
+    rng = random.Random(SEED + 1)
+    for i in range(3):
+        out = tmp_path / str(i)
+        cmd = [str(CLI), "-p", str(root), "export", str(out)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 0.9) * seconds)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=300)
+        if out.exists():
+            for name, data in exported(out).items():
+                assert name.startswith(".") or data == want[name], name  # whole, or partial
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        assert exported(out) == want
+
+
+def test_an_export_onto_a_full_disk_is_one_line_and_leaves_no_partial_file(
+    export_reference: tuple[Path, dict[str, bytes], float], small_disk: Path
+) -> None:
+    """The disk fills up: exit 74, one line naming the file, every file left is whole and no
+    partial one remains; with room again, the export equals an undisturbed one."""
+    root, want, _ = export_reference
+    out = small_disk / "mart"
+    cmd = [str(CLI), "-p", str(root), "export", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 74, done.stderr
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("error:")]
+    assert "cannot write" in line and str(out) in line and "Traceback" not in done.stderr
+    left = exported(out)
+    assert not [n for n in left if n.startswith(".")]
+    assert all(data == want[name] for name, data in left.items())
+    subprocess.run(["mount", "-o", "remount,size=200m", str(small_disk)], check=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert exported(out) == want

@@ -28,6 +28,7 @@ from ticketlake.common.cells import guard, sql_guard
 from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import ident, lit
 from ticketlake.engine import models
+from ticketlake.errors import StorageError
 
 FORMATS = ("csv", "parquet")
 _PARTIAL = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")  # the names _partial gives, no other
@@ -54,7 +55,10 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str,
     """Write each table to ``out_dir/<table>.<fmt>``; each file appears whole or not at all."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError.of(f"cannot write to the export folder {out_dir}", exc) from None
     with _taking_turns(out_dir):
         _remove_leftovers(out_dir)
         names = tables if tables is not None else exportable(con)
@@ -70,9 +74,19 @@ def _write(con: duckdb.DuckDBPyConnection, out_dir: Path, table: str, fmt: str) 
     try:
         rows = scalar(con, f"COPY ({select}) TO {lit(str(partial))} ({options})")
         os.replace(partial, target)
+    except (duckdb.IOException, OSError) as exc:
+        raise StorageError(f"cannot write {target}: {_reason(exc)}; the files already "
+                           "written are whole, run the export again") from None  # fmt: skip
     finally:
         partial.unlink(missing_ok=True)
     return Exported(table, target, rows)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    text = str(exc).splitlines()[0]
+    return "the disk is full" if "No space left on device" in text else text
 
 
 def _partial(out_dir: Path, table: str) -> Path:

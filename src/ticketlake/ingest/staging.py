@@ -74,7 +74,10 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fp: Fingerprint, limit
     if not header or not any(h.strip() for h in header):
         raise FileProblem(f"{path}: empty file (no header row)")
     names = readers.unique_names(header)
-    rejects = _read_csv(con, path, names, limits)
+    try:
+        rejects = _read_csv(con, path, names, limits)
+    except duckdb.InvalidInputException:  # DuckDB gives up on the file as a whole (mixed line
+        return _exact_csv(con, path, names, limits)  # endings, say): the exact reader will not
     if strict_utf8 and any(kind == "INVALID ENCODING" for _, _, kind, _ in rejects):
         line = next(n for n, _, kind, _ in rejects if kind == "INVALID ENCODING")
         raise FileProblem(f"{path}: cannot be decoded as utf-8: invalid byte on line {line}")
