@@ -41,10 +41,12 @@ SHAPES: dict[str, Callable[[random.Random, int], list[float]]] = {
 def run_model(values: list[float], labels: list[str]) -> list[dict[str, Any]]:
     """The model's rows for lifetimes ``values`` of one source, with priority ``labels``."""
     con = duckdb.connect()
-    con.execute("CREATE TABLE lifecycle_ticket AS SELECT 'desk' AS source, "
-                "unnest(?::VARCHAR[]) AS priority, NULL::VARCHAR AS customer, "
-                "NULL::VARCHAR AS group_name, unnest(?::DOUBLE[]) AS lifetime_hours",
-                [labels, values])  # fmt: skip
+    con.execute(
+        "CREATE TABLE lifecycle_ticket AS SELECT 'desk' AS source, "
+        "unnest(?::VARCHAR[]) AS priority, NULL::VARCHAR AS customer, "
+        "NULL::VARCHAR AS group_name, unnest(?::DOUBLE[]) AS lifetime_hours",
+        [labels, values],
+    )
     slice_columns = "source VARCHAR, priority VARCHAR, customer VARCHAR, group_name VARCHAR"
     con.execute(f"CREATE TABLE lifecycle_update_interval ({slice_columns}, interval_hours DOUBLE)")
     con.execute(f"CREATE TABLE lifecycle_lag ({slice_columns}, lag_seconds DOUBLE)")
@@ -57,8 +59,9 @@ def slices(values: list[float], labels: list[str]) -> dict[tuple[str, str], np.n
     """The values of each slice: the whole source, and each priority."""
     found = {("all", "all"): np.array(values)}
     for label in sorted(set(labels)):
-        found["priority", label] = np.array([x for x, g in zip(values, labels, strict=True)
-                                             if g == label])  # fmt: skip
+        found["priority", label] = np.array(
+            [x for x, g in zip(values, labels, strict=True) if g == label]
+        )
     return found
 
 
@@ -86,8 +89,11 @@ def check_slice(rows: list[dict[str, Any]], xs: np.ndarray) -> list[float]:
     """Assert one slice's 20 rows against the exact figures; return its bounds."""
     lo, hi, h = float(xs.min()), float(xs.max()), bandwidth(xs)
     assert [r["bin"] for r in rows] == list(range(1, 21))
-    bins = np.ones(len(xs), dtype=int) if hi == lo else \
-        np.minimum(20, np.floor((xs - lo) / (hi - lo) * 20).astype(int) + 1)  # fmt: skip
+    bins = (
+        np.ones(len(xs), dtype=int)
+        if hi == lo
+        else np.minimum(20, np.floor((xs - lo) / (hi - lo) * 20).astype(int) + 1)
+    )
     assert [r["values_in_bin"] for r in rows] == [int((bins == k).sum()) for k in range(1, 21)]
     if h == 0:
         assert all(r["kde_density"] is None and r["kde_error_bound"] is None for r in rows)
@@ -115,8 +121,12 @@ def check(values: list[float], labels: list[str]) -> dict[tuple[str, str], list[
 
 
 @settings(max_examples=60, deadline=None)
-@given(shape=st.sampled_from(sorted(SHAPES)), n=st.integers(2, 4000),
-       seed=st.integers(0, 2**32 - 1), groups=st.integers(1, 3))  # fmt: skip
+@given(
+    shape=st.sampled_from(sorted(SHAPES)),
+    n=st.integers(2, 4000),
+    seed=st.integers(0, 2**32 - 1),
+    groups=st.integers(1, 3),
+)
 def test_density_is_within_its_bound(shape: str, n: int, seed: int, groups: int) -> None:
     """Any value set: exact counts, every density within its bound of the exact sum."""
     rng = random.Random(seed)
@@ -142,8 +152,9 @@ def test_equal_values_all_fall_in_bin_1() -> None:
     as docs/metrics.md says (least() skips a NULL, which once sent them to bin 20)."""
     found = run_model([1.0, 1.0, 1.0], ["P1", "P1", "P2"])
     for key, count in ((("all", "all"), 3), (("priority", "P1"), 2), (("priority", "P2"), 1)):
-        rows = sorted((r for r in found if (r["dimension"], r["value"]) == key),
-                      key=lambda r: r["bin"])  # fmt: skip
+        rows = sorted(
+            (r for r in found if (r["dimension"], r["value"]) == key), key=lambda r: r["bin"]
+        )
         assert [r["values_in_bin"] for r in rows] == [count] + [0] * 19, key
         assert {(r["bin_start"], r["bin_end"], r["kde_density"]) for r in rows} == {
             (1.0, 1.0, None)
