@@ -3,7 +3,10 @@
 -- priority, customer and group (dimension and value): 20 bins of equal width between the smallest and
 -- the largest value, each with its count and a Gaussian kernel density estimate at its centre
 -- (bandwidth by Silverman's rule, 1.06 * standard deviation * n^(-1/5)), given both as a
--- density and scaled to the bin's expected count so it can be drawn over the histogram.
+-- density and scaled to the bin's expected count so it can be drawn over the histogram. The
+-- counts are exact; the density is summed over cells of nearby values, each at its mean, and
+-- kde_error_bound bounds how far that is from the sum over every value (docs/metrics.md,
+-- "Histograms and density curves"): 0 when every cell is one distinct value.
 WITH measured AS (
     SELECT source, priority, customer, group_name, 'lifetime_hours' AS measure, lifetime_hours AS x
     FROM lifecycle_ticket
@@ -27,8 +30,10 @@ vals AS (
     SELECT source, measure, 'group', group_name, x FROM measured WHERE group_name IS NOT NULL
 ),
 
+-- One row per slice, numbered so that the passes below group by one integer.
 stats AS (
     SELECT
+        row_number() OVER (ORDER BY source, measure, dimension, value) AS slice,
         source,
         measure,
         dimension,
@@ -41,12 +46,37 @@ stats AS (
     GROUP BY source, measure, dimension, value
 ),
 
+-- The grid the density is summed over (docs/metrics.md): cells whose width is a power of
+-- two, the largest not above a tenth of the bandwidth, or the smallest that cuts the range
+-- into at most 20,000 cells if that is wider. A power of two keeps every value in the same
+-- cell when the bandwidth differs in its last bits (another summation order). A slice with
+-- no more values than cells keeps each distinct value as a cell of its own, so its density
+-- is exact. NULL when the slice has no density.
+grid AS (
+    SELECT
+        slice,
+        n,
+        lo,
+        hi,
+        cell_width,
+        n <= (hi - lo) / cell_width + 1 AS exact
+    FROM (
+        SELECT
+            *,
+            power(
+                2.0,
+                greatest(
+                    floor(log2(nullif(bandwidth, 0) / 10)),
+                    ceil(log2(nullif(hi - lo, 0) / 20000))
+                )
+            ) AS cell_width
+        FROM stats
+    ) AS widths
+),
+
 bins AS (
     SELECT
-        s.source,
-        s.measure,
-        s.dimension,
-        s.value,
+        s.slice,
         s.n,
         s.bandwidth,
         b.bin,
@@ -59,56 +89,89 @@ bins AS (
     ) AS b
 ),
 
-counted AS (
+-- One pass over the values: each goes to its bin and, within it, to its cell of the grid. A
+-- cell keeps its count, mean, variance and extremes.
+cells AS (
     SELECT
-        v.source,
-        v.measure,
-        v.dimension,
-        v.value,
-        coalesce(
-            least(20, CAST(floor((v.x - s.lo) / nullif(s.hi - s.lo, 0) * 20) AS INTEGER) + 1),
-            1
+        g.slice,
+        -- least() skips a NULL: the coalesce must come first for a slice of equal values.
+        least(
+            20, coalesce(CAST(floor((v.x - g.lo) / nullif(g.hi - g.lo, 0) * 20) AS INTEGER), 0) + 1
         ) AS bin,
-        count(*) AS values_in_bin
+        CASE WHEN g.exact THEN v.x ELSE floor((v.x - g.lo) / g.cell_width) END AS cell,
+        count(*) AS values_in_cell,
+        avg(v.x) AS cell_mean,
+        var_pop(v.x) AS cell_variance,
+        min(v.x) AS cell_lo,
+        max(v.x) AS cell_hi
     FROM vals AS v
     INNER JOIN stats AS s
         ON s.source = v.source AND s.measure = v.measure
         AND s.dimension = v.dimension AND s.value = v.value
-    GROUP BY 1, 2, 3, 4, 5
+    INNER JOIN grid AS g ON g.slice = s.slice
+    GROUP BY 1, 2, 3
 ),
 
+counted AS (
+    SELECT slice, bin, CAST(sum(values_in_cell) AS BIGINT) AS values_in_bin
+    FROM cells
+    GROUP BY slice, bin
+),
+
+-- The kernel once per cell, at the cell's mean, weighted by its count. z is the distance from
+-- the bin's centre to the mean, z_near to the nearest value of the cell (0 if the centre is
+-- inside it), both in bandwidths.
+terms AS (
+    SELECT
+        b.slice,
+        b.bin,
+        b.n,
+        b.bandwidth,
+        c.values_in_cell,
+        c.cell_variance,
+        (((b.bin_start + b.bin_end) / 2) - c.cell_mean) / b.bandwidth AS z,
+        greatest(
+            0,
+            (((b.bin_start + b.bin_end) / 2) - c.cell_hi) / b.bandwidth,
+            (c.cell_lo - ((b.bin_start + b.bin_end) / 2)) / b.bandwidth
+        ) AS z_near
+    FROM bins AS b
+    INNER JOIN cells AS c ON c.slice = b.slice
+    WHERE b.bandwidth > 0
+),
+
+-- The density, and how far it can be from the sum over every value: the sum over the values
+-- of (x - cell mean)^2 times the largest |second derivative| of the kernel at z_near or
+-- beyond (1 below sqrt(3), (z^2 - 1) exp(-z^2 / 2) above), over 2 * sqrt(2 pi) * n * h^3.
 density AS (
     SELECT
-        b.source,
-        b.measure,
-        b.dimension,
-        b.value,
-        b.bin,
-        sum(exp(-0.5 * power((((b.bin_start + b.bin_end) / 2) - v.x) / b.bandwidth, 2)))
-        / (b.n * b.bandwidth * sqrt(2 * pi())) AS kde_density
-    FROM bins AS b
-    INNER JOIN vals AS v
-        ON v.source = b.source AND v.measure = b.measure
-        AND v.dimension = b.dimension AND v.value = b.value
-    WHERE b.bandwidth > 0
-    GROUP BY b.source, b.measure, b.dimension, b.value, b.bin, b.n, b.bandwidth
+        slice,
+        bin,
+        sum(values_in_cell * exp(-0.5 * z * z)) / (n * bandwidth * sqrt(2 * pi())) AS kde_density,
+        sum(
+            values_in_cell * cell_variance * CASE
+                WHEN z_near < sqrt(3) THEN 1
+                ELSE (z_near * z_near - 1) * exp(-0.5 * z_near * z_near)
+            END
+        )
+        / (2 * sqrt(2 * pi()) * n * power(bandwidth, 3)) AS kde_error_bound
+    FROM terms
+    GROUP BY slice, bin, n, bandwidth
 )
 
 SELECT
-    b.source,
-    b.measure,
-    b.dimension,
-    b.value,
+    s.source,
+    s.measure,
+    s.dimension,
+    s.value,
     b.bin,
     b.bin_start,
     b.bin_end,
     coalesce(c.values_in_bin, 0) AS values_in_bin,
     d.kde_density,
-    d.kde_density * b.n * (b.bin_end - b.bin_start) AS kde_count
+    d.kde_density * b.n * (b.bin_end - b.bin_start) AS kde_count,
+    d.kde_error_bound
 FROM bins AS b
-LEFT JOIN counted AS c
-    ON c.source = b.source AND c.measure = b.measure AND c.dimension = b.dimension
-    AND c.value = b.value AND c.bin = b.bin
-LEFT JOIN density AS d
-    ON d.source = b.source AND d.measure = b.measure AND d.dimension = b.dimension
-    AND d.value = b.value AND d.bin = b.bin
+INNER JOIN stats AS s ON s.slice = b.slice
+LEFT JOIN counted AS c ON c.slice = b.slice AND c.bin = b.bin
+LEFT JOIN density AS d ON d.slice = b.slice AND d.bin = b.bin
