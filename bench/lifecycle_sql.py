@@ -96,8 +96,8 @@ bins AS (
 ),
 counted AS (
     SELECT v.measure,
-           coalesce(least(20, CAST(floor((v.x - s.lo) / nullif(s.hi - s.lo, 0) * 20) AS INTEGER)
-                              + 1), 1) AS bin,
+           least(20, coalesce(CAST(floor((v.x - s.lo) / nullif(s.hi - s.lo, 0) * 20)
+                                   AS INTEGER), 0) + 1) AS bin,
            count(*) AS values_in_bin
     FROM vals AS v JOIN stats AS s USING (measure)
     GROUP BY 1, 2
