@@ -4,6 +4,7 @@ leaves nothing behind, and the next build succeeds and equals an undisturbed one
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
 import signal
@@ -24,24 +25,46 @@ from ticketlake.errors import OutOfMemoryError, TicketlakeError
 CLI = Path(sys.executable).parent / "ticketlake"
 KILLS = 6
 SEED = 20261201
-Tables = dict[str, list[tuple[Any, ...]]]
+
+
+class Tables(dict[str, list[tuple[Any, ...]]]):
+    """Every table of a published build (state tables aside), rows sorted; two are equal
+    when their doubles agree to 1e-9 relative (sums in another order differ in the last
+    bits) and everything else exactly."""
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, dict) and self.keys() == other.keys()
+                and all(_rows_equal(self[n], other[n]) for n in self))  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def tables(project: Project) -> Tables:
-    """Every table of the published build (state tables aside), rows sorted, doubles to ten
-    significant digits (sums in another order differ in the last bits)."""
+    """The published build's tables (see :class:`Tables`)."""
     con = duck.connect({}, path=str(project.warehouse.path.resolve()), read_only=True)
     try:
         names = sorted(n for n in duck.relations(con) if not n.startswith("_"))
         found = {n: con.execute(f'SELECT * FROM "{n}"').fetchall() for n in names}
     finally:
         con.close()
-    return {n: sorted((tuple(_rounded(v) for v in row) for row in rows), key=repr)
-            for n, rows in found.items()}  # fmt: skip
+    return Tables({n: sorted(rows, key=_order) for n, rows in found.items()})
 
 
-def _rounded(value: Any) -> Any:
-    return float(f"{value:.10g}") if isinstance(value, float) else value
+def _order(row: tuple[Any, ...]) -> str:
+    return repr(tuple(round(v, 6) if isinstance(v, float) else v for v in row))
+
+
+def _rows_equal(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> bool:
+    return len(a) == len(b) and all(
+        len(x) == len(y) and all(_same(u, v) for u, v in zip(x, y, strict=True))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _same(u: Any, v: Any) -> bool:
+    if isinstance(u, float) and isinstance(v, float):
+        return math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(u == v)
 
 
 def leftovers(project: Project) -> list[str]:

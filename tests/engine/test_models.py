@@ -10,6 +10,7 @@ from sqlglot.errors import ErrorLevel
 from ticketlake.engine import models
 from ticketlake.engine.models import ModelError, parse
 from ticketlake.lake import schema
+from ticketlake.lake.schema import SIGHTINGS, empty_select
 
 
 def test_every_model_transpiles_to_spark() -> None:
@@ -76,6 +77,7 @@ def test_tickets_model_golden() -> None:
         {**base, "ticket_id": "B", "event_time": "2024-01-05 08:00", "event_type": "updated",
          "status": "Open", "status_category": "open", "reopen_count": 2, "source_line": 7},
     ])  # fmt: skip
+    con.execute(f"CREATE TABLE ticket_sightings AS {empty_select(SIGHTINGS)}")
     con.execute(f"CREATE VIEW tickets AS {models.load()['tickets'].sql}")
     rows = con.execute("""SELECT ticket_id, strftime(created_at, '%d %H'), strftime(first_response_at, '%d %H'),
             strftime(first_resolved_at, '%d %H'), strftime(resolved_at, '%d %H'), status,
