@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -49,3 +51,13 @@ def column_types(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[st
     """(name, type) of each column of a table or view, in order."""
     quoted = '"' + relation.replace('"', '""') + '"'
     return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {quoted}").fetchall()]
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, data: object) -> Iterator[str]:
+    """``data`` (an Arrow table) visible to SQL as ``name`` for the block, then gone."""
+    con.register(name, data)
+    try:
+        yield name
+    finally:
+        con.unregister(name)

@@ -72,3 +72,12 @@ def create(con: duckdb.DuckDBPyConnection, relation: Relation) -> None:
     """(Re)create ``relation`` empty, with its fixed columns."""
     cols = ", ".join(f"{ident(c)} {t}" for c, t in relation.columns.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {relation.name} ({cols})")
+
+
+def drop(con: duckdb.DuckDBPyConnection, relation: Relation) -> None:
+    """Drop ``relation``, whether it is a table or a view."""
+    kinds = con.execute("SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? UNION ALL "
+                        "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ?",
+                        [relation.name, relation.name]).fetchall()  # fmt: skip
+    for (kind,) in kinds:
+        con.execute(f"DROP {kind} IF EXISTS {relation.name}")

@@ -80,7 +80,8 @@ def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Bat
     key = f"bronze/{original.source}/{original.batch_id}.parquet"
     path = writer.read_path(key)
     rel.create(con, rel.REJECTED)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.RAW.name} AS
+    rel.drop(con, rel.RAW)
+    con.execute(f"""CREATE TEMP TABLE {rel.RAW.name} AS
         SELECT b.* EXCLUDE (_source_line, _batch_id, _source_file), b._source_line AS _line,
                q.raw AS _raw
         FROM read_parquet({lit(path)}) b

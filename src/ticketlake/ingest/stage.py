@@ -95,6 +95,7 @@ def transform(con: duckdb.DuckDBPyConnection, batch: Batch) -> Counts:
     """Run validation and the format's SQL over RAW; see the module docstring."""
     con.execute(_typed_sql(con, batch))
     con.execute(_problems_sql(batch))
+    _confirm_repeats(con, batch.columns)
     con.execute(f"INSERT INTO {rel.PROBLEMS.name} SELECT _line, NULL, 'malformed_row', reason "
                 f"FROM {rel.REJECTED.name}")  # fmt: skip
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.VALID.name} AS SELECT * FROM "
@@ -134,14 +135,19 @@ def _typed_sql(con: duckdb.DuckDBPyConnection, batch: Batch) -> str:
             f"FROM (SELECT {', '.join(inner)} FROM {rel.RAW.name})")  # fmt: skip
 
 
+def _content(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> list[str]:
+    """The columns of RAW that are a row's content: its text when the reader kept it, else
+    its fields."""
+    return ["_raw"] if rel.has_column(con, rel.RAW, "_raw") else list(columns)
+
+
 def _row_columns(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> str:
-    """What identifies a row's content: its text when the reader kept it, else its fields."""
-    if rel.has_column(con, rel.RAW, "_raw"):
-        return "_raw AS _row"
-    if not columns:
+    """A hash of the row's content, to find repeated rows cheaply (:func:`_confirm_repeats`
+    then compares the content itself, so a hash collision never drops a row)."""
+    content = _content(con, columns)
+    if not content:
         return "NULL AS _row"
-    return "struct_pack(" + ", ".join(f"{ident('c' + str(i))} := {ident(c)}"
-                                     for i, c in enumerate(columns)) + ") AS _row"  # fmt: skip
+    return f"hash({', '.join(ident(c) for c in content)}) AS _row"
 
 
 def _first_shapes(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, str]:
@@ -198,6 +204,23 @@ def _problems_sql(batch: Batch) -> str:
             "WHERE p IS NOT NULL")  # fmt: skip
 
 
+def _confirm_repeats(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> None:
+    """Keep a ``duplicate_row`` only where the row's content equals the earlier row's."""
+    same = " AND ".join(f"a.{ident(c)} IS NOT DISTINCT FROM b.{ident(c)}"
+                        for c in _content(con, columns)) or "true"  # fmt: skip
+    if not scalar(con, f"SELECT count(*) FROM {rel.PROBLEMS.name} "
+                       "WHERE error_class = 'duplicate_row'"):  # fmt: skip
+        return
+    con.execute(f"""DELETE FROM {rel.PROBLEMS.name} WHERE error_class = 'duplicate_row'
+        AND _line IN (
+            SELECT d._line
+            FROM (SELECT _line, min(_line) OVER (PARTITION BY _row) AS first
+                  FROM {rel.TYPED.name}) d
+            JOIN {rel.RAW.name} a ON a._line = d._line
+            JOIN {rel.RAW.name} b ON b._line = d.first
+            WHERE d._line > d.first AND NOT ({same}))""")  # fmt: skip
+
+
 def _unparseable(name: str, ftype: str, col: str, reading: Reading) -> tuple[str, str]:
     cls = "unparseable_timestamp" if ftype == "time" else "invalid_value"
     what = "a timestamp" if ftype == "time" else f"a valid {ftype}"
@@ -246,29 +269,30 @@ def _events(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE ev0 AS {kind.events_sql}")
     present = {r[0] for r in con.execute("DESCRIBE ev0").fetchall()}
-    payload = ", ".join(f"CAST({c if c in present else 'NULL'} AS {t}) AS {c}"
+    payload = ", ".join(f"CAST({c if c in present else 'NULL'} AS {t}) AS "
+                        f"{'event_key_raw' if c == 'event_key' else c}"
                         for c, t in schema.EVENT_PAYLOAD.items())  # fmt: skip
+    key = "e.event_key" if "event_key" in present else "NULL"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ev AS
-        SELECT {payload}, e._line FROM ev0 e WHERE e.ticket_id IS NOT NULL AND e.event_time IS NOT NULL""")
+        SELECT {payload}, coalesce(CAST({key} AS VARCHAR), '') AS event_key, e._line
+        FROM ev0 e WHERE e.ticket_id IS NOT NULL AND e.event_time IS NOT NULL""")
     con.execute("DROP TABLE ev0")
     con.execute(_before_creation_sql(lineage.source, batch.mapping.get("event_time", "event_time")))
     source = lit(lineage.source)
+    known = (f"(SELECT ticket_id, event_time, event_type, event_key FROM {ALIAS}.event_keys "
+             f"WHERE source = {source})")  # fmt: skip
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.EVENTS.name} AS
-        SELECT {source} AS source, ev.* EXCLUDE (_line, event_key),
-               coalesce(ev.event_key, '') AS event_key,
+        SELECT {source} AS source, ev.* EXCLUDE (_line, event_key_raw),
                coalesce(sm.category, 'unknown') AS status_category,
                coalesce(pm.level, 'unknown') AS priority, v._attributes AS attributes,
                {_lineage_cols(lineage)}, ev._line AS source_line
-        FROM ev
+        FROM (SELECT * FROM ev ANTI JOIN {rel.PROBLEMS.name} USING (_line)
+              ANTI JOIN {known} USING (ticket_id, event_time, event_type, event_key)) ev
         JOIN {rel.VALID.name} v USING (_line)
         LEFT JOIN status_map sm ON sm.label = lower(trim(ev.status))
         LEFT JOIN priority_map pm ON pm.alias = lower(trim(ev.priority_raw))
-        WHERE ev._line NOT IN (SELECT _line FROM {rel.PROBLEMS.name})
-          AND NOT EXISTS (SELECT 1 FROM {ALIAS}.event_keys l WHERE l.source = {source}
-                AND l.ticket_id = ev.ticket_id AND l.event_time = ev.event_time
-                AND l.event_type = ev.event_type AND l.event_key = coalesce(ev.event_key, ''))
         QUALIFY row_number() OVER (PARTITION BY ev.ticket_id, ev.event_time, ev.event_type,
-                                   coalesce(ev.event_key, '') ORDER BY ev._line) = 1""")  # fmt: skip
+                                   ev.event_key ORDER BY ev._line) = 1""")  # fmt: skip
     con.execute("DROP TABLE ev")
 
 
@@ -358,13 +382,13 @@ def _quarantine(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
 
 def _counts(con: duckdb.DuckDBPyConnection) -> Counts:
     valid, problems = rel.VALID.name, rel.PROBLEMS.name
+    loaded = f"(SELECT _line FROM {valid} ANTI JOIN {problems} USING (_line))"
+    added = " UNION ".join(f"SELECT source_line AS _line FROM {r.name}"
+                           for r in (rel.EVENTS, rel.LINKS, rel.SIGHTINGS))  # fmt: skip
     row = con.execute(f"""SELECT
-        (SELECT count(*) FROM {valid} WHERE _line NOT IN (SELECT _line FROM {problems})),
+        (SELECT count(*) FROM {loaded}),
         (SELECT count(*) FROM {problems}),
-        (SELECT count(*) FROM {valid} WHERE _line NOT IN (SELECT _line FROM {problems})
-            AND _line NOT IN (SELECT source_line FROM {rel.EVENTS.name})
-            AND _line NOT IN (SELECT source_line FROM {rel.LINKS.name})
-            AND _line NOT IN (SELECT source_line FROM {rel.SIGHTINGS.name})),
+        (SELECT count(*) FROM {loaded} ANTI JOIN ({added}) USING (_line)),
         (SELECT count(*) FROM {rel.EVENTS.name}), (SELECT count(*) FROM {rel.LINKS.name})""").fetchall()[0]  # fmt: skip
     assert row is not None
     return Counts(*(int(v) for v in row))

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from ticketlake.common import duck
 from ticketlake.common.sqltext import ident, lit
 from ticketlake.ingest import relations as rel
 from ticketlake.sources import readers
@@ -93,6 +94,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fp: Fingerprint, limit
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, names: list[str],
               limits: Limits) -> list[tuple[int, int, str, str]]:  # fmt: skip
     """Parse into ``_csv``; return the rejects as (line, byte offset, error type, message)."""
+    rel.drop(con, rel.RAW)
     for table in (_REJECTS, "_csv_scans", "_csv"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     columns = ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names)
@@ -126,10 +128,18 @@ def _lines(
 
 
 def _number(con: duckdb.DuckDBPyConnection, lines: npt.NDArray[np.int64]) -> None:
-    """RAW: the parsed rows with their lines, by position (DuckDB keeps the file's order)."""
-    numbers = pa.table({"_line": pa.array(lines, pa.int64())})  # noqa: F841 - read below
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.RAW.name} AS "
-                "SELECT * FROM _csv POSITIONAL JOIN numbers")  # fmt: skip
+    """RAW: the parsed rows with their lines, by position (DuckDB keeps the file's order).
+    When no line is missing from the sequence (no rejected or blank line), a row's line is
+    its position plus 2 and RAW is a view; otherwise the lines are joined on by position."""
+    if len(lines) == 0 or lines[-1] - lines[0] == len(lines) - 1:
+        first = int(lines[0]) if len(lines) else 2
+        con.execute(f"CREATE TEMP VIEW {rel.RAW.name} AS "
+                    f"SELECT *, rowid + {first} AS _line FROM _csv")  # fmt: skip
+        return
+    numbers = pa.table({"_line": pa.array(lines, pa.int64())})
+    with duck.registered(con, "_numbers", numbers) as name:
+        con.execute(f"CREATE TEMP TABLE {rel.RAW.name} AS "
+                    f"SELECT * FROM _csv POSITIONAL JOIN {name}")  # fmt: skip
     con.execute("DROP TABLE _csv")
 
 
@@ -178,19 +188,20 @@ def _exact_csv(con: duckdb.DuckDBPyConnection, path: Path, names: list[str],
 def _append_chunks(con: duckdb.DuckDBPyConnection, names: list[str],
                    chunks: Iterable[readers.Chunk]) -> list[str]:  # fmt: skip
     """RAW and REJECTED from the exact reader's chunks (new JSON keys become new columns)."""
-    con.execute(f"DROP TABLE IF EXISTS {rel.RAW.name}")
+    rel.drop(con, rel.RAW)
     rel.create(con, rel.REJECTED)
     columns = list(names)
     for chunk in chunks:
-        part = chunk.table  # noqa: F841 - read by DuckDB below
         if not rel.exists(con, rel.RAW):
-            con.execute(f"CREATE TEMP TABLE {rel.RAW.name} AS SELECT * FROM part")
+            with duck.registered(con, "_part", chunk.table) as part:
+                con.execute(f"CREATE TEMP TABLE {rel.RAW.name} AS SELECT * FROM {part}")
         else:
             known = set(rel.columns_of(con, rel.RAW))
             for name in chunk.table.column_names:
                 if name not in known:
                     con.execute(f"ALTER TABLE {rel.RAW.name} ADD COLUMN {ident(name)} VARCHAR")
-            con.execute(f"INSERT INTO {rel.RAW.name} BY NAME SELECT * FROM part")
+            with duck.registered(con, "_part", chunk.table) as part:
+                con.execute(f"INSERT INTO {rel.RAW.name} BY NAME SELECT * FROM {part}")
         rows = [(r.line, r.raw, r.reason) for r in chunk.rejected]
         if rows:
             con.executemany(f"INSERT INTO {rel.REJECTED.name} VALUES (?, ?, ?)", rows)
@@ -226,13 +237,14 @@ def _json_lines(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits) -> N
     (Arrow buffers over each block, no per-line Python), decoded by DuckDB (``j`` is NULL
     when the line is not valid UTF-8)."""
     con.execute("CREATE OR REPLACE TEMP TABLE _jlines (_line BIGINT, j VARCHAR, size BIGINT)")
-    for part in _line_blocks(path):  # noqa: B007 - read by DuckDB below
-        con.execute("""INSERT INTO _jlines
-            SELECT _line, CASE WHEN size <= ? THEN rtrim(ltrim(t, chr(65279)), chr(13) || chr(10)) END,
-                   size
-            FROM (SELECT _line, try(decode(b)) AS t, octet_length(b) AS size FROM part)
-            WHERE t IS NULL OR length(rtrim(t, chr(13) || chr(10))) > 0""",
-                    [limits.max_row_bytes])  # fmt: skip
+    for block in _line_blocks(path):
+        with duck.registered(con, "_block", block) as part:
+            con.execute(f"""INSERT INTO _jlines
+                SELECT _line, CASE WHEN size <= ? THEN rtrim(ltrim(t, chr(65279)), chr(13) || chr(10)) END,
+                       size
+                FROM (SELECT _line, try(decode(b)) AS t, octet_length(b) AS size FROM {part})
+                WHERE t IS NULL OR length(rtrim(t, chr(13) || chr(10))) > 0""",
+                        [limits.max_row_bytes])  # fmt: skip
 
 
 def _line_blocks(path: Path, block: int = 64 << 20) -> Iterable[pa.Table]:
@@ -274,7 +286,8 @@ def _json_raw(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits) -> lis
     ).fetchall()[0][0]
     paths = _leaves(json.loads(structure)) if structure else []
     selects = [f"{_extract(keys, leaf)} AS {ident('.'.join(keys))}" for keys, leaf in paths]
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.RAW.name} AS
+    rel.drop(con, rel.RAW)
+    con.execute(f"""CREATE TEMP TABLE {rel.RAW.name} AS
         SELECT {''.join(s + ', ' for s in selects)}_line, j AS _raw
         FROM _jkind WHERE kind = 'OBJECT' ORDER BY _line""")  # fmt: skip
     con.execute("DROP TABLE _jkind")

@@ -209,10 +209,9 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store, manifest: mf.Mani
         SELECT q.*, r.released_by
         FROM ({scan_sql(store, manifest, "quarantine")}) q
         LEFT JOIN ({scan_sql(store, manifest, "quarantine_releases")}) r USING (batch_id, source_line)""")
-    ledger_rows = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB below
-        [ledger_row(b) for b in manifest.batches], schema=LEDGER
-    )
-    con.execute("CREATE OR REPLACE TABLE ledger AS SELECT * FROM ledger_rows")
+    rows = pa.Table.from_pylist([ledger_row(b) for b in manifest.batches], schema=LEDGER)
+    with duck.registered(con, "_ledger_rows", rows) as name:
+        con.execute(f"CREATE OR REPLACE TABLE ledger AS SELECT * FROM {name}")
     for name, sql in (views or {}).items():
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 

@@ -148,7 +148,8 @@ class _Scan:
         if self.nul is not None and bom != "utf-16":
             raise FileProblem(_nul_problem(path, self.head, self.nul))
         lines = self.newlines + (0 if self.offset == 0 or self.last.endswith(b"\n") else 1)
-        return Fingerprint(sha256, stat, lines, self.blank, self.quotes, self.ascii, bom)
+        blank = self.blank + (self.last == b"\n\r")  # a last line of just a carriage return
+        return Fingerprint(sha256, stat, lines, blank, self.quotes, self.ascii, bom)
 
 
 def _blank_lines(text: bytes) -> int:
@@ -272,6 +273,8 @@ class Lines:
             line += len(ends)
             rest = block[ends[-1] + 1 :]
             head, length = rest[:2], len(rest)
+        if length == 1 and head == b"\r":  # a last line of just a carriage return
+            out.append(line)
         return out
 
     def _blocks(self) -> Iterator[bytes]:
