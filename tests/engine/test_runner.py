@@ -43,13 +43,15 @@ def _fact(project: Project) -> list[tuple[object, ...]]:
 
 
 def test_new_batch_refreshes_only_the_tickets_it_touches(project: Project) -> None:
-    """Day 2 resolves A and creates C: ticket models run incrementally, the rest recompute."""
+    """Day 2 resolves A and creates C: ticket models run incrementally, and so do the day
+    models, for the days of A and C; the rest recompute."""
     project.ingest([project.root / "day2.csv"], format="eventlog")
     build = project.build()
     assert build.modes["fact_ticket"] == "incremental"
     assert build.modes["fact_ticket_event"] == "incremental"
     assert build.modes["dim_priority"] == "unchanged"  # reads only settings
-    assert build.modes["kpi_volume_daily"] == "full"
+    assert build.modes["kpi_volume_daily"] == "incremental"
+    assert build.modes["kpi_priority_summary"] == "full"  # over all days
     state = dict(project.query("SELECT model, rows_changed FROM _models")[1])
     assert state["fact_ticket"] == 2  # tickets A and C
     assert _fact(project) == [("A", False, 6.0, True), ("B", True, None, None),

@@ -6,7 +6,12 @@ settings tables are inputs, any other reference must be another model.
 
 A model whose header says ``-- grain: ticket`` has one or more rows per (source, ticket_id)
 and each ticket's rows depend only on that ticket's events: the warehouse refreshes such a
-model incrementally, for the tickets new batches touched. Any other model is recomputed.
+model incrementally, for the tickets new batches touched. A model whose header says
+``-- grain: day`` (key column ``day``; ``day(column)`` names another) or ``-- grain:
+week(column)`` (keyed by the Monday of an ISO week) has rows keyed by a day, each computed
+from the input rows that fall on that day; its ``-- days:`` lines say, per input, on which
+days a row of it falls (see :class:`Days`), and the warehouse refreshes the days whose input
+rows changed (engine/days.py). Any other model is recomputed.
 """
 
 from __future__ import annotations
@@ -32,11 +37,41 @@ LAKE_TABLES = frozenset(
     {"ticket_events", "ticket_links", "ticket_sightings", "quarantine", "ledger"}
 )
 INPUT_TABLES = LAKE_TABLES | inputs.NAMES
-_GRAIN = re.compile(r"^--\s*grain:\s*(\w+)\s*$", re.MULTILINE)
+CALENDAR = "dim_date"  # the model with a row per day; open spans run to its last day
+KEYS = {"ticket": None, "day": "day", "week": "week_start"}  # each grain's default key column
+_GRAIN = re.compile(r"^--\s*grain:\s*(\w+)\s*(?:\(\s*(\w+)\s*\))?\s*$", re.MULTILINE)
+_DAYS = re.compile(r"^--\s*(days|every day):(.*)$", re.MULTILINE)
+_INPUT = re.compile(r"(\w+)\s*\(([^)]*)\)")
+_SPAN = re.compile(r"^(\w+)\s*\.\.\s*(\w*)$")
 
 
 class ModelError(TicketlakeError):
     """A model that cannot be parsed, references an unknown table or closes a cycle."""
+
+
+@dataclass(frozen=True)
+class Days:
+    """On which days the rows of one input of a day-keyed model fall (``-- days: table(...)``).
+
+    A row falls on the day of each point column (``created_date``; a NULL day is a day too),
+    and on every day a span (``event_time .. next_event_time``) may cover: the model counts
+    the row on day d when start <= t < end for an instant t of d (from d 00:00 to d+1 00:00,
+    such as d's backlog cut-off); a NULL start covers no day, a NULL or missing end (``a ..``)
+    never ends, so the span runs to the calendar's last day. ``every`` (``-- every day:
+    table(source)``) names columns whose each value has a row on every day: one appearing or
+    vanishing changes every day. The model's rows for day d must depend on nothing else.
+    """
+
+    table: str
+    points: tuple[str, ...] = ()
+    spans: tuple[tuple[str, str | None], ...] = ()
+    every: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the declaration names."""
+        spans = [c for span in self.spans for c in span if c]
+        return tuple(dict.fromkeys([*self.points, *spans, *self.every]))
 
 
 @dataclass(frozen=True)
@@ -48,11 +83,22 @@ class Model:
     sql: str
     reads: frozenset[str]
     grain: str | None = None
+    key: str | None = None  # the day column of a day- or week-keyed model
+    days: tuple[Days, ...] = ()
 
     @property
     def per_ticket(self) -> bool:
         """Whether the model can be refreshed ticket by ticket (``-- grain: ticket``)."""
         return self.grain == "ticket"
+
+    @property
+    def per_day(self) -> bool:
+        """Whether the model's rows are keyed by a day or a week (``-- grain: day|week``)."""
+        return self.grain in ("day", "week")
+
+    def days_of(self, table: str) -> Days | None:
+        """How rows of ``table`` fall on days, if the header says."""
+        return next((d for d in self.days if d.table == table), None)
 
     @property
     def digest(self) -> str:
@@ -75,9 +121,75 @@ def parse(name: str, layer: str, sql: str) -> Model:
             f"model {layer}/{name}.sql does not parse: {exc}".splitlines()[0]
         ) from None
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    reads = {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
-    grain = _GRAIN.search(sql)
-    return Model(name, layer, sql, frozenset(reads), grain.group(1) if grain else None)
+    reads = frozenset(t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes)
+    where = f"model {layer}/{name}.sql"
+    grain, key = _grain(sql, where)
+    days = _days(sql, where)
+    model = Model(name, layer, sql, reads, grain, key, days)
+    _check_header(model, where)
+    return model
+
+
+def _grain(sql: str, where: str) -> tuple[str | None, str | None]:
+    """The ``-- grain:`` of a model and its key column."""
+    found = _GRAIN.search(sql)
+    if found is None:
+        return None, None
+    grain, key = found.group(1), found.group(2)
+    if grain not in KEYS or (key and grain == "ticket"):
+        raise ModelError(
+            f"{where}: unknown grain {found.group(0)[2:].strip()!r}; "
+            "use ticket, day, day(column) or week(column)"
+        )
+    return grain, key or KEYS[grain]
+
+
+def _days(sql: str, where: str) -> tuple[Days, ...]:
+    """The ``-- days:`` and ``-- every day:`` declarations, one :class:`Days` per input."""
+    found: dict[str, Days] = {}
+    for kind, body in _DAYS.findall(sql):
+        if _INPUT.sub("", body).replace(",", "").strip() or not _INPUT.search(body):
+            raise ModelError(
+                f"{where}: cannot read '-- {kind}:{body}'; write table(column, start .. end), ..."
+            )
+        for table, items in _INPUT.findall(body):
+            old = found.get(table, Days(table))
+            found[table] = _add(old, kind, [i.strip() for i in items.split(",")], where)
+    return tuple(found.values())
+
+
+def _add(days: Days, kind: str, items: list[str], where: str) -> Days:
+    """``days`` with the points, spans or every-day columns of one declaration added."""
+    points, spans, every = list(days.points), list(days.spans), list(days.every)
+    for item in items:
+        span = _SPAN.match(item)
+        if kind == "every day" and item.isidentifier():
+            every.append(item)
+        elif kind == "days" and span:
+            spans.append((span.group(1), span.group(2) or None))
+        elif kind == "days" and item.isidentifier():
+            points.append(item)
+        else:
+            raise ModelError(
+                f"{where}: {item!r} in '-- {kind}: {days.table}(...)' is not a "
+                "column or a span 'start .. end'"
+            )
+    return Days(days.table, tuple(points), tuple(spans), tuple(every))
+
+
+def _check_header(model: Model, where: str) -> None:
+    """Day declarations only on a day-keyed model, for tables it reads; spans need the
+    calendar, which bounds them."""
+    for days in model.days:
+        if not model.per_day:
+            raise ModelError(f"{where}: '-- days:' needs '-- grain: day' or 'week'")
+        if days.table not in model.reads:
+            raise ModelError(f"{where}: '-- days:' names {days.table}, which it does not read")
+        if days.spans and CALENDAR not in model.reads:
+            raise ModelError(
+                f"{where}: a span in '-- days:' runs to the last day of "
+                f"{CALENDAR}, which it does not read"
+            )
 
 
 @cache
@@ -108,6 +220,7 @@ def order(models: dict[str, Model], select: str | None = None) -> list[Model]:
             raise ModelError(f"model {model.name} reads {unknown[0]}, which is neither a model "
                              "nor an input table")  # fmt: skip
         graph[model.name] = set(model.reads & set(models))
+        _check_days(model, models)
     if select is not None:
         if select not in models:
             raise ModelError(f"no model named {select!r}; models: {', '.join(sorted(models))}")
@@ -119,6 +232,24 @@ def order(models: dict[str, Model], select: str | None = None) -> list[Model]:
             f"models depend on each other in a cycle: {' -> '.join(exc.args[1])}"
         ) from None
     return [models[n] for n in names]
+
+
+def _check_days(model: Model, catalog: dict[str, Model]) -> None:
+    """A day declaration names a per-ticket model (its rows compared before and after a
+    refresh) or a day-keyed one by its key (the days it refreshed)."""
+    for days in model.days:
+        source = catalog.get(days.table)
+        if source is None or not (source.per_ticket or source.grain == "day"):
+            raise ModelError(
+                f"model {model.name}: '-- days:' names {days.table}, which is "
+                "neither a 'grain: ticket' nor a 'grain: day' model"
+            )
+        by_key = Days(days.table, (str(source.key),))
+        if source.grain == "day" and days != by_key:
+            raise ModelError(
+                f"model {model.name}: write '-- days: {days.table}({source.key})'"
+                f", the day {days.table} is keyed by"
+            )
 
 
 def _needed(graph: dict[str, set[str]], name: str) -> set[str]:

@@ -2,10 +2,14 @@
 
 A model whose header says ``-- grain: ticket`` is refreshed for the tickets that batches
 committed since it was last built touched: their rows are deleted and recomputed from the
-model's SQL with its per-ticket inputs narrowed to those tickets. Any other model is
-recomputed when something it reads changed, and kept otherwise. A model is recomputed in full
-when its SQL, the settings (``cfg_*`` tables) or the lake's history changed, or when a model
-it reads was recomputed in full. ``_models`` records, per model, what it was built from.
+model's SQL with its per-ticket inputs narrowed to those tickets. A model whose header says
+``-- grain: day`` (or ``week``) is refreshed for the days its inputs' changes touched
+(engine/days.py), when every input that changed is one its ``-- days:`` lines place on days
+and changed in this run; a day model without such lines (the calendar) is recomputed and
+compared with what it was. Any other model is recomputed when something it reads changed,
+and kept otherwise. A model is recomputed in full when its SQL, the settings (``cfg_*``
+tables) or the lake's history changed, or when a model it reads was recomputed in full.
+``_models`` records, per model, what it was built from.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlglot import exp
 from ticketlake.common.duck import scalar, table_exists
 from ticketlake.common.sqltext import lit
 from ticketlake.config import Settings
-from ticketlake.engine import inputs, models
+from ticketlake.engine import days, inputs, models
 from ticketlake.errors import OutOfMemoryError
 from ticketlake.lake import Lake
 from ticketlake.lake.lake import create_views, scan_sql
@@ -61,12 +65,18 @@ class Runner:
     state: dict[str, _State] = field(default_factory=dict)
     generation: int = 0  # this run's number
     digest: str = ""  # fingerprint of the settings tables
+    before: dict[str, _State] = field(default_factory=dict)  # the state the run started from
+    todo: list[str] = field(default_factory=list)  # the models this run brings up to date
+    touched: dict[str, set[days.Key]] = field(default_factory=dict)  # keys a day model redid
+    kept: set[str] = field(default_factory=set)  # per-ticket models with old and new rows kept
+    reads: dict[str, dict[str, set[str]] | None] = field(default_factory=dict)  # columns read
 
     def run(self, catalog: dict[str, models.Model], todo: list[models.Model],
             on_model: Callable[[str], None] | None = None) -> dict[str, str]:  # fmt: skip
         """Run ``todo`` in order; return each model's mode: ``full``, ``incremental`` (some
-        tickets refreshed) or ``unchanged`` (nothing it reads changed)."""
+        tickets or days refreshed) or ``unchanged`` (nothing it reads changed)."""
         self._prepare(catalog)
+        self.todo = [model.name for model in todo]
         modes = {}
         for model in todo:
             if on_model:
@@ -104,6 +114,7 @@ class Runner:
         inputs.write(self.con, self.settings)
         self.digest = inputs.fingerprint(self.settings)
         self.state = _load_state(self.con)
+        self.before = dict(self.state)
         self.generation = max((s.done for s in self.state.values()), default=0) + 1
 
     def _model(self, model: models.Model, old: _State | None,
@@ -111,14 +122,95 @@ class Runner:
         """Bring one model up to date; return its mode and the rows (or tickets) it changed."""
         if old is not None and self._current(model, old):
             if model.per_ticket:
+                keep = self._kept_columns(model.name, catalog)
                 rows = _refresh(
-                    self.con, self.lake, self.manifest, model, old.lake_version, catalog
+                    self.con, self.lake, self.manifest, model, old.lake_version, catalog, keep
                 )
+                if rows and keep:
+                    self.kept.add(model.name)
                 return ("incremental" if rows else "unchanged"), rows
             if not self._inputs_changed(model, old):
                 return "unchanged", 0
+            by_day = self._by_day(model, old, catalog) if model.per_day else None
+            if by_day is not None:
+                return by_day
         self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {model.sql}")
         return "full", scalar(self.con, f"SELECT count(*) FROM {model.name}")
+
+    def _by_day(
+        self, model: models.Model, old: _State, catalog: dict[str, models.Model]
+    ) -> tuple[str, int] | None:
+        """Refresh a day-keyed model for the days its inputs' changes touched and return its
+        mode and the rows it wrote; None when a change it cannot place on days needs a full
+        run. A day model without ``-- days:`` lines (the calendar) is recomputed and compared
+        with what it was."""
+        if model.days:
+            found = self._days_touched(model, old, catalog)
+            if found is None:
+                return None
+            keys = days.keys(model, found)
+            deleted, written = days.refresh(self.con, model, keys)
+            changed = bool(deleted or written)
+        else:
+            keys = days.recompute(self.con, model)
+            changed, written = bool(keys), days.count(self.con, model, keys)
+        self.touched[model.name] = keys
+        return ("incremental" if changed else "unchanged"), written
+
+    def _days_touched(
+        self, model: models.Model, old: _State, catalog: dict[str, models.Model]
+    ) -> set[days.Key] | None:
+        """The days the changes of the model's inputs since it was last brought up to date
+        touched (None when one of them cannot say)."""
+        if _lake_changed(model, self.manifest, old.lake_version):
+            return None
+        found: set[days.Key] = set()
+        for name in sorted(model.reads & set(catalog)):
+            if self._gen(name, "changed") > old.done:
+                part = self._input_days(model, name, old, catalog)
+                if part is None:
+                    return None
+                found |= part
+        return found
+
+    def _input_days(
+        self, model: models.Model, name: str, old: _State, catalog: dict[str, models.Model]
+    ) -> set[days.Key] | None:
+        """The days a change of input ``name`` in this run touched: the days a day-keyed
+        input refreshed, or those where a per-ticket input's changed rows differ. None when
+        the header does not place the input on days, when it also changed in a run that did
+        not build this model, or when a value of its ``-- every day:`` columns came or went."""
+        spec, seen = model.days_of(name), self.before.get(name)
+        if spec is None or (seen is not None and seen.changed > old.done):
+            return None
+        if name in self.touched:
+            return self.touched[name]
+        read = self._reads(model)
+        if read is None or name not in self.kept:
+            return None
+        if spec.every and days.appeared_or_vanished(self.con, name, spec.every):
+            return None
+        return days.touched(self.con, spec, read[name], catalog.get(models.CALENDAR))
+
+    def _kept_columns(self, name: str, catalog: dict[str, models.Model]) -> set[str]:
+        """The columns of per-ticket model ``name`` this run's day models compare before and
+        after its refresh (none when no day model places it on days)."""
+        needed: set[str] = set()
+        for other in self.todo:
+            spec = catalog[other].days_of(name)
+            read = self._reads(catalog[other]) if spec else None
+            if spec and read is not None:
+                needed |= read[name] | set(spec.columns)
+        return needed
+
+    def _reads(self, model: models.Model) -> dict[str, set[str]] | None:
+        """The columns ``model`` reads from each table (None before its inputs exist)."""
+        if model.name not in self.reads:
+            try:
+                self.reads[model.name] = days.columns_read(self.con, model)
+            except sqlglot.errors.SqlglotError:
+                self.reads[model.name] = None
+        return self.reads[model.name]
 
     def _current(self, model: models.Model, old: _State) -> bool:
         """Whether the model's table was built by the same SQL and settings from the same lake
@@ -201,9 +293,17 @@ def _drop_unknown(con: duckdb.DuckDBPyConnection, catalog: dict[str, models.Mode
             con.execute(f"DELETE FROM {STATE} WHERE model = ?", [name])
 
 
-def _refresh(con: duckdb.DuckDBPyConnection, lake: Lake, manifest: Manifest,
-             model: models.Model, since: int, catalog: dict[str, models.Model]) -> int:  # fmt: skip
-    """Recompute ``model``'s rows for the tickets touched by batches after ``since``."""
+def _refresh(
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    manifest: Manifest,
+    model: models.Model,
+    since: int,
+    catalog: dict[str, models.Model],
+    keep: set[str],
+) -> int:
+    """Recompute ``model``'s rows for the tickets touched by batches after ``since``; the
+    ``keep`` columns of their rows stay, as they were and as they are, for the day models."""
     new = manifest.since(since)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _changed AS
         SELECT DISTINCT source, ticket_id FROM ({scan_sql(lake.store, new, "ticket_events")})
@@ -225,10 +325,14 @@ def _refresh(con: duckdb.DuckDBPyConnection, lake: Lake, manifest: Manifest,
                     f"SELECT t.* FROM {name} t SEMI JOIN _changed USING (source, ticket_id)")  # fmt: skip
         mapping[name] = f"_delta_{name}"
     sql = _rename_tables(model.sql, mapping)
+    if keep:
+        days.keep(con, model.name, sorted(keep), days.OLD)
     con.execute(f"DELETE FROM {model.name} t USING _changed c "
                 "WHERE t.source = c.source AND t.ticket_id = c.ticket_id")  # fmt: skip
     con.execute(f"INSERT INTO {model.name} BY NAME SELECT q.* FROM ({sql}) q "
                 "SEMI JOIN _changed USING (source, ticket_id)")  # fmt: skip
+    if keep:
+        days.keep(con, model.name, sorted(keep), days.NEW)
     return changed
 
 

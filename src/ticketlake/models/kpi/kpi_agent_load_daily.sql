@@ -1,6 +1,9 @@
 -- kpi_agent_load_daily: per UTC day, source and technician: tickets assigned to them that
 -- day, tickets they resolved that day (the ticket's final resolution, credited to its
 -- current assignee) and tickets they held open at the day's backlog cut-off.
+-- grain: day
+-- days: dim_date(date_day), fact_ticket(resolved_date)
+-- days: fact_ticket_event(event_date, event_time .. next_event_time)
 WITH cutoffs AS (
     SELECT date_day AS day, backlog_cutoff_at AS cutoff_at FROM dim_date
 ),

@@ -3,6 +3,9 @@
 -- ticket is open from its creation until an event moves it to resolved, closed or cancelled,
 -- and open again after a reopen; its age is measured from creation to the cut-off. A ticket
 -- whose state nothing in the export reveals (no status, no lifecycle event) is left out.
+-- grain: day
+-- days: dim_date(date_day), fact_ticket_event(event_time .. next_event_time)
+-- days: fact_ticket(created_date ..)
 WITH cutoffs AS (
     SELECT date_day AS day, backlog_cutoff_at AS cutoff_at FROM dim_date
 ),

@@ -2,6 +2,10 @@
 -- closed), turnaround of the tickets resolved that day (mean and median hours), the share of
 -- them that missed their resolution target (resolved_breach_pct; kpi_target_attainment's
 -- breach_pct also counts open tickets past their target), reopens that day and the backlog.
+-- grain: day
+-- days: dim_date(date_day), kpi_volume_daily(day), kpi_backlog_daily(day)
+-- days: fact_ticket(resolved_date), fact_ticket_event(event_date)
+-- every day: fact_ticket(source)
 WITH days AS (
     SELECT d.date_day AS day, s.source
     FROM dim_date AS d

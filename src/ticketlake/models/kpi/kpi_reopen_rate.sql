@@ -1,5 +1,7 @@
 -- kpi_reopen_rate: per ISO week of first resolution, source and priority: tickets resolved at
 -- least once, how many of them were reopened at least once, the reopen rate and the reopens.
+-- grain: week(week_start)
+-- days: fact_ticket(first_resolved_at)
 SELECT
     CAST(date_trunc('week', first_resolved_at) AS DATE) AS week_start,
     source,

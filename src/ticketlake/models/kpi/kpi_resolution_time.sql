@@ -1,5 +1,7 @@
 -- kpi_resolution_time: hours from creation to final resolution, per ISO week of resolution,
 -- source and priority: tickets resolved, mean, median and 90th percentile.
+-- grain: week(week_start)
+-- days: fact_ticket(resolved_date)
 SELECT
     CAST(date_trunc('week', resolved_date) AS DATE) AS week_start,
     source,

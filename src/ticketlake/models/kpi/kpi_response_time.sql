@@ -1,5 +1,7 @@
 -- kpi_response_time: hours from creation to first response, per ISO week of creation, source
 -- and priority: tickets responded, mean, median and 90th percentile (linear interpolation).
+-- grain: week(week_start)
+-- days: fact_ticket(created_date)
 SELECT
     CAST(date_trunc('week', created_date) AS DATE) AS week_start,
     source,

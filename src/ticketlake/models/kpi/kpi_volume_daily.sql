@@ -2,6 +2,8 @@
 -- source, priority, category, group, channel and location. A ticket counts as resolved on the
 -- day of its final resolution and as closed on the day it was closed; reopened tickets that
 -- are open again count as created only.
+-- grain: day
+-- days: fact_ticket(created_date, resolved_date, closed_date)
 WITH activity AS (
     SELECT created_date AS day, source, priority, category, group_name, channel, location,
            1 AS created, 0 AS resolved, 0 AS closed

@@ -1,4 +1,6 @@
 -- kpi_volume_weekly: kpi_volume_daily summed per ISO week (weeks start on Monday).
+-- grain: week(week_start)
+-- days: kpi_volume_daily(day), dim_date(date_day)
 SELECT
     d.week_start,
     d.iso_week_label AS iso_week,

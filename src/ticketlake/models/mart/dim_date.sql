@@ -1,5 +1,6 @@
 -- dim_date: one row per calendar day (UTC) from the first ticket's creation to the last event,
 -- with the instant its backlog is counted at (kpis.backlog_cutoff_hour).
+-- grain: day(date_day)
 WITH bounds AS (
     SELECT min(CAST(created_at AS DATE)) AS first_day, max(CAST(last_event_at AS DATE)) AS last_day
     FROM fact_ticket
