@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,3 +61,17 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, data: object) -> Itera
         yield name
     finally:
         con.unregister(name)
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
+           rows: Sequence[Sequence[object]]) -> None:  # fmt: skip
+    """Insert ``rows`` into ``table`` in one statement (through Arrow, not row by row:
+    ``executemany`` runs one statement per row, which is slow for thousands of rows)."""
+    if not rows:
+        return
+    import pyarrow as pa  # noqa: PLC0415 - a dependency of the package anyway
+
+    data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+    names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    with registered(con, "_rows", data) as name:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {name}")

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import duckdb
 
+from ticketlake.common import duck
 from ticketlake.common.duck import scalar
 from ticketlake.common.sqltext import ident, lit
 from ticketlake.ingest import parsing
@@ -371,7 +372,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     texts = batch.raw_text(lines)
     con.execute("CREATE OR REPLACE TEMP TABLE _texts (_line BIGINT, _raw VARCHAR)")
     if texts:
-        con.executemany("INSERT INTO _texts VALUES (?, ?)", list(texts.items()))
+        duck.insert(con, "_texts", ["_line", "_raw"], list(texts.items()))
     con.execute(f"""INSERT INTO _texts SELECT _line, _raw FROM {rel.REJECTED.name}""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.QUARANTINE.name} AS
         SELECT {lit(batch.lineage.source)} AS source, {_lineage_cols(batch.lineage)},

@@ -151,7 +151,7 @@ def _rejected(con: duckdb.DuckDBPyConnection, path: Path, width: int, limits: Li
             for n, _, kind, message in rejects]  # fmt: skip
     rel.create(con, rel.REJECTED)
     if rows:
-        con.executemany(f"INSERT INTO {rel.REJECTED.name} VALUES (?, ?, ?)", rows)
+        duck.insert(con, rel.REJECTED.name, ["_line", "_raw", "reason"], rows)
 
 
 def _reason(kind: str, message: str, raw: str, width: int, limits: Limits) -> str:
@@ -171,8 +171,11 @@ def _reason(kind: str, message: str, raw: str, width: int, limits: Limits) -> st
     return message.splitlines()[0] if message else kind.lower()
 
 
-def _fields(raw: str) -> int:
-    return len(next(csv.reader([raw]), []))
+def _fields(raw: str) -> int | str:
+    try:
+        return len(next(csv.reader([raw]), []))
+    except csv.Error:  # a lone carriage return inside the row, say
+        return "the wrong number of"
 
 
 def _exact_csv(con: duckdb.DuckDBPyConnection, path: Path, names: list[str],
@@ -204,7 +207,7 @@ def _append_chunks(con: duckdb.DuckDBPyConnection, names: list[str],
                 con.execute(f"INSERT INTO {rel.RAW.name} BY NAME SELECT * FROM {part}")
         rows = [(r.line, r.raw, r.reason) for r in chunk.rejected]
         if rows:
-            con.executemany(f"INSERT INTO {rel.REJECTED.name} VALUES (?, ?, ?)", rows)
+            duck.insert(con, rel.REJECTED.name, ["_line", "_raw", "reason"], rows)
         columns += [c for c in chunk.table.column_names if c not in ("_line", "_raw", *columns)]
     if not rel.exists(con, rel.RAW):
         cols = "".join(f"{ident(c)} VARCHAR, " for c in columns)
@@ -313,7 +316,7 @@ def _json_rejected(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits) -
                 text if len(text) <= readers.MAX_RAW else texts.get(line, text[: readers.MAX_RAW])
             )
             out.append((line, shown, readers.decode_record(line, text)[3] or f"not JSON ({kind})"))
-    con.executemany(f"INSERT INTO {rel.REJECTED.name} VALUES (?, ?, ?)", out)
+    duck.insert(con, rel.REJECTED.name, ["_line", "_raw", "reason"], out)
 
 
 def _leaves(node: object, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:

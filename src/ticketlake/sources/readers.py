@@ -217,7 +217,7 @@ def legacy_encoding(path: Path) -> str | None:
     single = "cp1252"
     with open_binary(path) as source:
         while block := source.read(BLOCK):
-            if any(ord(ch) > 127 and ch != "\ufffd" for ch in utf8.decode(block)):
+            if not utf8.decode(block).replace("\ufffd", "").isascii():
                 return None
             if single == "cp1252":
                 try:
