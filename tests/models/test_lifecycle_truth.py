@@ -25,6 +25,7 @@ from ticketlake.synth import Generated, Options, write_shape
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import ABSENT, SLOTS, TicketSet
 from ticketlake.synth.shapes import base
+from ticketlake.synth.shapes.events import event_rows
 from ticketlake.synth.shapes.snapshots import alive_rows, identity
 
 OPTIONS = Options(tickets=800, days=40, seed=11)
@@ -222,7 +223,7 @@ def _group_paths(ts: TicketSet) -> dict[str, list[str]]:
     then type rank, then file line (the true order). Groups change only at reassignments,
     which no rank moves past, so the path equals the one in true slot order.
     """
-    ticket, slot = np.nonzero(ts.present)
+    ticket, slot = event_rows(ts)  # what the event log writes: no deleted ticket
     second = ts.times[ticket, slot] // 10**9
     rank = np.asarray([TYPE_RANK.get(kind, 1) for _, _, kind in SLOTS])[slot]
     order = np.lexsort((slot, rank, second, ticket))

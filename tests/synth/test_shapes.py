@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.conftest import SMALL, data_lines
 from ticketlake.synth import Generated, Options, write_shape
 from ticketlake.synth import profile as pf
+from ticketlake.synth.model import ABSENT
 from ticketlake.synth.shapes.snapshots import HEADER
 
 SEED_000_HEADER = b"_ts,issueId,id,customerId,lastModified,createdTimeUtc,lastModifiedTimeUtc\n"
@@ -46,11 +47,19 @@ def _events_by_ticket(generated: dict[str, Generated]) -> dict[int, list[tuple[d
 
 
 def test_snapshots_are_consistent_with_the_event_log(generated: dict[str, Generated]) -> None:
+    """Each snapshot row shows an event of the ticket's log; a ticket deleted later is in no
+    export taken at the end, the event log included, but snapshots before the deletion."""
     events = _events_by_ticket(generated)
+    deleted_at = generated["snapshots"].tickets.vanished_at
     for f in generated["snapshots"].files[::7]:
-        instant = datetime.fromtimestamp(int(f.extra["snapshot_instant_ns"]) // 10**9, tz=UTC)  # type: ignore[call-overload]
+        instant_ns = int(f.extra["snapshot_instant_ns"])  # type: ignore[call-overload]
+        instant = datetime.fromtimestamp(instant_ns // 10**9, tz=UTC)
         for row in _rows(f.path):
-            history = events[int(row["issueId"].split("-")[1])]
+            number = int(row["issueId"].split("-")[1])
+            if number not in events:
+                assert instant_ns < deleted_at[number - 1] < ABSENT
+                continue
+            history = events[number]
             modified = _iso(row["lastModifiedTimeUtc"]).replace(microsecond=0)
             created = _iso(row["createdTimeUtc"]).replace(microsecond=0)
             assert history[0] == (created, "created")

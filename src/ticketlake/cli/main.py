@@ -208,7 +208,8 @@ def run_demo(
         return
     emit([asdict(s) for s in steps], fmt, title=f"ticketlake demo in {out}")
     emit(headlines, fmt, title="KPI summary per source (ticketlake kpis NAME --by source)")
-    emit(agents, fmt, title="busiest technicians (ticketlake kpis agent_load)")
+    emit(agents, fmt, title=f"busiest technicians (ticketlake kpis agent_load --where "
+                            f"source={demo.STORY})")  # fmt: skip
     written = next((s.path for s in steps if s.step == "report" and s.path), None)
     if written:
         say(f"report: {written}", stdout=True)

@@ -113,6 +113,12 @@ class TicketSet:
         return np.asarray(self.times + np.where(self.present, self.lag_ns, 0))
 
     @property
+    def kept(self) -> Bools:
+        """Tickets still in the system at the export instant. Every export taken then leaves
+        the deleted ones out; only the daily snapshots taken before a deletion show them."""
+        return np.asarray(self.vanished_at == ABSENT)
+
+    @property
     def last_slot(self) -> Ints:
         """Index of each ticket's latest event."""
         return np.asarray(N_SLOTS - 1 - np.argmax(self.present[:, ::-1], axis=1))
@@ -165,6 +171,12 @@ class TicketSet:
     def closed_at(self) -> I64:
         """Closure or cancellation time."""
         return np.minimum(self.slot_time("closed"), self.slot_time("cancelled"))
+
+    @property
+    def done_at(self) -> I64:
+        """When the work ended: the final resolution, or the cancellation. A record with a
+        single end milestone (an interaction) ends here, not at the later closure."""
+        return np.minimum(self.resolved_at, self.slot_time("cancelled"))
 
     @property
     def reopen_count(self) -> Ints:

@@ -16,8 +16,8 @@ RESOLUTION_CODES = ("fixed", "workaround", "duplicate", "no fault found")
 
 
 def event_rows(ts: TicketSet) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(ticket, slot) of every event that happened, in time order."""
-    ticket, slot = np.nonzero(ts.present)
+    """(ticket, slot) of every event of a ticket still in the system, in time order."""
+    ticket, slot = np.nonzero(ts.present & ts.kept[:, None])
     order = np.argsort(ts.times[ticket, slot], kind="stable")
     return ticket[order].astype(np.int64), slot[order].astype(np.int64)
 

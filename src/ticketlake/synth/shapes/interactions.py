@@ -2,7 +2,9 @@
 
 Monthly sets ``interaction_YYYYMM.csv``, ``ims_inc_YYYYMM.csv`` and ``sysid_YYYYMM.json``.
 Each technician converts a different share of interactions into incidents, and a few
-incidents (outages) are linked from several interactions.
+incidents (outages) are linked from several interactions. An interaction has no resolved
+state: it is ``Closed Complete`` from the ticket's final resolution, so ``closed_at`` is
+that resolution (or the cancellation), never the later closure of the ticket.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ticketlake.synth import profile as pf
-from ticketlake.synth.model import ABSENT, TicketSet
+from ticketlake.synth.model import TicketSet
 from ticketlake.synth.shapes import base
 from ticketlake.synth.text import make_text
 
@@ -58,7 +60,7 @@ def interaction_table(ts: TicketSet, rows: npt.NDArray[np.int64]) -> pa.Table:
     return pa.table({
         "number": pa.array([f"IMS{n:07d}" for n in ts.number[rows]]),
         "opened_at": base.times(ts.created[rows], fmt),
-        "closed_at": base.times(ts.closed_at[rows], fmt),
+        "closed_at": base.times(ts.done_at[rows], fmt),
         "state": base.names(STATES, ts.status[rows]),
         "caller": base.names(pop.requester_names, ts.requester[rows]),
         "assigned_to": base.names(pop.agent_names, ts.current_agent[rows]),
@@ -76,7 +78,7 @@ def _sys_id(rng: np.random.Generator) -> str:
 
 def write(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.WrittenFile]:
     """Write the monthly export sets."""
-    rows = np.flatnonzero(ts.vanished_at == ABSENT)
+    rows = np.flatnonzero(ts.kept)
     link_row, link_inc = links(ts, rows)
     month = base.month_key(ts.created[rows])
     rng = np.random.default_rng([ts.options.seed, 5])

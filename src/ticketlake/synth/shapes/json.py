@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from ticketlake.synth import profile as pf
-from ticketlake.synth.model import ABSENT, TicketSet
+from ticketlake.synth.model import TicketSet
 from ticketlake.synth.shapes import base
 from ticketlake.synth.text import make_text
 
@@ -85,7 +85,7 @@ def write_json(table: pa.Table, path: Path, lines: bool) -> base.WrittenFile:
 
 def write(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.WrittenFile]:
     """Monthly files ``tickets_YYYYMM.jsonl`` (or ``.json`` arrays) by creation month."""
-    kept = ts.vanished_at == ABSENT
+    kept = ts.kept
     table = json_table(ts).filter(pa.array(kept))
     roles = base.Roles(ids=("id",), times=TIME_FIELDS, later=TIME_FIELDS[2:], date_format=ISO_Z)
     suffix = "jsonl" if layout.json_lines else "json"

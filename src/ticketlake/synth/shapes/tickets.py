@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from ticketlake.synth import profile as pf
-from ticketlake.synth.model import ABSENT, STATUS_LABELS, TicketSet
+from ticketlake.synth.model import STATUS_LABELS, TicketSet
 from ticketlake.synth.shapes import base
 from ticketlake.synth.text import make_text
 
@@ -46,7 +46,7 @@ def ticket_table(ts: TicketSet, layout: base.Layout) -> pa.Table:
 
 def write(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.WrittenFile]:
     """Monthly files ``tickets_YYYYMM.csv`` by creation month."""
-    kept = ts.vanished_at == ABSENT
+    kept = ts.kept
     table = ticket_table(ts, layout).filter(pa.array(kept))
     roles = base.Roles(ids=("ticket_id",), times=TIME_FIELDS, later=TIME_FIELDS[1:],
                        date_format=layout.date_format, timezone=layout.timezone)  # fmt: skip
