@@ -34,9 +34,11 @@ SOURCES = {"helpdesk": ("tickets", "tickets"), "daily": ("snapshots", "snapshots
            "portal": ("json", "json"), "helpdesk_dirty": ("tickets", "tickets_dirty")}  # fmt: skip
 
 
-def run(out: Path) -> list[Step]:
-    """Create a project in ``out``, generate every export shape into ``out/exports`` and
-    ingest each one as a configured source."""
+def run(out: Path, tickets: int = DEMO_TICKETS, days: int = DEMO_DAYS,
+        charts: bool = True) -> list[Step]:  # fmt: skip
+    """Create a project in ``out``, generate every export shape (``tickets`` over ``days``)
+    into ``out/exports``, ingest each one as a configured source, build, export and (with
+    ``charts``) write the report."""
     project = Project(out)
     steps = []
     if not project.is_initialised:
@@ -46,23 +48,24 @@ def run(out: Path) -> list[Step]:
     exports = project.root / "exports"
     shutil.rmtree(exports, ignore_errors=True)
     for shape in SHAPES:
-        result = project.generate(shape, exports / shape, tickets=DEMO_TICKETS, days=DEMO_DAYS)
+        result = project.generate(shape, exports / shape, tickets=tickets, days=days)
         steps.append(Step("generate", shape, len(result.files), result.rows, 0, str(result.out)))
-    dirty = project.generate("tickets", exports / "tickets_dirty", tickets=DEMO_TICKETS,
-                             days=DEMO_DAYS, dirty=DIRTY_RATE)  # fmt: skip
+    dirty = project.generate("tickets", exports / "tickets_dirty", tickets=tickets, days=days,
+                             dirty=DIRTY_RATE)  # fmt: skip
     injected = len((dirty.manifest or {}).get("defects", []))
     steps.append(Step("generate --dirty", "tickets", len(dirty.files), dirty.rows, injected,
                       str(dirty.out)))  # fmt: skip
     project = Project(out)
     steps += _ingest(project)
     built = project.build()
-    tickets = project.query("SELECT count(*) FROM fact_ticket")[1][0][0]
+    built_tickets = project.query("SELECT count(*) FROM fact_ticket")[1][0][0]
     steps.append(Step("build", f"{len(built.models)} models", len(built.models),
-                      int(str(tickets)), 0, str(project.warehouse.path)))  # fmt: skip
+                      int(str(built_tickets)), 0, str(project.warehouse.path)))  # fmt: skip
     exported = project.export(project.root / "mart", "csv")
     steps.append(Step("export", "csv", len(exported), sum(e.rows for e in exported), 0,
                       str(project.root / "mart")))  # fmt: skip
-    steps.append(_report(project))
+    if charts:
+        steps.append(_report(project))
     return steps
 
 

@@ -22,7 +22,7 @@ from ticketlake.engine.export import Exported
 from ticketlake.engine.reader import Limits, Result
 from ticketlake.engine.warehouse import Build, Warehouse
 from ticketlake.errors import UsageError
-from ticketlake.ingest import report
+from ticketlake.ingest import report, summary
 from ticketlake.ingest.mapping import load_mapping_file
 from ticketlake.ingest.pipeline import Ingestor, Outcome, Progress
 from ticketlake.ingest.retry import retry
@@ -158,6 +158,11 @@ class Project:
         """The ingestion ledger and its totals."""
         with self.read() as con:
             return report.status(con)
+
+    def ledger_summary(self) -> list[dict[str, Any]]:
+        """Per source: files, rows in, loaded, quarantined, the last batch and warnings."""
+        with self.read() as con:
+            return summary.sources(con)
 
     def quarantine(
         self, batch: str | None = None, include_released: bool = False

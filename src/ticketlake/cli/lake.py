@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from typer.exceptions import Exit
 
+from ticketlake.cli import ledger
 from ticketlake.cli.output import Format, FormatOption, emit, err, error, say, working
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
@@ -164,20 +165,6 @@ def _files_by_day(folder: Path, first: date, last: date) -> list[tuple[date, lis
     return sorted(found.items())
 
 
-def status(ctx: typer.Context, output: FormatOption = Format.table) -> None:
-    """Show the ingestion ledger (one row per file and batch) and totals."""
-    project: Project = ctx.obj
-    result = project.status()
-    if output is Format.json:
-        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        return
-    emit(result["batches"], output, title="ledger")
-    if output is Format.table:
-        emit(
-            [{"total": k, "value": v} for k, v in result["totals"].items()], output, title="totals"
-        )
-
-
 def verify(ctx: typer.Context, output: FormatOption = Format.table) -> None:
     """Check every lake file against the manifest: size, SHA-256 and rows.
 
@@ -219,18 +206,21 @@ def quarantine(
     again: Annotated[bool, typer.Option("--retry", help="Re-validate open rows with today's mapping "
                                                         "and settings; load those that now pass.")] = False,
     mapping: MappingOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Every field of each row, its raw text "
+                                                      "whole (default: one line per row).")] = False,
     output: FormatOption = Format.table,
 ) -> None:  # fmt: skip
-    """List rows kept out of the lake, with file, line, column, error class and reason."""
+    """List rows kept out of the lake, one line each: file and line, reason, raw text."""
     project: Project = ctx.obj
     if again:
-        done = project.retry_quarantine([batch] if batch else [], mapping)
+        done = project.retry_quarantine(
+            [ledger.full_batch(project, batch)] if batch else [], mapping
+        )
         rows = [{"retry": b.batch_id, "of": ",".join(b.retry_of), "rows": b.rows_in,
                  "loaded": b.rows_loaded, "still_quarantined": b.rows_quarantined} for b in done]  # fmt: skip
         emit(rows, output, title=f"retried {len(done)} batch(es)")
         return
-    rows = project.quarantine(batch, released)
-    emit(rows, output, title=f"quarantine: {len(rows)} rows")
+    ledger.quarantined(project, batch, released, full, output)
 
 
 def build(
@@ -260,7 +250,11 @@ def query(
     """
     project: Project = ctx.obj
     found = project.query(sql, capped=True)
-    emit([dict(zip(found.columns, row, strict=True)) for row in found.rows], output)
+    emit(
+        [dict(zip(found.columns, row, strict=True)) for row in found.rows],
+        output,
+        empty="query: nothing matched (0 rows)",
+    )
     if found.cut:
         err.print(f"showing the first {len(found.rows):,} rows; set query.max_rows or add LIMIT",
                   highlight=False)  # fmt: skip

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, lake, mart, report
+from ticketlake.cli import analytics, lake, ledger, mart, report
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.errors import StorageError, TicketlakeError
 from ticketlake.project import Project
@@ -216,7 +216,7 @@ def run_demo(
 
 app.command()(lake.ingest)
 app.command()(lake.replay)
-app.command()(lake.status)
+app.command()(ledger.status)
 app.command()(lake.verify)
 app.command()(lake.quarantine)
 app.command()(lake.build)

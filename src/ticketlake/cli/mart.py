@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ticketlake import kpis as catalog
+from ticketlake.cli import screen
 from ticketlake.cli.lake import WaitOption, _progress, fail_on
 from ticketlake.cli.output import Format, FormatOption, emit, say
 from ticketlake.errors import UsageError
@@ -56,7 +57,12 @@ def kpis(
     filters = dict(_pair(w) for w in where or [])
     table = project.kpi(name, by, _day(start, "--from"), _day(end, "--to"), **filters)
     kpi = catalog.get(name)
-    emit(table.to_pylist(), output, title=f"{kpi.name} ({kpi.unit}): {kpi.summary}")
+    emit(
+        table.to_pylist(),
+        output,
+        title=f"{kpi.name} ({kpi.unit}): {kpi.summary}",
+        empty=f"{kpi.name}: nothing matched (no rows for these --from, --to and --where)",
+    )
 
 
 def tables(
@@ -67,10 +73,22 @@ def tables(
     """List the warehouse's tables with their row counts (and a sample of each)."""
     project: Project = ctx.obj
     found = project.tables()
-    emit([{"table": t, "rows": n} for t, n in found], output, title="warehouse tables")
-    for table, _rows in found if sample else []:
+    listing = [{"table": t, "rows": n} for t, n in found]
+    if output is not Format.table:
+        emit(listing, output, title="warehouse tables")
+    else:
+        screen.emit(listing, title="warehouse tables") if listing else say(
+            "tables: nothing matched (the warehouse has no tables; run ticketlake build)", True
+        )
+    for table, count in found if sample else []:
         names, rows = project.query(f'SELECT * FROM "{table}" LIMIT {sample}')
-        emit([dict(zip(names, row, strict=True)) for row in rows], output, title=table)
+        shown = [dict(zip(names, row, strict=True)) for row in rows]
+        if output is not Format.table:
+            emit(shown, output, title=table)
+        elif not shown:
+            say(f"{table}: nothing matched (the table has no rows)", stdout=True)
+        else:
+            screen.emit(shown, title=f"{table}: {len(shown)} of {count} rows")
 
 
 def export(
