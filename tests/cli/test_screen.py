@@ -29,15 +29,6 @@ def _cli(root: Path, *args: str, width: int = WIDTH) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture(scope="session")
-def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo project, small: every shape and the dirty tickets, ingested and built
-    (the report, which these commands do not read, left out)."""
-    root = tmp_path_factory.mktemp("screen") / "demo"
-    demo.run(root, tickets=600, days=20, charts=False)
-    return root
-
-
 def _table(out: str) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of the first fitted table in ``out``, cells stripped."""
     lines = out.splitlines()

@@ -10,14 +10,13 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -25,6 +24,7 @@ from typer.exceptions import Exit
 
 from ticketlake.cli import ledger
 from ticketlake.cli.output import Format, FormatOption, emit, err, error, say, working
+from ticketlake.cli.progress import stages
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
 from ticketlake.lake import Batch
@@ -50,28 +50,11 @@ WaitOption = Annotated[
 ]
 
 
-@contextmanager
-def _progress() -> Iterator[Any]:
-    """A progress display on stderr (only on a terminal): rows read per file."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
-                  TextColumn("{task.completed:,} rows"),
-                  TimeElapsedColumn(), console=err, transient=True,
-                  disable=not err.is_terminal) as bar:  # fmt: skip
-        tasks: dict[str, Any] = {}
-
-        def update(name: str, rows: int, _size: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=None)
-            bar.update(tasks[name], completed=rows)
-
-        yield update
-
-
 def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, source: str | None,
          wait: float, rehash: bool = False) -> Outcome:  # fmt: skip
-    with _progress() as update:
-        return project.ingest(paths, fmt, mapping, source, update, wait,
-                              on_wait=say, rehash=rehash)  # fmt: skip
+    with stages("ingesting") as watch:
+        return project.ingest(paths, fmt, mapping, source, watch.rows, wait, on_wait=say,
+                              rehash=rehash, on_file=watch.file)  # fmt: skip
 
 
 def _report(outcome: Outcome, output: Format, title: str) -> None:

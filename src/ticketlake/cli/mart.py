@@ -10,8 +10,9 @@ import typer
 
 from ticketlake import kpis as catalog
 from ticketlake.cli import screen
-from ticketlake.cli.lake import WaitOption, _progress, fail_on
+from ticketlake.cli.lake import WaitOption, fail_on
 from ticketlake.cli.output import Format, FormatOption, emit, say
+from ticketlake.cli.progress import stages
 from ticketlake.errors import UsageError
 from ticketlake.project import Project
 
@@ -19,8 +20,8 @@ from ticketlake.project import Project
 def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = Format.table) -> None:
     """The daily job: ingest every configured source, then refresh the warehouse."""
     project: Project = ctx.obj
-    with _progress() as update:
-        done = project.run(update, wait)
+    with stages("ingesting") as watch:
+        done = project.run(watch.rows, wait, on_file=watch.file)
     rows = [{"source": name, "files": len([b for b in o.batches if b.status == "committed"]),
              "skipped": len([b for b in o.batches if b.status == "skipped"]),
              "failed": len(o.failed), "rows_in": sum(b.rows_in for b in o.batches),
