@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests import real_data
 from ticketlake.synth import Generated, Options, write_shape
 
 SMALL = Options(tickets=3_000, days=45, seed=7)
 
-SERVICENOW = "servicenow_incident_event_log.csv.gz"
-# The real log sits beside the repository (../shared/data); clones elsewhere find it at /work,
-# or wherever TICKETLAKE_SERVICENOW_LOG points.
-SERVICENOW_CANDIDATES = [
-    Path(os.environ.get("TICKETLAKE_SERVICENOW_LOG", "/nonexistent")),
-    Path(__file__).resolve().parents[2] / "shared" / "data" / SERVICENOW,
-    Path("/work/shared/data") / SERVICENOW,
-]
-
 
 @pytest.fixture(scope="session")
 def servicenow_log() -> Path:
-    """The real ServiceNow audit log. Its tests fail, never skip, when it is missing: the
-    numbers they check are the project's evidence on real data."""
-    found = next((p for p in SERVICENOW_CANDIDATES if p.is_file()), None)
-    if found is None:
-        pytest.fail("the real ServiceNow log is missing; set TICKETLAKE_SERVICENOW_LOG "
-                    f"(looked in {SERVICENOW_CANDIDATES[1:]})")  # fmt: skip
-    return found
+    """The real ServiceNow audit log (tests/real_data.py says where it is looked for); its
+    tests skip with the reason when it is missing, and fail under ``CI=true``."""
+    return real_data.servicenow_log()
 
 
 @pytest.fixture(scope="session")

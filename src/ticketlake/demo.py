@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ticketlake import report
 from ticketlake.common.sqltext import lit
@@ -39,9 +39,33 @@ SOURCES = {"helpdesk": ("tickets", "tickets"), "daily": ("snapshots", "snapshots
            "portal": ("json", "json"), "helpdesk_dirty": ("tickets", "tickets_dirty")}  # fmt: skip
 
 
-def run(out: Path, tickets: int = DEMO_TICKETS, days: int = DEMO_DAYS) -> list[Step]:
-    """Create a project in ``out``, generate every export shape of one desk (``tickets``
-    over ``days``) into ``out/exports`` and ingest each one as a configured source."""
+class Watch(Protocol):
+    """What the demo says as it goes: the stage, each file it ingests, the rows read."""
+
+    def stage(self, text: str) -> None: ...
+    def file(self, number: int, total: int, name: str) -> None: ...
+    def rows(self, name: str, rows: int, size: int) -> None: ...
+
+
+class _Quiet:
+    """A :class:`Watch` that says nothing."""
+
+    def stage(self, text: str) -> None:
+        """Ignore the stage."""
+
+    def file(self, number: int, total: int, name: str) -> None:
+        """Ignore the file."""
+
+    def rows(self, name: str, rows: int, size: int) -> None:
+        """Ignore the rows."""
+
+
+def run(out: Path, tickets: int = DEMO_TICKETS, days: int = DEMO_DAYS, charts: bool = True,
+        watch: Watch | None = None) -> list[Step]:  # fmt: skip
+    """Create a project in ``out``, generate every export shape of one desk (``tickets`` over
+    ``days``) into ``out/exports``, ingest each one as a configured source, build, export and (with
+    ``charts``) write the report, telling ``watch`` each stage."""
+    watch = watch or _Quiet()
     project = Project(out)
     steps = []
     if not project.is_initialised:
@@ -51,22 +75,27 @@ def run(out: Path, tickets: int = DEMO_TICKETS, days: int = DEMO_DAYS) -> list[S
     exports = project.root / "exports"
     shutil.rmtree(exports, ignore_errors=True)
     for shape in SHAPES:
+        watch.stage(f"generating {shape}")
         result = project.generate(shape, exports / shape, tickets=tickets, days=days)
         steps.append(Step("generate", shape, len(result.files), result.rows, 0, str(result.out)))
-    dirty = project.generate("tickets", exports / "tickets_dirty", tickets=tickets,
-                             days=days, dirty=DIRTY_RATE)  # fmt: skip
+    dirty = project.generate("tickets", exports / "tickets_dirty", tickets=tickets, days=days,
+                             dirty=DIRTY_RATE)  # fmt: skip
     injected = len((dirty.manifest or {}).get("defects", []))
     steps.append(Step("generate --dirty", "tickets", len(dirty.files), dirty.rows, injected,
                       str(dirty.out)))  # fmt: skip
     project = Project(out)
-    steps += _ingest(project)
-    built = project.build()
+    steps += _ingest(project, watch)
+    watch.stage("building")
+    built = project.build(on_model=lambda name: watch.stage(f"building {name}"))
     steps.append(Step("build", f"{len(built.models)} models", len(built.models),
                       desk_tickets(project), 0, str(project.warehouse.path)))  # fmt: skip
+    watch.stage("exporting")
     exported = project.export(project.root / "mart", "csv")
     steps.append(Step("export", "csv", len(exported), sum(e.rows for e in exported), 0,
                       str(project.root / "mart")))  # fmt: skip
-    steps.append(_report(project))
+    if charts:
+        watch.stage("writing the report")
+        steps.append(_report(project))
     return steps
 
 
@@ -117,12 +146,13 @@ def _add_sources(config: Path) -> None:
     config.write_text(text, encoding="utf-8")
 
 
-def _ingest(project: Project) -> list[Step]:
+def _ingest(project: Project, watch: Watch) -> list[Step]:
     steps = []
     for name in SOURCES:
         if not any(s.name == name for s in project.settings.sources):
             continue
-        outcome = project.ingest(source=name)
+        watch.stage(f"ingesting {name}")
+        outcome = project.ingest(source=name, progress=watch.rows, on_file=watch.file)
         done = [b for b in outcome.batches if b.status != "skipped"]
         steps.append(Step("ingest", name, len(done), sum(b.rows_loaded for b in done),
                           sum(b.rows_quarantined for b in done), project.settings.paths.lake))  # fmt: skip

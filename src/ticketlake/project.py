@@ -22,9 +22,9 @@ from ticketlake.engine.export import Exported
 from ticketlake.engine.reader import Limits, Result
 from ticketlake.engine.warehouse import Build, Warehouse
 from ticketlake.errors import UsageError
-from ticketlake.ingest import report
+from ticketlake.ingest import report, summary
 from ticketlake.ingest.mapping import load_mapping_file
-from ticketlake.ingest.pipeline import Ingestor, Outcome, Progress
+from ticketlake.ingest.pipeline import Ingestor, OnFile, Outcome, Progress
 from ticketlake.ingest.retry import retry
 from ticketlake.ingest.targets import Request
 from ticketlake.lake import Batch, Lake, Verification
@@ -110,15 +110,17 @@ class Project:
         lock_timeout: float = 600.0,
         on_wait: Callable[[str], None] | None = None,
         rehash: bool = False,
+        on_file: OnFile | None = None,
     ) -> Outcome:
         """Ingest files or folders (or a configured source) into the lake; see docs/sources.md.
         A file whose path, size and modification time match a committed batch is skipped
-        unread unless ``rehash``."""
+        unread unless ``rehash``. ``on_file(number, total, name)`` is told each file in turn,
+        ``progress(name, rows, size)`` the rows read from it."""
         self._require_project()
         fields = load_mapping_file(mapping) if mapping else {}
         request = Request([Path(p) for p in paths], format, fields, source)
         ingestor = Ingestor(self.lake, self.settings, self.root, progress, lock_timeout, on_wait,
-                            rehash)  # fmt: skip
+                            rehash, on_file)  # fmt: skip
         outcome = ingestor.ingest(request)
         for b in outcome.batches:
             log.info("batch %s %s: %s", b.batch_id, b.status, b.path,
@@ -159,6 +161,11 @@ class Project:
         with self.read() as con:
             return report.status(con)
 
+    def ledger_summary(self) -> list[dict[str, Any]]:
+        """Per source: files, rows in, loaded, quarantined, the last batch and warnings."""
+        with self.read() as con:
+            return summary.sources(con)
+
     def quarantine(
         self, batch: str | None = None, include_released: bool = False
     ) -> list[dict[str, Any]]:
@@ -184,12 +191,14 @@ class Project:
         self._require_project()
         return self.warehouse.build(self.lake, select, full, on_model)
 
-    def run(self, progress: Progress | None = None, lock_timeout: float = 600.0) -> Run:
+    def run(self, progress: Progress | None = None, lock_timeout: float = 600.0,
+            on_file: OnFile | None = None) -> Run:  # fmt: skip
         """The daily job: ingest every configured source, then refresh the warehouse."""
         self._require_project()
         if not self.settings.sources:
             raise UsageError(f"no sources in {self.root / config.CONFIG_FILE}; add some first")
-        outcomes = {s.name: self.ingest(source=s.name, progress=progress, lock_timeout=lock_timeout)
+        outcomes = {s.name: self.ingest(source=s.name, progress=progress,
+                                        lock_timeout=lock_timeout, on_file=on_file)
                     for s in self.settings.sources}  # fmt: skip
         return Run(outcomes, self.build())
 

@@ -96,7 +96,7 @@ def _literal(out: str, *values: str) -> None:
         (["kpis", "agent_load", "--by", "agent"], [AGENT, LINK_AGENT, EMOJI_AGENT]),
         (["kpis", "volume", "--by", "group"], [GROUP, EMOJI_GROUP]),
         (["quarantine"], [FILE, BAD_TIME, EMOJI_GROUP, EMOJI_AGENT]),
-        (["status"], [FILE]),
+        (["status", "--batches"], [FILE]),
         (["tables", "--sample", "3"], [AGENT, GROUP, EMOJI_GROUP, LINK_AGENT]),
     ],
 )

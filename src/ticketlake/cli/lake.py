@@ -10,20 +10,21 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
 )
 from typer.exceptions import Exit
 
+from ticketlake.cli import ledger
 from ticketlake.cli.output import Format, FormatOption, emit, err, error, say, working
+from ticketlake.cli.progress import stages
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
 from ticketlake.lake import Batch
@@ -49,28 +50,11 @@ WaitOption = Annotated[
 ]
 
 
-@contextmanager
-def _progress() -> Iterator[Any]:
-    """A progress display on stderr (only on a terminal): rows read per file."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
-                  TextColumn("{task.completed:,} rows"),
-                  TimeElapsedColumn(), console=err, transient=True,
-                  disable=not err.is_terminal) as bar:  # fmt: skip
-        tasks: dict[str, Any] = {}
-
-        def update(name: str, rows: int, _size: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=None)
-            bar.update(tasks[name], completed=rows)
-
-        yield update
-
-
 def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, source: str | None,
          wait: float, rehash: bool = False) -> Outcome:  # fmt: skip
-    with _progress() as update:
-        return project.ingest(paths, fmt, mapping, source, update, wait,
-                              on_wait=say, rehash=rehash)  # fmt: skip
+    with stages("ingesting") as watch:
+        return project.ingest(paths, fmt, mapping, source, watch.rows, wait, on_wait=say,
+                              rehash=rehash, on_file=watch.file)  # fmt: skip
 
 
 def _report(outcome: Outcome, output: Format, title: str) -> None:
@@ -164,20 +148,6 @@ def _files_by_day(folder: Path, first: date, last: date) -> list[tuple[date, lis
     return sorted(found.items())
 
 
-def status(ctx: typer.Context, output: FormatOption = Format.table) -> None:
-    """Show the ingestion ledger (one row per file and batch) and totals."""
-    project: Project = ctx.obj
-    result = project.status()
-    if output is Format.json:
-        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        return
-    emit(result["batches"], output, title="ledger")
-    if output is Format.table:
-        emit(
-            [{"total": k, "value": v} for k, v in result["totals"].items()], output, title="totals"
-        )
-
-
 def verify(ctx: typer.Context, output: FormatOption = Format.table) -> None:
     """Check every lake file against the manifest: size, SHA-256 and rows.
 
@@ -219,18 +189,21 @@ def quarantine(
     again: Annotated[bool, typer.Option("--retry", help="Re-validate open rows with today's mapping "
                                                         "and settings; load those that now pass.")] = False,
     mapping: MappingOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Every field of each row, its raw text "
+                                                      "whole (default: one line per row).")] = False,
     output: FormatOption = Format.table,
 ) -> None:  # fmt: skip
-    """List rows kept out of the lake, with file, line, column, error class and reason."""
+    """List rows kept out of the lake, one line each: file and line, reason, raw text."""
     project: Project = ctx.obj
     if again:
-        done = project.retry_quarantine([batch] if batch else [], mapping)
+        done = project.retry_quarantine(
+            [ledger.full_batch(project, batch)] if batch else [], mapping
+        )
         rows = [{"retry": b.batch_id, "of": ",".join(b.retry_of), "rows": b.rows_in,
                  "loaded": b.rows_loaded, "still_quarantined": b.rows_quarantined} for b in done]  # fmt: skip
         emit(rows, output, title=f"retried {len(done)} batch(es)")
         return
-    rows = project.quarantine(batch, released)
-    emit(rows, output, title=f"quarantine: {len(rows)} rows")
+    ledger.quarantined(project, batch, released, full, output)
 
 
 def build(
@@ -260,7 +233,11 @@ def query(
     """
     project: Project = ctx.obj
     found = project.query(sql, capped=True)
-    emit([dict(zip(found.columns, row, strict=True)) for row in found.rows], output)
+    emit(
+        [dict(zip(found.columns, row, strict=True)) for row in found.rows],
+        output,
+        empty="query: nothing matched (0 rows)",
+    )
     if found.cut:
         err.print(f"showing the first {len(found.rows):,} rows; set query.max_rows or add LIMIT",
                   highlight=False)  # fmt: skip

@@ -17,8 +17,9 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, lake, mart, report
+from ticketlake.cli import analytics, lake, ledger, mart, report
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
+from ticketlake.cli.progress import stages
 from ticketlake.errors import StorageError, TicketlakeError
 from ticketlake.project import Project
 from ticketlake.synth import MANIFEST, SHAPES, Generated
@@ -199,8 +200,9 @@ def run_demo(
 ) -> None:  # fmt: skip
     """Run every stage that exists end to end on generated data and show what it did."""
     _log_to_file(out / "logs")
-    with working("running the demo"):
-        steps = demo.run(out)
+    with stages("starting the demo") as watch:
+        steps = demo.run(out, watch=watch)
+        watch.stage("summing up")
         headlines, agents = demo.summary(Project(out))
     if fmt is Format.json:  # one document: {"steps": [...], "kpis": [...], "busiest": [...]}
         document = {"steps": [asdict(s) for s in steps], "kpis": headlines, "busiest": agents}
@@ -217,7 +219,7 @@ def run_demo(
 
 app.command()(lake.ingest)
 app.command()(lake.replay)
-app.command()(lake.status)
+app.command()(ledger.status)
 app.command()(lake.verify)
 app.command()(lake.quarantine)
 app.command()(lake.build)

@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 
 from ticketlake import kpis as catalog
-from ticketlake.cli.lake import WaitOption, _progress, fail_on
+from ticketlake.cli import screen
+from ticketlake.cli.lake import WaitOption, fail_on
 from ticketlake.cli.output import Format, FormatOption, emit, say
+from ticketlake.cli.progress import stages
 from ticketlake.errors import UsageError
 from ticketlake.project import Project
 
@@ -18,8 +20,8 @@ from ticketlake.project import Project
 def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = Format.table) -> None:
     """The daily job: ingest every configured source, then refresh the warehouse."""
     project: Project = ctx.obj
-    with _progress() as update:
-        done = project.run(update, wait)
+    with stages("ingesting") as watch:
+        done = project.run(watch.rows, wait, on_file=watch.file)
     rows = [{"source": name, "files": len([b for b in o.batches if b.status == "committed"]),
              "skipped": len([b for b in o.batches if b.status == "skipped"]),
              "failed": len(o.failed), "rows_in": sum(b.rows_in for b in o.batches),
@@ -56,7 +58,12 @@ def kpis(
     filters = dict(_pair(w) for w in where or [])
     table = project.kpi(name, by, _day(start, "--from"), _day(end, "--to"), **filters)
     kpi = catalog.get(name)
-    emit(table.to_pylist(), output, title=f"{kpi.name} ({kpi.unit}): {kpi.summary}")
+    emit(
+        table.to_pylist(),
+        output,
+        title=f"{kpi.name} ({kpi.unit}): {kpi.summary}",
+        empty=f"{kpi.name}: nothing matched (no rows for these --from, --to and --where)",
+    )
 
 
 def tables(
@@ -67,10 +74,22 @@ def tables(
     """List the warehouse's tables with their row counts (and a sample of each)."""
     project: Project = ctx.obj
     found = project.tables()
-    emit([{"table": t, "rows": n} for t, n in found], output, title="warehouse tables")
-    for table, _rows in found if sample else []:
+    listing = [{"table": t, "rows": n} for t, n in found]
+    if output is not Format.table:
+        emit(listing, output, title="warehouse tables")
+    else:
+        screen.emit(listing, title="warehouse tables") if listing else say(
+            "tables: nothing matched (the warehouse has no tables; run ticketlake build)", True
+        )
+    for table, count in found if sample else []:
         names, rows = project.query(f'SELECT * FROM "{table}" LIMIT {sample}')
-        emit([dict(zip(names, row, strict=True)) for row in rows], output, title=table)
+        shown = [dict(zip(names, row, strict=True)) for row in rows]
+        if output is not Format.table:
+            emit(shown, output, title=table)
+        elif not shown:
+            say(f"{table}: nothing matched (the table has no rows)", stdout=True)
+        else:
+            screen.emit(shown, title=f"{table}: {len(shown)} of {count} rows")
 
 
 def export(

@@ -72,9 +72,13 @@ def working(message: str) -> Iterator[Callable[[str], None]]:
         yield lambda text: status.update(Text(text))
 
 
-def emit(rows: Sequence[Mapping[str, Any]], fmt: Format, title: str | None = None) -> None:
-    """Write ``rows`` to standard output in ``fmt``."""
-    if fmt is Format.json:
+def emit(rows: Sequence[Mapping[str, Any]], fmt: Format, title: str | None = None,
+         empty: str | None = None) -> None:  # fmt: skip
+    """Write ``rows`` to standard output in ``fmt``; as a table, no rows is one line saying
+    nothing matched (``empty``, or the title's)."""
+    if fmt is Format.table and not rows:
+        say(empty or (f"{title}: nothing matched" if title else "nothing matched"), stdout=True)
+    elif fmt is Format.json:
         sys.stdout.write(json.dumps(list(rows), indent=2, default=str, ensure_ascii=False) + "\n")
     elif fmt is Format.csv:
         _csv(rows)

@@ -33,6 +33,7 @@ from ticketlake.sources import readers
 from ticketlake.sources.readers import FileProblem, Fingerprint, Stat
 
 Progress = Callable[[str, int, int], None]  # (file name, rows done, bytes total)
+OnFile = Callable[[int, int, str], None]  # (file number from 1, files in all, file name)
 
 
 @dataclass
@@ -54,7 +55,8 @@ class Ingestor:
 
     def __init__(self, lake: Lake, settings: Settings, project_dir: Path,
                  progress: Progress | None = None, lock_timeout: float = 600.0,
-                 on_wait: Callable[[str], None] | None = None, rehash: bool = False) -> None:  # fmt: skip
+                 on_wait: Callable[[str], None] | None = None, rehash: bool = False,
+                 on_file: OnFile | None = None) -> None:  # fmt: skip
         self.lake = lake
         self.settings = settings
         self.project_dir = project_dir
@@ -62,6 +64,7 @@ class Ingestor:
         self.lock_timeout = lock_timeout
         self.on_wait = on_wait
         self.rehash = rehash
+        self.on_file = on_file
 
     def ingest(self, request: Request) -> Outcome:
         """Plan ``request`` and ingest every file of it, in order."""
@@ -76,8 +79,10 @@ class Ingestor:
             with self.lake.writer(self.lock_timeout, self.on_wait) as writer, \
                     self.connection() as con:  # fmt: skip
                 writer.use_index(con)
-                for target in work.targets:
+                for number, target in enumerate(work.targets, 1):
                     step_name = f"ingesting {target.path}"
+                    if self.on_file:
+                        self.on_file(number, len(work.targets), target.path.name)
                     outcome.batches.append(self._one(writer, con, target))
         except (duckdb.OutOfMemoryException, MemoryError):
             raise OutOfMemoryError.during(step_name, self.settings.engine.memory_limit,

@@ -1,0 +1,89 @@
+"""The ledger per source, and the warnings ``status`` shows beside it.
+
+:func:`warnings` is the one place ``status`` asks what deserves a look. Today it knows what
+the lake alone tells: failed files, rows still in quarantine and statuses no mapping knows;
+mapping health (issue 16) adds its findings there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from ticketlake.ingest.report import _iso
+
+SOURCE_FIELDS = ("source", "files", "skipped", "failed", "rows_in", "rows_loaded",
+                 "rows_quarantined", "duplicates", "last_batch", "last_batch_at")  # fmt: skip
+
+# One row per source, in the order sources were first ingested; retries move rows from
+# quarantine to loaded without new input rows or files.
+_SOURCES_SQL = """
+WITH files AS (
+    SELECT source, min(seq) AS first_seq,
+        count(*) FILTER (WHERE status = 'committed' AND retry_of IS NULL) AS files,
+        count(*) FILTER (WHERE status = 'skipped') AS skipped,
+        count(*) FILTER (WHERE status = 'failed') AS failed,
+        coalesce(sum(rows_in) FILTER (WHERE status = 'committed' AND retry_of IS NULL), 0) AS rows_in,
+        coalesce(sum(rows_loaded) FILTER (WHERE status = 'committed'), 0) AS rows_loaded,
+        coalesce(sum(duplicates) FILTER (WHERE status = 'committed'), 0) AS duplicates,
+        arg_max(batch_id, seq) AS last_batch, max(finished_at) AS last_batch_at
+    FROM ledger GROUP BY source
+), open AS (
+    SELECT source, count(*) AS n FROM quarantine WHERE released_by IS NULL GROUP BY source
+)
+SELECT source, files, skipped, failed, rows_in, rows_loaded, coalesce(open.n, 0),
+    duplicates, last_batch, last_batch_at
+FROM files LEFT JOIN open USING (source)
+ORDER BY first_seq
+"""
+
+# Events whose status label the `statuses` setting does not know, per source: the count and
+# the most frequent labels.
+_UNKNOWN_SQL = """
+SELECT source, sum(n), list(status ORDER BY n DESC, status)[1:3]
+FROM (SELECT source, status, count(*) AS n FROM ticket_events
+      WHERE status IS NOT NULL AND status_category = 'unknown' GROUP BY ALL)
+GROUP BY source
+"""
+
+
+def sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Files, rows in, loaded, quarantined (still open) and the last batch of each source,
+    with the :func:`warnings` about it."""
+    rows = [
+        dict(zip(SOURCE_FIELDS, row, strict=True)) for row in con.execute(_SOURCES_SQL).fetchall()
+    ]
+    found = warnings(con)
+    for row in rows:
+        row["last_batch_at"] = _iso(row["last_batch_at"])
+        row["warnings"] = found.get(row["source"], [])
+    return rows
+
+
+def warnings(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """One line per thing worth a look, by source: failed files, rows still quarantined,
+    events whose status no mapping knows."""
+    found: dict[str, list[str]] = {}
+    for source, failed, quarantined in con.execute(_FAILED_AND_OPEN_SQL).fetchall():
+        if failed:
+            found.setdefault(source, []).append(
+                f"{failed} file(s) failed: ticketlake status --batches --source {source}"
+            )
+        if quarantined:
+            found.setdefault(source, []).append(
+                f"{quarantined} row(s) quarantined: ticketlake quarantine"
+            )
+    for source, events, labels in con.execute(_UNKNOWN_SQL).fetchall():
+        shown = ", ".join(repr(label) for label in labels)
+        found.setdefault(source, []).append(
+            f"{events} event(s) with a status no mapping knows: {shown}"
+        )
+    return found
+
+
+_FAILED_AND_OPEN_SQL = """
+SELECT source, count(*) FILTER (WHERE status = 'failed'),
+    (SELECT count(*) FROM quarantine q WHERE q.source = l.source AND q.released_by IS NULL)
+FROM ledger l GROUP BY source ORDER BY min(seq)
+"""
