@@ -23,7 +23,9 @@ from rich.progress import (
 )
 from typer.exceptions import Exit
 
+from ticketlake.cli import health
 from ticketlake.cli.output import Format, FormatOption, emit, err, error, say, working
+from ticketlake.engine.health import warnings
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
 from ticketlake.lake import Batch
@@ -73,7 +75,7 @@ def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, so
                               on_wait=say, rehash=rehash)  # fmt: skip
 
 
-def _report(outcome: Outcome, output: Format, title: str) -> None:
+def _report(outcome: Outcome, output: Format, title: str, project: Project) -> None:
     for path, chosen in outcome.chosen:
         say(f"auto: {path} read as {chosen}")
     for _path, why in outcome.ignored:
@@ -83,6 +85,7 @@ def _report(outcome: Outcome, output: Format, title: str) -> None:
              "duplicates": b.duplicates, "batch": b.batch_id, "reason": b.reason}
             for b in outcome.batches]  # fmt: skip
     emit(rows, output, title=title)
+    health.summary(project)
     fail_on(outcome.failed)
 
 
@@ -108,7 +111,7 @@ def ingest(
     """Load exports into the lake; files already loaded are skipped."""
     project: Project = ctx.obj
     outcome = _run(project, paths or [], fmt, mapping, source, wait, rehash)
-    _report(outcome, output, "ingest")
+    _report(outcome, output, "ingest", project)
 
 
 _DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
@@ -137,7 +140,7 @@ def replay(
         one = _run(project, files, fmt, mapping, source, wait)
         combined.batches += one.batches
         combined.chosen += one.chosen
-    _report(combined, output, f"replay {first} to {last}")
+    _report(combined, output, f"replay {first} to {last}", project)
 
 
 def _day(text: str, option: str) -> date:
@@ -167,7 +170,7 @@ def _files_by_day(folder: Path, first: date, last: date) -> list[tuple[date, lis
 def status(ctx: typer.Context, output: FormatOption = Format.table) -> None:
     """Show the ingestion ledger (one row per file and batch) and totals."""
     project: Project = ctx.obj
-    result = project.status()
+    result = {**project.status(), "warnings": warnings(project.health())}
     if output is Format.json:
         sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         return
@@ -176,6 +179,8 @@ def status(ctx: typer.Context, output: FormatOption = Format.table) -> None:
         emit(
             [{"total": k, "value": v} for k, v in result["totals"].items()], output, title="totals"
         )
+        for line in result["warnings"]:
+            say(f"health: {line}", stdout=True)
 
 
 def verify(ctx: typer.Context, output: FormatOption = Format.table) -> None:
@@ -246,6 +251,7 @@ def build(
         f"built {len(done.modes)} models ({done.summary()}) from lake version "
         f"{done.lake_version} into {done.path}"
     )
+    health.summary(project)
 
 
 def query(

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, lake, mart, report
+from ticketlake.cli import analytics, health, lake, mart, report
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.errors import StorageError, TicketlakeError
 from ticketlake.project import Project
@@ -220,6 +220,7 @@ app.command()(lake.status)
 app.command()(lake.verify)
 app.command()(lake.quarantine)
 app.command()(lake.build)
+app.command()(health.check)
 app.command()(lake.query)
 app.command()(mart.run)
 app.command()(mart.kpis)

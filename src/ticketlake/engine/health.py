@@ -1,0 +1,298 @@
+"""Mapping health: how much of each source the settings and the mapping actually understood.
+
+A real export can load every row and still give wrong numbers: statuses nobody mapped count
+as ``unknown``, a missing resolution time is taken from a state change. This module measures
+that, per source, with one set of queries that ``ticketlake check``, the summaries after
+``ingest`` and ``build``, ``status`` and the HTML report all read (docs/sources.md#mapping-health).
+
+The mapping figures read the lake (so they are current right after an ingest) and map raw
+values with today's settings, as the next build will; the figures about derived milestones
+read ``fact_ticket`` of the last build, when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ticketlake.common.sqltext import lit
+from ticketlake.config import Settings
+from ticketlake.engine import inputs
+
+# Fields measured per ticket; the first three are measured per event too.
+TICKET_FIELDS = ("status", "priority", "group", "created", "resolution")
+EVENT_FIELDS = ("status", "priority", "group")
+
+# Events with raw values mapped through today's settings (cfg_* tables registered by run()).
+_MAPPED = """
+mapped AS (
+    SELECT e.source, e.ticket_id, e.event_time, e.event_type, e.batch_id, e.group_name,
+           e.created_at, trim(e.status) AS status, trim(e.priority_raw) AS priority_raw,
+           coalesce(s.status_category, 'unknown') AS status_category,
+           coalesce(a.priority, 'unknown') AS priority
+    FROM ticket_events AS e
+    LEFT JOIN _h_statuses AS s ON s.status_key = lower(trim(e.status))
+    LEFT JOIN _h_priorities AS a ON a.raw_key = lower(trim(e.priority_raw))
+    WHERE {where}
+)"""
+
+_EVENT_COUNTS = """
+SELECT source, count(*) AS n,
+    count(*) FILTER (WHERE status IS NOT NULL AND status_category = 'unknown') AS status_unknown,
+    count(*) FILTER (WHERE status IS NULL) AS status_missing,
+    count(*) FILTER (WHERE priority_raw IS NOT NULL AND priority = 'unknown') AS priority_unknown,
+    count(*) FILTER (WHERE priority_raw IS NULL) AS priority_missing,
+    0 AS group_unknown,
+    count(*) FILTER (WHERE group_name IS NULL) AS group_missing
+FROM mapped GROUP BY source"""
+
+# Per ticket: its latest status and priority (as the tickets view picks them), mapped today,
+# and what its events reveal. A ticket is "informed" as in fact_ticket_event: some event
+# carries a status or a lifecycle event type.
+_TICKETS = """
+per_ticket AS (
+    SELECT source, ticket_id,
+        bool_or(event_type = 'created' OR created_at IS NOT NULL) AS has_created,
+        bool_or(event_type = 'resolved') AS has_resolved,
+        bool_or(event_type IN ('resolved', 'closed', 'cancelled')) AS has_end,
+        bool_or(status IS NOT NULL OR event_type NOT IN ('created', 'updated', 'seen'))
+            AS informed
+    FROM mapped GROUP BY source, ticket_id
+),
+ticket AS (
+    SELECT p.*, trim(t.status) AS status, trim(t.priority_raw) AS priority_raw, t.group_name,
+           coalesce(s.status_category, 'unknown') AS category,
+           coalesce(a.priority, 'unknown') AS priority
+    FROM per_ticket AS p
+    JOIN tickets AS t ON t.source = p.source AND t.ticket_id = p.ticket_id
+    LEFT JOIN _h_statuses AS s ON s.status_key = lower(trim(t.status))
+    LEFT JOIN _h_priorities AS a ON a.raw_key = lower(trim(t.priority_raw))
+)"""
+
+_TICKET_COUNTS = """
+SELECT source, count(*) AS n,
+    count(*) FILTER (WHERE status IS NOT NULL AND category = 'unknown') AS status_unknown,
+    count(*) FILTER (WHERE status IS NULL) AS status_missing,
+    count(*) FILTER (WHERE priority_raw IS NOT NULL AND priority = 'unknown') AS priority_unknown,
+    count(*) FILTER (WHERE priority_raw IS NULL) AS priority_missing,
+    0 AS group_unknown,
+    count(*) FILTER (WHERE group_name IS NULL) AS group_missing,
+    0 AS created_unknown,
+    count(*) FILTER (WHERE NOT has_created) AS created_missing,
+    count(*) FILTER (WHERE category = 'unknown' AND NOT has_end) AS resolution_unknown,
+    count(*) FILTER (WHERE category IN ('resolved', 'closed') AND NOT has_resolved)
+        AS resolution_missing,
+    count(*) FILTER (WHERE NOT informed) AS stateless
+FROM ticket GROUP BY source"""
+
+_UNMAPPED = """
+SELECT source, field, value, events, tickets, count(*) OVER (PARTITION BY source, field) AS values
+FROM (
+    SELECT source, 'status' AS field, status AS value, count(*) AS events,
+           count(DISTINCT ticket_id) AS tickets
+    FROM mapped WHERE status IS NOT NULL AND status_category = 'unknown' GROUP BY ALL
+    UNION ALL
+    SELECT source, 'priority', priority_raw, count(*), count(DISTINCT ticket_id)
+    FROM mapped WHERE priority_raw IS NOT NULL AND priority = 'unknown' GROUP BY ALL
+)
+QUALIFY row_number() OVER (PARTITION BY source, field ORDER BY events DESC, value) <= {top}
+ORDER BY source, field, events DESC, value"""
+
+# Outside the source's period: before the ticket was created, or after the batch that brought
+# the event was read (an export cannot know the future; a wrong date format or zone can).
+_OUT_OF_PERIOD = """
+SELECT m.source,
+    count(*) FILTER (WHERE m.event_time < t.created_at OR m.event_time > l.started_at) AS n
+FROM mapped AS m
+JOIN tickets AS t ON t.source = m.source AND t.ticket_id = m.ticket_id
+LEFT JOIN ledger AS l ON l.batch_id = m.batch_id
+GROUP BY m.source"""
+
+# From the last build: resolutions derived by rule rather than the source's own field.
+MILESTONES_SQL = """
+SELECT source,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL
+                     AND resolved_at IS DISTINCT FROM source_resolved_at) AS resolved_by_rule,
+    count(*) FILTER (WHERE source_resolved_at IS NOT NULL
+                     AND resolved_at IS DISTINCT FROM source_resolved_at) AS resolved_differs
+FROM fact_ticket WHERE {where} GROUP BY source"""
+
+
+@dataclass(frozen=True)
+class FieldHealth:
+    """One field of one source at one level (``events`` or ``tickets``): rows whose value is
+    given but not mapped (``unknown``) and rows with no value (``missing``)."""
+
+    source: str
+    level: str
+    field: str
+    rows: int
+    unknown: int
+    missing: int
+
+    @property
+    def share(self) -> float:
+        """Share of rows whose value is unknown or missing, 0 to 1."""
+        return (self.unknown + self.missing) / self.rows if self.rows else 0.0
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """A raw value the settings do not map, with how many events and tickets carry it;
+    ``values`` is how many distinct unmapped values the field has in all."""
+
+    source: str
+    field: str
+    value: str
+    events: int
+    tickets: int
+    values: int
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """Per-source counts that are not a field's share. The milestone figures are None when
+    the warehouse has not been built."""
+
+    source: str
+    events: int
+    tickets: int
+    stateless: int
+    out_of_period: int
+    resolved_by_rule: int | None = None
+    resolved_differs: int | None = None
+
+
+@dataclass
+class Health:
+    """Everything ``check`` reports, and the breaches of the configured thresholds."""
+
+    sources: list[SourceHealth] = field(default_factory=list)
+    fields: list[FieldHealth] = field(default_factory=list)
+    unmapped: list[Unmapped] = field(default_factory=list)
+    breaches: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable shape of ``check --format json``."""
+        fields = [{**asdict(f), "share": round(f.share, 6)} for f in self.fields]
+        return {"sources": [asdict(s) for s in self.sources], "fields": fields,
+                "unmapped": [asdict(u) for u in self.unmapped], "breaches": self.breaches}  # fmt: skip
+
+
+def measure(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    source: str | None = None,
+    fact_ticket: Callable[[str], pa.Table] | None = None,
+) -> Health:
+    """The health of every source in the lake behind ``con`` (or of ``source``), judged
+    against ``settings.check``; ``fact_ticket`` runs a query on the last build, if any."""
+    where = "true" if source is None else f"e.source = {lit(source)}"
+    _register(con, settings)
+    try:
+        found = _measure(con, where, settings.check.top_values)
+    finally:
+        con.unregister("_h_statuses")
+        con.unregister("_h_priorities")
+    if fact_ticket is not None:
+        found.sources = _with_milestones(found.sources, fact_ticket, source)
+    found.breaches = breaches(found, settings)
+    return found
+
+
+def _register(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Today's status and priority mappings, as the build writes them into ``cfg_*``."""
+    tables = inputs.tables(settings)
+    con.register("_h_statuses", tables["cfg_statuses"])
+    con.register("_h_priorities", tables["cfg_priority_aliases"])
+
+
+def _measure(con: duckdb.DuckDBPyConnection, where: str, top: int) -> Health:
+    head = "WITH " + _MAPPED.format(where=where)
+    events = _dicts(con, f"{head} {_EVENT_COUNTS}")
+    tickets = {r["source"]: r for r in _dicts(con, f"{head}, {_TICKETS} {_TICKET_COUNTS}")}
+    outside = {r["source"]: r["n"] for r in _dicts(con, f"{head} {_OUT_OF_PERIOD}")}
+    unmapped = [Unmapped(**r) for r in _dicts(con, f"{head} {_UNMAPPED.format(top=int(top))}")]
+    found = Health(unmapped=unmapped)
+    for row in sorted(events, key=lambda r: r["source"]):
+        name, per_ticket = row["source"], tickets[row["source"]]
+        found.fields += _fields(name, "events", row, EVENT_FIELDS)
+        found.fields += _fields(name, "tickets", per_ticket, TICKET_FIELDS)
+        found.sources.append(SourceHealth(source=name, events=row["n"], tickets=per_ticket["n"],
+                                          stateless=per_ticket["stateless"],
+                                          out_of_period=outside.get(name, 0)))  # fmt: skip
+    return found
+
+
+def _fields(source: str, level: str, row: dict[str, Any], names: tuple[str, ...]) -> list[FieldHealth]:  # fmt: skip
+    return [FieldHealth(source=source, level=level, field=f, rows=row["n"],
+                        unknown=row[f"{f}_unknown"], missing=row[f"{f}_missing"])
+            for f in names]  # fmt: skip
+
+
+def _with_milestones(sources: list[SourceHealth], fact_ticket: Callable[[str], pa.Table],
+                     source: str | None) -> list[SourceHealth]:  # fmt: skip
+    """The sources with the milestone figures of the last build (unchanged without one)."""
+    where = "true" if source is None else f"source = {lit(source)}"
+    try:
+        rows = {r["source"]: r for r in fact_ticket(MILESTONES_SQL.format(where=where)).to_pylist()}
+    except (LookupError, duckdb.Error):
+        return sources  # no build yet, or one from before fact_ticket.source_resolved_at
+    return [SourceHealth(**{**asdict(s), **_counts(rows.get(s.source))}) for s in sources]
+
+
+def _counts(row: dict[str, Any] | None) -> dict[str, int]:
+    keys = ("resolved_by_rule", "resolved_differs")
+    return {k: int(row[k]) if row else 0 for k in keys}
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def breaches(found: Health, settings: Settings) -> list[str]:
+    """One line per threshold of ``settings.check`` a source is above."""
+    limits = settings.check.max_unknown_share.model_dump()
+    lines = [_line(f.source, f"{f.field} unknown or missing", f.unknown + f.missing, f.rows,
+                   f"max_unknown_share.{f.field}", limits[f.field])
+             for f in found.fields if f.level == "tickets" and f.share > limits[f.field]]  # fmt: skip
+    check = settings.check
+    for s in found.sources:
+        if s.tickets and s.stateless / s.tickets > check.max_stateless_share:
+            lines.append(_line(s.source, "state nothing reveals", s.stateless,
+                               s.tickets, "max_stateless_share", check.max_stateless_share))  # fmt: skip
+        if s.events and s.out_of_period / s.events > check.max_out_of_period_share:
+            lines.append(_line(s.source, "outside the source's period", s.out_of_period,
+                               s.events, "max_out_of_period_share", check.max_out_of_period_share,
+                               "events"))  # fmt: skip
+    return lines
+
+
+def _line(source: str, what: str, n: int, of: int, setting: str, limit: float,
+          unit: str = "tickets") -> str:  # fmt: skip
+    return f"{source}: {what}: {n:,} of {of:,} {unit} ({n / of:.1%}) > check.{setting} {limit:.1%}"
+
+
+def warnings(found: Health, top: int = 3) -> list[str]:
+    """The short summary shown after ``ingest`` and ``build`` and in ``status`` and the report:
+    the breaches, then per source its unmapped values (the ``top`` commonest) and the
+    resolutions that differ from the source's own."""
+    lines = list(found.breaches)
+    for s in found.sources:
+        for name in ("status", "priority"):
+            values = [u for u in found.unmapped if u.source == s.source and u.field == name]
+            if values:
+                shown = ", ".join(f"{u.value!r} x{u.events:,}" for u in values[:top])
+                rest = values[0].values - len(values[:top])
+                more = f" and {rest:,} more" if rest else ""
+                lines.append(f"{s.source}: unmapped {name} values (events): {shown}{more}")
+        if s.resolved_differs:
+            lines.append(f"{s.source}: resolved_at differs from the source's own for "
+                         f"{s.resolved_differs:,} of {s.tickets:,} tickets")  # fmt: skip
+    return lines
