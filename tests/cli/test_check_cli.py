@@ -12,9 +12,18 @@ from tests.cli.test_cli import run
 from tests.engine.test_health import BREACHES, LOG
 
 UNMAPPED = "desk: unmapped status values (events): 'Foo' x3, 'Bar' x1"
-RELAXED = ["--set", "check.max_unknown_share.status=1", "--set", "check.max_unknown_share.priority=1",
-           "--set", "check.max_unknown_share.created=1", "--set", "check.max_unknown_share.resolution=1",
-           "--set", "check.max_out_of_period_share=1"]  # fmt: skip
+RELAXED = [
+    "--set",
+    "check.max_unknown_share.status=1",
+    "--set",
+    "check.max_unknown_share.priority=1",
+    "--set",
+    "check.max_unknown_share.created=1",
+    "--set",
+    "check.max_unknown_share.resolution=1",
+    "--set",
+    "check.max_out_of_period_share=1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +56,22 @@ def test_ingest_and_build_end_with_the_health_warnings(
     project: tuple[Path, dict[str, str]], command: str
 ) -> None:
     assert _lines(project[1][command], "health: ") == [
-        *BREACHES, UNMAPPED, "desk: unmapped priority values (events): 'Urgentish' x1"]  # fmt: skip
+        *BREACHES,
+        UNMAPPED,
+        "desk: unmapped priority values (events): 'Urgentish' x1",
+    ]
+
+
+def test_quiet_leaves_the_summary_out(project: tuple[Path, dict[str, str]]) -> None:
+    done = run("-q", "build", cwd=project[0])
+    assert done.returncode == 0, done.stderr
+    assert "health" not in done.stderr
+
+
+def test_run_ends_with_the_health_warnings(project: tuple[Path, dict[str, str]]) -> None:
+    done = run("run", cwd=project[0])
+    assert done.returncode == 0, done.stderr
+    assert UNMAPPED in _lines(done.stderr, "health: ")
 
 
 def test_check_exits_1_with_one_line_per_breach(project: tuple[Path, dict[str, str]]) -> None:

@@ -18,8 +18,9 @@ CheckSourceOption = Annotated[
 ]
 
 
-def check(ctx: typer.Context, source: CheckSourceOption = None,
-          output: FormatOption = Format.table) -> None:  # fmt: skip
+def check(
+    ctx: typer.Context, source: CheckSourceOption = None, output: FormatOption = Format.table
+) -> None:
     """Show how well the mapping fits each source; exit 1 if a check.* threshold is passed.
 
     Per source: the share of events and tickets whose status, priority, group, creation
@@ -48,8 +49,16 @@ def _tables(found: Health, output: Format) -> None:
         say("no events in the lake; nothing to check", stdout=True)
         return
     emit(_field_rows(found.fields), output, title="unknown or missing (tickets, events)")
-    unmapped = [{"source": u.source, "field": u.field, "value": u.value, "events": u.events,
-                 "tickets": u.tickets} for u in found.unmapped]  # fmt: skip
+    unmapped = [
+        {
+            "source": u.source,
+            "field": u.field,
+            "value": u.value,
+            "events": u.events,
+            "tickets": u.tickets,
+        }
+        for u in found.unmapped
+    ]
     if unmapped:
         emit(unmapped, output, title="unmapped values")
     else:
@@ -61,9 +70,18 @@ def _field_rows(fields: list[FieldHealth]) -> list[dict[str, Any]]:
     """One row per source and field: the tickets' counts and share, and the events' share
     (the JSON output has every count of both)."""
     events = {(f.source, f.field): f for f in fields if f.level == "events"}
-    return [{"source": f.source, "field": f.field, "unknown": f.unknown, "missing": f.missing,
-             "tickets": f"{f.share:.1%}", "events": _share(events.get((f.source, f.field)))}
-            for f in fields if f.level == "tickets"]  # fmt: skip
+    return [
+        {
+            "source": f.source,
+            "field": f.field,
+            "unknown": f.unknown,
+            "missing": f.missing,
+            "tickets": f"{f.share:.1%}",
+            "events": _share(events.get((f.source, f.field))),
+        }
+        for f in fields
+        if f.level == "tickets"
+    ]
 
 
 def _share(f: FieldHealth | None) -> str:
@@ -71,13 +89,23 @@ def _share(f: FieldHealth | None) -> str:
 
 
 def _source_row(s: SourceHealth) -> dict[str, Any]:
-    return {"source": s.source, "events": s.events, "tickets": s.tickets,
-            "stateless": s.stateless, "outside": s.out_of_period,
-            "by_rule": s.resolved_by_rule, "differs": s.resolved_differs}  # fmt: skip
+    return {
+        "source": s.source,
+        "events": s.events,
+        "tickets": s.tickets,
+        "stateless": s.stateless,
+        "outside": s.out_of_period,
+        "by_rule": s.resolved_by_rule,
+        "differs": s.resolved_differs,
+    }
 
 
-def summary(project: Project) -> None:
-    """The warnings of ``check`` in a few lines on stderr (after ingest and build)."""
+def summary(ctx: typer.Context) -> None:
+    """The warnings of ``check`` in a few lines on stderr (after ingest and build); not with
+    ``--quiet``, which keeps the console to errors and skips the work too."""
+    if ctx.find_root().params.get("quiet"):
+        return
+    project: Project = ctx.obj
     lines = warnings(project.health())
     for line in lines:
         error(line, label="health")

@@ -75,7 +75,7 @@ def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, so
                               on_wait=say, rehash=rehash)  # fmt: skip
 
 
-def _report(outcome: Outcome, output: Format, title: str, project: Project) -> None:
+def _report(outcome: Outcome, output: Format, title: str, ctx: typer.Context) -> None:
     for path, chosen in outcome.chosen:
         say(f"auto: {path} read as {chosen}")
     for _path, why in outcome.ignored:
@@ -85,7 +85,7 @@ def _report(outcome: Outcome, output: Format, title: str, project: Project) -> N
              "duplicates": b.duplicates, "batch": b.batch_id, "reason": b.reason}
             for b in outcome.batches]  # fmt: skip
     emit(rows, output, title=title)
-    health.summary(project)
+    health.summary(ctx)
     fail_on(outcome.failed)
 
 
@@ -111,7 +111,7 @@ def ingest(
     """Load exports into the lake; files already loaded are skipped."""
     project: Project = ctx.obj
     outcome = _run(project, paths or [], fmt, mapping, source, wait, rehash)
-    _report(outcome, output, "ingest", project)
+    _report(outcome, output, "ingest", ctx)
 
 
 _DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
@@ -140,7 +140,7 @@ def replay(
         one = _run(project, files, fmt, mapping, source, wait)
         combined.batches += one.batches
         combined.chosen += one.chosen
-    _report(combined, output, f"replay {first} to {last}", project)
+    _report(combined, output, f"replay {first} to {last}", ctx)
 
 
 def _day(text: str, option: str) -> date:
@@ -251,7 +251,7 @@ def build(
         f"built {len(done.modes)} models ({done.summary()}) from lake version "
         f"{done.lake_version} into {done.path}"
     )
-    health.summary(project)
+    health.summary(ctx)
 
 
 def query(

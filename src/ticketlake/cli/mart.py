@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ticketlake import kpis as catalog
+from ticketlake.cli import health
 from ticketlake.cli.lake import WaitOption, _progress, fail_on
 from ticketlake.cli.output import Format, FormatOption, emit, say
 from ticketlake.errors import UsageError
@@ -31,6 +32,7 @@ def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = For
         f"built {len(done.build.modes)} models ({done.build.summary()}) from lake "
         f"version {done.build.lake_version}"
     )
+    health.summary(ctx)
     fail_on(done.failed)
 
 

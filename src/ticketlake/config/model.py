@@ -338,8 +338,7 @@ class Check(_Section):
         1.0, ge=0, le=1, description="Share of tickets whose state no event reveals."
     )
     max_out_of_period_share: float = Field(
-        0.01, ge=0, le=1, description="Share of events before their ticket's creation or after "
-        "their file was read.",
+        0.01, ge=0, le=1, description="Share of events dated after their file was read.",
     )  # fmt: skip
     top_values: int = Field(10, ge=1, description="Unmapped raw values listed per field.")
 

@@ -5,9 +5,10 @@ as ``unknown``, a missing resolution time is taken from a state change. This mod
 that, per source, with one set of queries that ``ticketlake check``, the summaries after
 ``ingest`` and ``build``, ``status`` and the HTML report all read (docs/sources.md#mapping-health).
 
-The mapping figures read the lake (so they are current right after an ingest) and map raw
-values with today's settings, as the next build will; the figures about derived milestones
-read ``fact_ticket`` of the last build, when there is one.
+The mapping figures read the lake in one pass over its events (so they are current right
+after an ingest, and cheap enough to follow every one) and map raw values with today's
+settings, as the next build will; the figures about derived milestones read ``fact_ticket``
+of the last build, when there is one.
 """
 
 from __future__ import annotations
@@ -27,90 +28,84 @@ from ticketlake.engine import inputs
 TICKET_FIELDS = ("status", "priority", "group", "created", "resolution")
 EVENT_FIELDS = ("status", "priority", "group")
 
-# Events with raw values mapped through today's settings (cfg_* tables registered by run()).
+# Events with raw values mapped through today's settings (the _h_* tables registered by
+# measure(), the build's cfg_statuses and cfg_priority_aliases), and whether each is dated
+# after its batch was read: an export cannot know the future, a wrong date format or zone can.
+# (Events before their ticket's creation never reach the lake: ingest quarantines them.)
 _MAPPED = """
 mapped AS (
-    SELECT e.source, e.ticket_id, e.event_time, e.event_type, e.batch_id, e.group_name,
-           e.created_at, trim(e.status) AS status, trim(e.priority_raw) AS priority_raw,
-           coalesce(s.status_category, 'unknown') AS status_category,
-           coalesce(a.priority, 'unknown') AS priority
+    SELECT e.source, e.ticket_id, e.event_type, e.created_at,
+           trim(e.status) AS status, trim(e.priority_raw) AS priority_raw, e.group_name,
+           coalesce(s.status_category, 'unknown') AS category,
+           coalesce(a.priority, 'unknown') AS priority,
+           coalesce(e.event_time > l.started_at, false) AS after_read,
+           -- the order of the tickets view: time, then creation first and closure last,
+           -- then commit order and line
+           struct_pack(t := e.event_time,
+                       r := CASE e.event_type WHEN 'created' THEN 0 WHEN 'resolved' THEN 2
+                                 WHEN 'closed' THEN 3 WHEN 'cancelled' THEN 3 ELSE 1 END,
+                       b := e.batch_seq, l := e.source_line) AS recency
     FROM ticket_events AS e
     LEFT JOIN _h_statuses AS s ON s.status_key = lower(trim(e.status))
     LEFT JOIN _h_priorities AS a ON a.raw_key = lower(trim(e.priority_raw))
+    LEFT JOIN ledger AS l ON l.batch_id = e.batch_id
     WHERE {where}
 )"""
 
-_EVENT_COUNTS = """
-SELECT source, count(*) AS n,
-    count(*) FILTER (WHERE status IS NOT NULL AND status_category = 'unknown') AS status_unknown,
-    count(*) FILTER (WHERE status IS NULL) AS status_missing,
-    count(*) FILTER (WHERE priority_raw IS NOT NULL AND priority = 'unknown') AS priority_unknown,
-    count(*) FILTER (WHERE priority_raw IS NULL) AS priority_missing,
-    0 AS group_unknown,
-    count(*) FILTER (WHERE group_name IS NULL) AS group_missing
-FROM mapped GROUP BY source"""
-
-# Per ticket: its latest status and priority (as the tickets view picks them), mapped today,
-# and what its events reveal. A ticket is "informed" as in fact_ticket_event: some event
-# carries a status or a lifecycle event type.
-_TICKETS = """
+# One pass over the events: per ticket, its events' counts and, as the tickets view picks
+# them, its latest status and priority; what its events reveal ("informed" as in
+# fact_ticket_event: some event carries a status or a lifecycle event type). Then per source.
+_COUNTS = """
 per_ticket AS (
-    SELECT source, ticket_id,
+    SELECT source, ticket_id, count(*) AS events,
+        count(*) FILTER (WHERE status IS NOT NULL AND category = 'unknown') AS e_status_unknown,
+        count(*) FILTER (WHERE status IS NULL) AS e_status_missing,
+        count(*) FILTER (WHERE priority_raw IS NOT NULL AND priority = 'unknown')
+            AS e_priority_unknown,
+        count(*) FILTER (WHERE priority_raw IS NULL) AS e_priority_missing,
+        count(*) FILTER (WHERE group_name IS NULL) AS e_group_missing,
+        count(*) FILTER (WHERE after_read) AS after_read,
+        arg_max(category, recency) FILTER (WHERE status IS NOT NULL) AS category,
+        arg_max(priority, recency) FILTER (WHERE priority_raw IS NOT NULL) AS priority,
+        bool_or(group_name IS NOT NULL) AS has_group,
         bool_or(event_type = 'created' OR created_at IS NOT NULL) AS has_created,
         bool_or(event_type = 'resolved') AS has_resolved,
         bool_or(event_type IN ('resolved', 'closed', 'cancelled')) AS has_end,
         bool_or(status IS NOT NULL OR event_type NOT IN ('created', 'updated', 'seen'))
             AS informed
     FROM mapped GROUP BY source, ticket_id
-),
-ticket AS (
-    SELECT p.*, trim(t.status) AS status, trim(t.priority_raw) AS priority_raw, t.group_name,
-           coalesce(s.status_category, 'unknown') AS category,
-           coalesce(a.priority, 'unknown') AS priority
-    FROM per_ticket AS p
-    JOIN tickets AS t ON t.source = p.source AND t.ticket_id = p.ticket_id
-    LEFT JOIN _h_statuses AS s ON s.status_key = lower(trim(t.status))
-    LEFT JOIN _h_priorities AS a ON a.raw_key = lower(trim(t.priority_raw))
-)"""
-
-_TICKET_COUNTS = """
-SELECT source, count(*) AS n,
-    count(*) FILTER (WHERE status IS NOT NULL AND category = 'unknown') AS status_unknown,
-    count(*) FILTER (WHERE status IS NULL) AS status_missing,
-    count(*) FILTER (WHERE priority_raw IS NOT NULL AND priority = 'unknown') AS priority_unknown,
-    count(*) FILTER (WHERE priority_raw IS NULL) AS priority_missing,
-    0 AS group_unknown,
-    count(*) FILTER (WHERE group_name IS NULL) AS group_missing,
-    0 AS created_unknown,
-    count(*) FILTER (WHERE NOT has_created) AS created_missing,
-    count(*) FILTER (WHERE category = 'unknown' AND NOT has_end) AS resolution_unknown,
+)
+SELECT source, count(*) AS tickets, sum(events) AS events,
+    sum(e_status_unknown) AS e_status_unknown, sum(e_status_missing) AS e_status_missing,
+    sum(e_priority_unknown) AS e_priority_unknown,
+    sum(e_priority_missing) AS e_priority_missing,
+    0 AS e_group_unknown, sum(e_group_missing) AS e_group_missing,
+    count(*) FILTER (WHERE category = 'unknown') AS t_status_unknown,
+    count(*) FILTER (WHERE category IS NULL) AS t_status_missing,
+    count(*) FILTER (WHERE priority = 'unknown') AS t_priority_unknown,
+    count(*) FILTER (WHERE priority IS NULL) AS t_priority_missing,
+    0 AS t_group_unknown, count(*) FILTER (WHERE NOT has_group) AS t_group_missing,
+    0 AS t_created_unknown, count(*) FILTER (WHERE NOT has_created) AS t_created_missing,
+    count(*) FILTER (WHERE coalesce(category, 'unknown') = 'unknown' AND NOT has_end)
+        AS t_resolution_unknown,
     count(*) FILTER (WHERE category IN ('resolved', 'closed') AND NOT has_resolved)
-        AS resolution_missing,
-    count(*) FILTER (WHERE NOT informed) AS stateless
-FROM ticket GROUP BY source"""
+        AS t_resolution_missing,
+    count(*) FILTER (WHERE NOT informed) AS stateless,
+    sum(after_read) AS out_of_period
+FROM per_ticket GROUP BY source ORDER BY source"""
 
 _UNMAPPED = """
 SELECT source, field, value, events, tickets, count(*) OVER (PARTITION BY source, field) AS values
 FROM (
     SELECT source, 'status' AS field, status AS value, count(*) AS events,
            count(DISTINCT ticket_id) AS tickets
-    FROM mapped WHERE status IS NOT NULL AND status_category = 'unknown' GROUP BY ALL
+    FROM mapped WHERE status IS NOT NULL AND category = 'unknown' GROUP BY ALL
     UNION ALL
     SELECT source, 'priority', priority_raw, count(*), count(DISTINCT ticket_id)
     FROM mapped WHERE priority_raw IS NOT NULL AND priority = 'unknown' GROUP BY ALL
 )
 QUALIFY row_number() OVER (PARTITION BY source, field ORDER BY events DESC, value) <= {top}
 ORDER BY source, field, events DESC, value"""
-
-# Outside the source's period: before the ticket was created, or after the batch that brought
-# the event was read (an export cannot know the future; a wrong date format or zone can).
-_OUT_OF_PERIOD = """
-SELECT m.source,
-    count(*) FILTER (WHERE m.event_time < t.created_at OR m.event_time > l.started_at) AS n
-FROM mapped AS m
-JOIN tickets AS t ON t.source = m.source AND t.ticket_id = m.ticket_id
-LEFT JOIN ledger AS l ON l.batch_id = m.batch_id
-GROUP BY m.source"""
 
 # From the last build: resolutions derived by rule rather than the source's own field.
 MILESTONES_SQL = """
@@ -179,8 +174,12 @@ class Health:
     def as_dict(self) -> dict[str, Any]:
         """The stable shape of ``check --format json``."""
         fields = [{**asdict(f), "share": round(f.share, 6)} for f in self.fields]
-        return {"sources": [asdict(s) for s in self.sources], "fields": fields,
-                "unmapped": [asdict(u) for u in self.unmapped], "breaches": self.breaches}  # fmt: skip
+        return {
+            "sources": [asdict(s) for s in self.sources],
+            "fields": fields,
+            "unmapped": [asdict(u) for u in self.unmapped],
+            "breaches": self.breaches,
+        }
 
 
 def measure(
@@ -213,29 +212,45 @@ def _register(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 def _measure(con: duckdb.DuckDBPyConnection, where: str, top: int) -> Health:
     head = "WITH " + _MAPPED.format(where=where)
-    events = _dicts(con, f"{head} {_EVENT_COUNTS}")
-    tickets = {r["source"]: r for r in _dicts(con, f"{head}, {_TICKETS} {_TICKET_COUNTS}")}
-    outside = {r["source"]: r["n"] for r in _dicts(con, f"{head} {_OUT_OF_PERIOD}")}
+    counts = _dicts(con, f"{head}, {_COUNTS}")
     unmapped = [Unmapped(**r) for r in _dicts(con, f"{head} {_UNMAPPED.format(top=int(top))}")]
     found = Health(unmapped=unmapped)
-    for row in sorted(events, key=lambda r: r["source"]):
-        name, per_ticket = row["source"], tickets[row["source"]]
-        found.fields += _fields(name, "events", row, EVENT_FIELDS)
-        found.fields += _fields(name, "tickets", per_ticket, TICKET_FIELDS)
-        found.sources.append(SourceHealth(source=name, events=row["n"], tickets=per_ticket["n"],
-                                          stateless=per_ticket["stateless"],
-                                          out_of_period=outside.get(name, 0)))  # fmt: skip
+    for row in counts:
+        found.fields += _fields(row, "events", "e", EVENT_FIELDS)
+        found.fields += _fields(row, "tickets", "t", TICKET_FIELDS)
+        found.sources.append(
+            SourceHealth(
+                source=row["source"],
+                events=int(row["events"]),
+                tickets=row["tickets"],
+                stateless=row["stateless"],
+                out_of_period=int(row["out_of_period"]),
+            )
+        )
     return found
 
 
-def _fields(source: str, level: str, row: dict[str, Any], names: tuple[str, ...]) -> list[FieldHealth]:  # fmt: skip
-    return [FieldHealth(source=source, level=level, field=f, rows=row["n"],
-                        unknown=row[f"{f}_unknown"], missing=row[f"{f}_missing"])
-            for f in names]  # fmt: skip
+def _fields(
+    row: dict[str, Any], level: str, prefix: str, names: tuple[str, ...]
+) -> list[FieldHealth]:
+    """The counts of ``names`` at ``level`` from a source's row of _COUNTS."""
+    rows = int(row[level])
+    return [
+        FieldHealth(
+            source=row["source"],
+            level=level,
+            field=name,
+            rows=rows,
+            unknown=int(row[f"{prefix}_{name}_unknown"]),
+            missing=int(row[f"{prefix}_{name}_missing"]),
+        )
+        for name in names
+    ]
 
 
-def _with_milestones(sources: list[SourceHealth], fact_ticket: Callable[[str], pa.Table],
-                     source: str | None) -> list[SourceHealth]:  # fmt: skip
+def _with_milestones(
+    sources: list[SourceHealth], fact_ticket: Callable[[str], pa.Table], source: str | None
+) -> list[SourceHealth]:
     """The sources with the milestone figures of the last build (unchanged without one)."""
     where = "true" if source is None else f"source = {lit(source)}"
     try:
@@ -258,25 +273,49 @@ def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 
 def breaches(found: Health, settings: Settings) -> list[str]:
     """One line per threshold of ``settings.check`` a source is above."""
-    limits = settings.check.max_unknown_share.model_dump()
-    lines = [_line(f.source, f"{f.field} unknown or missing", f.unknown + f.missing, f.rows,
-                   f"max_unknown_share.{f.field}", limits[f.field])
-             for f in found.fields if f.level == "tickets" and f.share > limits[f.field]]  # fmt: skip
     check = settings.check
+    limits = check.max_unknown_share.model_dump()
+    lines = []
+    for f in found.fields:
+        if f.level == "tickets" and f.share > limits[f.field]:
+            n, setting = f.unknown + f.missing, f"max_unknown_share.{f.field}"
+            lines.append(
+                _line(
+                    f.source, f"{f.field} unknown or missing", n, f.rows, setting, limits[f.field]
+                )
+            )
     for s in found.sources:
         if s.tickets and s.stateless / s.tickets > check.max_stateless_share:
-            lines.append(_line(s.source, "state nothing reveals", s.stateless,
-                               s.tickets, "max_stateless_share", check.max_stateless_share))  # fmt: skip
+            lines.append(
+                _line(
+                    s.source,
+                    "state nothing reveals",
+                    s.stateless,
+                    s.tickets,
+                    "max_stateless_share",
+                    check.max_stateless_share,
+                )
+            )
         if s.events and s.out_of_period / s.events > check.max_out_of_period_share:
-            lines.append(_line(s.source, "outside the source's period", s.out_of_period,
-                               s.events, "max_out_of_period_share", check.max_out_of_period_share,
-                               "events"))  # fmt: skip
+            lines.append(
+                _line(
+                    s.source,
+                    "dated after their file was read",
+                    s.out_of_period,
+                    s.events,
+                    "max_out_of_period_share",
+                    check.max_out_of_period_share,
+                    "events",
+                )
+            )
     return lines
 
 
-def _line(source: str, what: str, n: int, of: int, setting: str, limit: float,
-          unit: str = "tickets") -> str:  # fmt: skip
-    return f"{source}: {what}: {n:,} of {of:,} {unit} ({n / of:.1%}) > check.{setting} {limit:.1%}"
+def _line(
+    source: str, what: str, n: int, of: int, setting: str, limit: float, unit: str = "tickets"
+) -> str:
+    """``desk: status unknown or missing: 3 of 6 tickets (50.0%) > check.max_... 5%``."""
+    return f"{source}: {what}: {n:,} of {of:,} {unit} ({n / of:.1%}) > check.{setting} {limit * 100:g}%"
 
 
 def warnings(found: Health, top: int = 3) -> list[str]:
@@ -288,11 +327,19 @@ def warnings(found: Health, top: int = 3) -> list[str]:
         for name in ("status", "priority"):
             values = [u for u in found.unmapped if u.source == s.source and u.field == name]
             if values:
-                shown = ", ".join(f"{u.value!r} x{u.events:,}" for u in values[:top])
-                rest = values[0].values - len(values[:top])
-                more = f" and {rest:,} more" if rest else ""
-                lines.append(f"{s.source}: unmapped {name} values (events): {shown}{more}")
+                lines.append(_unmapped_line(s.source, name, values, top))
         if s.resolved_differs:
-            lines.append(f"{s.source}: resolved_at differs from the source's own for "
-                         f"{s.resolved_differs:,} of {s.tickets:,} tickets")  # fmt: skip
+            lines.append(
+                f"{s.source}: resolved_at differs from the source's own for "
+                f"{s.resolved_differs:,} of {s.tickets:,} tickets"
+            )
     return lines
+
+
+def _unmapped_line(source: str, name: str, values: list[Unmapped], top: int) -> str:
+    """``desk: unmapped status values (events): 'Foo' x3, 'Bar' x1 and 4 more``."""
+    shown = ", ".join(f"{u.value!r} x{u.events:,}" for u in values[:top])
+    rest = values[0].values - len(values[:top])
+    return (
+        f"{source}: unmapped {name} values (events): {shown}{f' and {rest:,} more' if rest else ''}"
+    )
