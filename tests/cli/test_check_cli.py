@@ -62,6 +62,22 @@ def test_ingest_and_build_end_with_the_health_warnings(
     ]
 
 
+def test_a_healthy_source_adds_no_line(project: tuple[Path, dict[str, str]]) -> None:
+    done = run(
+        *RELAXED,
+        "--set",
+        "statuses.Foo=open",
+        "--set",
+        "statuses.Bar=open",
+        "--set",
+        "priorities.aliases.Urgentish=P1",
+        "build",
+        cwd=project[0],
+    )
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("health")] == []
+
+
 def test_quiet_leaves_the_summary_out(project: tuple[Path, dict[str, str]]) -> None:
     done = run("-q", "build", cwd=project[0])
     assert done.returncode == 0, done.stderr

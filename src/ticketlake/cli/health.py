@@ -101,13 +101,11 @@ def _source_row(s: SourceHealth) -> dict[str, Any]:
 
 
 def summary(ctx: typer.Context) -> None:
-    """The warnings of ``check`` in a few lines on stderr (after ingest and build); not with
-    ``--quiet``, which keeps the console to errors and skips the work too."""
+    """The warnings of ``check``, one line each on stderr (after ingest, build and run);
+    nothing when there are none, and not with ``--quiet``, which keeps the console to errors
+    and skips the work too."""
     if ctx.find_root().params.get("quiet"):
         return
     project: Project = ctx.obj
-    lines = warnings(project.health())
-    for line in lines:
+    for line in warnings(project.health()):
         error(line, label="health")
-    if not lines:
-        say("health: no warnings (ticketlake check)")
