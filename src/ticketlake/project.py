@@ -170,7 +170,8 @@ class Project:
         """Mapping health per source (or of ``source``), judged against the ``check``
         settings: unknown and missing values, unmapped raw values, and, from the last build,
         resolutions derived by rule; see docs/sources.md#mapping-health."""
-        built = self.warehouse.current() is not None
+        current = self.warehouse.current()
+        built = current is not None and "fact_ticket" in current.tables
         with self.read() as con:
             found = health.measure(con, self.settings, source,
                                    self.warehouse.arrow if built else None)  # fmt: skip

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from tests.models.conftest import build_project
 from ticketlake import Project
-from ticketlake.engine.health import warnings
+from ticketlake.engine.health import measure, warnings
 
 # Statuses 'Foo' x3 and 'Bar' x1 are not in the default statuses; 'Urgentish' is no priority.
 # By hand, per ticket (latest status / priority / group; what its events show):
@@ -191,3 +192,19 @@ def test_without_a_build_the_milestone_figures_are_absent(tmp_path: Path) -> Non
     [source] = project.health().sources
     assert (source.resolved_by_rule, source.resolved_differs) == (None, None)
     assert source.tickets == 6
+
+
+def test_a_build_from_before_source_resolved_at_leaves_the_figures_out(desk: Project) -> None:
+    """A warehouse built by an older ticketlake has no fact_ticket.source_resolved_at: the
+    milestone figures are absent until the next build, and nothing fails."""
+    older = pa.table({"source": ["desk"], "ticket_id": ["A"], "resolved_at": [None]})
+    queries: list[str] = []
+
+    def fact_ticket(sql: str) -> pa.Table:
+        queries.append(sql)
+        return older.slice(0, 0)
+
+    with desk.read() as con:
+        found = measure(con, desk.settings, fact_ticket=fact_ticket)
+    assert [(s.resolved_by_rule, s.resolved_differs) for s in found.sources] == [(None, None)]
+    assert queries == ["SELECT * FROM fact_ticket LIMIT 0"]

@@ -189,7 +189,8 @@ def measure(
     fact_ticket: Callable[[str], pa.Table] | None = None,
 ) -> Health:
     """The health of every source in the lake behind ``con`` (or of ``source``), judged
-    against ``settings.check``; ``fact_ticket`` runs a query on the last build, if any."""
+    against ``settings.check``; ``fact_ticket`` runs a query on the last build, if it has
+    that table."""
     where = "true" if source is None else f"e.source = {lit(source)}"
     _register(con, settings)
     try:
@@ -251,12 +252,12 @@ def _fields(
 def _with_milestones(
     sources: list[SourceHealth], fact_ticket: Callable[[str], pa.Table], source: str | None
 ) -> list[SourceHealth]:
-    """The sources with the milestone figures of the last build (unchanged without one)."""
+    """The sources with the milestone figures of the last build; unchanged when that build
+    is from before ``fact_ticket.source_resolved_at`` (the next build adds them)."""
+    if "source_resolved_at" not in fact_ticket("SELECT * FROM fact_ticket LIMIT 0").column_names:
+        return sources
     where = "true" if source is None else f"source = {lit(source)}"
-    try:
-        rows = {r["source"]: r for r in fact_ticket(MILESTONES_SQL.format(where=where)).to_pylist()}
-    except (LookupError, duckdb.Error):
-        return sources  # no build yet, or one from before fact_ticket.source_resolved_at
+    rows = {r["source"]: r for r in fact_ticket(MILESTONES_SQL.format(where=where)).to_pylist()}
     return [SourceHealth(**{**asdict(s), **_counts(rows.get(s.source))}) for s in sources]
 
 
