@@ -168,7 +168,7 @@ def _files_by_day(folder: Path, first: date, last: date) -> list[tuple[date, lis
 
 
 def status(ctx: typer.Context, output: FormatOption = Format.table) -> None:
-    """Show the ingestion ledger (one row per file and batch) and totals."""
+    """Show the ingestion ledger (one row per file and batch), totals and health warnings."""
     project: Project = ctx.obj
     result = {**project.status(), "warnings": warnings(project.health())}
     if output is Format.json:
