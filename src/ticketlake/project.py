@@ -17,7 +17,7 @@ import pyarrow as pa
 from ticketlake import config, kpis, logs, synth
 from ticketlake import report as reporting
 from ticketlake.common.sqltext import lit
-from ticketlake.engine import export, models
+from ticketlake.engine import export, health, models
 from ticketlake.engine.export import Exported
 from ticketlake.engine.reader import Limits, Result
 from ticketlake.engine.warehouse import Build, Warehouse
@@ -162,9 +162,11 @@ class Project:
             return report.status(con)
 
     def ledger_summary(self) -> list[dict[str, Any]]:
-        """Per source: files, rows in, loaded, quarantined, the last batch and warnings."""
+        """Per source: files, rows in, loaded, quarantined, the last batch and warnings (the
+        ledger's and mapping health's)."""
+        found = health.by_source(self.health())
         with self.read() as con:
-            return summary.sources(con)
+            return summary.sources(con, found)
 
     def quarantine(
         self, batch: str | None = None, include_released: bool = False
@@ -172,6 +174,19 @@ class Project:
         """Rows kept out of the lake, with file, line, column, error class and reason."""
         with self.read() as con:
             return report.quarantine(con, batch, include_released)
+
+    def health(self, source: str | None = None) -> health.Health:
+        """Mapping health per source (or of ``source``), judged against the ``check``
+        settings: unknown and missing values, unmapped raw values, and, from the last build,
+        resolutions derived by rule; see docs/sources.md#mapping-health."""
+        current = self.warehouse.current()
+        built = current is not None and "fact_ticket" in current.tables
+        with self.read() as con:
+            found = health.measure(con, self.settings, source,
+                                   self.warehouse.arrow if built else None)  # fmt: skip
+        if source is not None and not found.sources:
+            raise UsageError(f"--source {source}: no events of that source in the lake")
+        return found
 
     # ------------------------------------------------------------ warehouse
 
@@ -297,9 +312,10 @@ class Project:
         self._require_project()
         reporting.require()
         out = Path(out_dir) if out_dir is not None else self.root / "report"
+        warnings = health.warnings(self.health())
         con = self.warehouse.connect()
         try:
-            done = reporting.write(con, out, self.root.name, start, end, progress)
+            done = reporting.write(con, out, self.root.name, start, end, progress, warnings)
         finally:
             con.close()
         log.info("wrote report %s", done.html, extra={"charts": len(done.drawn),

@@ -39,14 +39,21 @@ def test_each_source_is_summed_up_with_its_warnings(tmp_path: Path) -> None:
     found = {s["source"]: s for s in _project(tmp_path).ledger_summary()}
     assert list(found) == ["good", "odd"]
     good, odd = found["good"], found["odd"]
-    assert (good["files"], good["rows_in"], good["rows_loaded"], good["warnings"]) == (1, 2, 2, [])
+    assert (good["files"], good["rows_in"], good["rows_loaded"]) == (1, 2, 2)
+    # The ledger has nothing to say about good; mapping health sees its ticket has no priority.
+    assert good["warnings"] == [
+        "priority unknown or missing: 1 of 1 tickets (100.0%) > check.max_unknown_share.priority 5%"
+    ]
     assert (odd["files"], odd["failed"], odd["rows_in"]) == (1, 1, 4)
     assert (odd["rows_loaded"], odd["rows_quarantined"]) == (3, 1)
     assert odd["last_batch"].startswith("2") and odd["last_batch_at"].endswith("Z")
     assert odd["warnings"] == [
         "1 file(s) failed: ticketlake status --batches --source odd",
         "1 row(s) quarantined: ticketlake quarantine",
-        "3 event(s) with a status no mapping knows: 'Frobnicated', 'Zapped'",
+        "status unknown or missing: 3 of 3 tickets (100.0%) > check.max_unknown_share.status 5%",
+        "priority unknown or missing: 3 of 3 tickets (100.0%) > check.max_unknown_share.priority 5%",
+        "resolution unknown or missing: 3 of 3 tickets (100.0%) > check.max_unknown_share.resolution 5%",
+        "unmapped status values (events): 'Frobnicated' x2, 'Zapped' x1",
     ]
 
 

@@ -232,3 +232,30 @@ def test_an_incident_opened_as_resolved_is_not_reopened_by_its_creation(mart: Pr
         "SELECT count(*) FROM fact_ticket_event WHERE is_reopen AND event_type = 'created'"
     )[1]
     assert phantom == 0
+
+
+def test_source_resolved_at_is_the_latest_rows_resolved_at(
+    mart: Project, raw: duckdb.DuckDBPyConnection
+) -> None:
+    """Every incident's ``source_resolved_at`` is the vendor's ``resolved_at`` (of its latest
+    row), open or not; and ``check`` counts, as the independent SQL does, the closed
+    incidents without one (1,418, resolved by the rule) and those where the two differ. The
+    medians of the issue: 19.9 h by the rule against 24.6 h over the vendor field."""
+    want = raw.execute("SELECT number, resolved FROM latest ORDER BY number").fetchall()
+    got = mart.query("SELECT ticket_id, source_resolved_at FROM fact_ticket ORDER BY 1")[1]
+    assert got == want
+    by_rule, differs = _one(raw, """SELECT
+            count(*) FILTER (WHERE e.resolved_at IS DISTINCT FROM l.resolved
+                             AND e.resolved_at IS NOT NULL),
+            count(*) FILTER (WHERE e.resolved_at IS DISTINCT FROM l.resolved
+                             AND l.resolved IS NOT NULL)
+        FROM expected AS e JOIN latest AS l USING (number)""")  # fmt: skip
+    no_vendor = _one(raw, "SELECT count(*) FROM expected JOIN latest USING (number) "
+                     "WHERE final_state = 'closed' AND resolved IS NULL")[0]  # fmt: skip
+    assert no_vendor == 1418
+    [source] = mart.health().sources
+    assert (source.resolved_by_rule, source.resolved_differs) == (by_rule, differs)
+    medians = mart.query("SELECT round(median(date_diff('minute', created_at, resolved_at)) / "
+                         "60, 1), round(median(date_diff('minute', created_at, "
+                         "source_resolved_at)) / 60, 1) FROM fact_ticket")[1]  # fmt: skip
+    assert medians == [(19.9, 24.6)]

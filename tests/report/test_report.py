@@ -17,6 +17,7 @@ import vl_convert
 
 from tests.report.conftest import END, HOSTILE_LABELS, SOURCES, START, Written
 from ticketlake import UsageError
+from ticketlake.engine.health import warnings
 from ticketlake.report import missing
 from ticketlake.report import page as report_page
 from ticketlake.report.charts import CATALOG
@@ -209,11 +210,29 @@ def test_text_put_in_the_page_is_html_escaped() -> None:
         {},
         "",
         evil,
+        [evil],
     )
     assert evil not in text and "<b id=" not in text
-    assert text.count(html.escape(evil, quote=True)) == 6  # title, h1, build, label, note, credit
+    # title, h1, build, label, note, credit, health warning
+    assert text.count(html.escape(evil, quote=True)) == 7
     library = render_bundle().lower()
     assert "<!--" not in library and "<script" not in library and "</script" not in library
+
+
+def test_the_page_shows_the_mapping_health_warnings(written: Written) -> None:
+    """The report's "Mapping health" section lists what ``ticketlake check`` warns of, from
+    the same function: here the snapshots, which carry no status, priority or group."""
+    expected = warnings(written.project.health())
+    assert any(line.startswith("snap: status unknown or missing") for line in expected)
+    assert written.result.warnings == expected
+    section = written.html.split('<section id="health">', 1)[1].split("</section>", 1)[0]
+    items = re.findall(r'<li class="warning">(.*?)</li>', section)
+    assert [html.unescape(item) for item in items] == expected
+
+
+def test_without_warnings_the_health_section_says_so() -> None:
+    text = report_page.render("t", Period(START, END), {}, "b", [], [], {}, "", "lib", [])
+    assert "No mapping-health warnings" in text and '<li class="warning">' not in text
 
 
 def test_each_png_exists_with_sensible_dimensions(written: Written) -> None:

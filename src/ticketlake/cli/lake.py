@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from typer.exceptions import Exit
 
-from ticketlake.cli import ledger
+from ticketlake.cli import health, ledger
 from ticketlake.cli.output import Format, FormatOption, emit, err, error, say, working
 from ticketlake.cli.progress import stages
 from ticketlake.errors import UsageError
@@ -57,7 +57,7 @@ def _run(project: Project, paths: list[Path], fmt: str, mapping: Path | None, so
                               rehash=rehash, on_file=watch.file)  # fmt: skip
 
 
-def _report(outcome: Outcome, output: Format, title: str) -> None:
+def _report(outcome: Outcome, output: Format, title: str, ctx: typer.Context) -> None:
     for path, chosen in outcome.chosen:
         say(f"auto: {path} read as {chosen}")
     for _path, why in outcome.ignored:
@@ -67,6 +67,7 @@ def _report(outcome: Outcome, output: Format, title: str) -> None:
              "duplicates": b.duplicates, "batch": b.batch_id, "reason": b.reason}
             for b in outcome.batches]  # fmt: skip
     emit(rows, output, title=title)
+    health.summary(ctx)
     fail_on(outcome.failed)
 
 
@@ -92,7 +93,7 @@ def ingest(
     """Load exports into the lake; files already loaded are skipped."""
     project: Project = ctx.obj
     outcome = _run(project, paths or [], fmt, mapping, source, wait, rehash)
-    _report(outcome, output, "ingest")
+    _report(outcome, output, "ingest", ctx)
 
 
 _DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
@@ -121,7 +122,7 @@ def replay(
         one = _run(project, files, fmt, mapping, source, wait)
         combined.batches += one.batches
         combined.chosen += one.chosen
-    _report(combined, output, f"replay {first} to {last}")
+    _report(combined, output, f"replay {first} to {last}", ctx)
 
 
 def _day(text: str, option: str) -> date:
@@ -219,6 +220,7 @@ def build(
         f"built {len(done.modes)} models ({done.summary()}) from lake version "
         f"{done.lake_version} into {done.path}"
     )
+    health.summary(ctx)
 
 
 def query(

@@ -14,6 +14,7 @@ import typer
 
 from ticketlake.cli import screen
 from ticketlake.cli.output import Format, FormatOption, console, emit
+from ticketlake.engine.health import warnings
 from ticketlake.errors import UsageError
 from ticketlake.project import Project
 
@@ -33,7 +34,8 @@ def status(
     (--batches: the ledger itself; --format json is a stable interface)."""
     project: Project = ctx.obj
     if output is Format.json and not batches:
-        sys.stdout.write(json.dumps(project.status(), indent=2, ensure_ascii=False) + "\n")
+        result = {**project.status(), "warnings": warnings(project.health())}
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     elif batches:
         _batches(project, _chosen(project.status()["batches"], source, last), output)
     else:

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, lake, ledger, mart, report
+from ticketlake.cli import analytics, health, lake, ledger, mart, report
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.cli.progress import stages
 from ticketlake.errors import StorageError, TicketlakeError
@@ -223,6 +223,7 @@ app.command()(ledger.status)
 app.command()(lake.verify)
 app.command()(lake.quarantine)
 app.command()(lake.build)
+app.command()(health.check)
 app.command()(lake.query)
 app.command()(mart.run)
 app.command()(mart.kpis)

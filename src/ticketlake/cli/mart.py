@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ticketlake import kpis as catalog
-from ticketlake.cli import screen
+from ticketlake.cli import health, screen
 from ticketlake.cli.lake import WaitOption, fail_on
 from ticketlake.cli.output import Format, FormatOption, emit, say
 from ticketlake.cli.progress import stages
@@ -33,6 +33,7 @@ def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = For
         f"built {len(done.build.modes)} models ({done.build.summary()}) from lake "
         f"version {done.build.lake_version}"
     )
+    health.summary(ctx)
     fail_on(done.failed)
 
 

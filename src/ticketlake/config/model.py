@@ -314,6 +314,35 @@ class Query(_Section):
     )
 
 
+class UnknownShares(_Section):
+    """Per field, the largest share of a source's tickets whose value may be unknown or
+    missing before ``ticketlake check`` fails (0 to 1)."""
+
+    status: float = Field(0.05, ge=0, le=1, description="Latest status not mapped or absent.")
+    priority: float = Field(0.05, ge=0, le=1, description="Latest priority not mapped or absent.")
+    group: float = Field(1.0, ge=0, le=1, description="No event names an assignment group.")
+    created: float = Field(0.05, ge=0, le=1, description="No creation time (first event used).")
+    resolution: float = Field(
+        0.05, ge=0, le=1,
+        description="Resolution not exported (resolved or closed by status only) or unknowable.",
+    )  # fmt: skip
+
+
+class Check(_Section):
+    """Thresholds of mapping health (``ticketlake check``; see docs/sources.md)."""
+
+    max_unknown_share: UnknownShares = Field(
+        default_factory=UnknownShares, description="Per field, the share of tickets allowed."
+    )
+    max_stateless_share: float = Field(
+        1.0, ge=0, le=1, description="Share of tickets whose state no event reveals."
+    )
+    max_out_of_period_share: float = Field(
+        0.01, ge=0, le=1, description="Share of events dated after their file was read.",
+    )  # fmt: skip
+    top_values: int = Field(10, ge=1, description="Unmapped raw values listed per field.")
+
+
 def _default_targets() -> dict[str, Target]:
     hours = {"P1": (0.5, 4), "P2": (1, 8), "P3": (4, 24), "P4": (8, 72)}
     return {p: Target(response_hours=r, resolution_hours=s) for p, (r, s) in hours.items()}
@@ -346,6 +375,7 @@ class Settings(_Section):
     kpis: Kpis = Field(default_factory=Kpis, description="Parameters of the KPI models.")
     ingest: Ingest = Field(default_factory=Ingest, description="Limits ingest applies to rows.")
     query: Query = Field(default_factory=Query, description="Caps on SQL a person types.")
+    check: Check = Field(default_factory=Check, description="Thresholds of mapping health.")
     _status_lookup: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("timezone")

@@ -1,12 +1,13 @@
 """The ledger per source, and the warnings ``status`` shows beside it.
 
 :func:`warnings` is the one place ``status`` asks what deserves a look. Today it knows what
-the lake alone tells: failed files, rows still in quarantine and statuses no mapping knows;
-mapping health (issue 16) adds its findings there.
+the ledger tells: failed files and rows still in quarantine; :func:`sources` adds the
+mapping-health lines of engine/health.py, so both read the same everywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -38,23 +39,18 @@ FROM files LEFT JOIN open USING (source)
 ORDER BY first_seq
 """
 
-# Events whose status label the `statuses` setting does not know, per source: the count and
-# the most frequent labels.
-_UNKNOWN_SQL = """
-SELECT source, sum(n), list(status ORDER BY n DESC, status)[1:3]
-FROM (SELECT source, status, count(*) AS n FROM ticket_events
-      WHERE status IS NOT NULL AND status_category = 'unknown' GROUP BY ALL)
-GROUP BY source
-"""
 
-
-def sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def sources(
+    con: duckdb.DuckDBPyConnection, health: Mapping[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
     """Files, rows in, loaded, quarantined (still open) and the last batch of each source,
-    with the :func:`warnings` about it."""
+    with the :func:`warnings` about it and its mapping-health lines from ``health``."""
     rows = [
         dict(zip(SOURCE_FIELDS, row, strict=True)) for row in con.execute(_SOURCES_SQL).fetchall()
     ]
     found = warnings(con)
+    for source, lines in (health or {}).items():
+        found.setdefault(source, []).extend(lines)
     for row in rows:
         row["last_batch_at"] = _iso(row["last_batch_at"])
         row["warnings"] = found.get(row["source"], [])
@@ -62,8 +58,8 @@ def sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def warnings(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """One line per thing worth a look, by source: failed files, rows still quarantined,
-    events whose status no mapping knows."""
+    """One line per thing worth a look in the ledger, by source: failed files and rows still
+    quarantined (mapping health, engine/health.py, adds what the mapping leaves unknown)."""
     found: dict[str, list[str]] = {}
     for source, failed, quarantined in con.execute(_FAILED_AND_OPEN_SQL).fetchall():
         if failed:
@@ -74,11 +70,6 @@ def warnings(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
             found.setdefault(source, []).append(
                 f"{quarantined} row(s) quarantined: ticketlake quarantine"
             )
-    for source, events, labels in con.execute(_UNKNOWN_SQL).fetchall():
-        shown = ", ".join(repr(label) for label in labels)
-        found.setdefault(source, []).append(
-            f"{events} event(s) with a status no mapping knows: {shown}"
-        )
     return found
 
 

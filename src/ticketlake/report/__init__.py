@@ -7,7 +7,7 @@ installed, so the rest of ticketlake works without them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -38,10 +38,12 @@ def require() -> None:
 
 
 def write(con: duckdb.DuckDBPyConnection, out_dir: Path, title: str, start: date | None = None,
-          end: date | None = None, progress: Progress | None = None) -> ReportResult:  # fmt: skip
+          end: date | None = None, progress: Progress | None = None,
+          warnings: Sequence[str] = ()) -> ReportResult:  # fmt: skip
     """Write ``report.html`` and ``png/<source>/<chart>.png`` into ``out_dir`` from the
-    warehouse snapshot ``con`` reads; see docs/report.md."""
+    warehouse snapshot ``con`` reads, with the mapping-health ``warnings``; see
+    docs/report.md."""
     require()
     from ticketlake.report import render  # noqa: PLC0415 - needs the extra checked above
 
-    return render.write(con, out_dir, title, start, end, progress)
+    return render.write(con, out_dir, title, start, end, progress, warnings)

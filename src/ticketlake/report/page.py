@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Sequence
 from importlib import resources
 from string import Template
 from typing import Any
@@ -25,7 +26,7 @@ _SCRIPT_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"
 
 def render(title: str, period: Period, summary: dict[str, list[Figure]], build: str,
            drawn: list[Drawn], omitted: list[Omitted], specs: dict[str, Any], bundle: str,
-           libraries: str) -> str:  # fmt: skip
+           libraries: str, warnings: Sequence[str] = ()) -> str:  # fmt: skip
     """The whole page as text."""
     text = resources.files("ticketlake.report").joinpath(TEMPLATE).read_text(encoding="utf-8")
     previous = period.previous
@@ -37,6 +38,7 @@ def render(title: str, period: Period, summary: dict[str, list[Figure]], build: 
         counts=_counts(len(summary), drawn, omitted),
         nav="".join(f'<a href="#{section_id(s)}">{_e(s)}</a>' for s in summary),
         summary=_summary(summary),
+        warnings=_warnings(warnings),
         sections="\n".join(_section(s, drawn, omitted) for s in summary),
         specs=script_json(specs),
         bundle=bundle,
@@ -82,6 +84,16 @@ def _summary(summary: dict[str, list[Figure]]) -> str:
                    for s, figures in summary.items())  # fmt: skip
     return (f'<table class="summary"><thead><tr><th>Source</th>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>")  # fmt: skip
+
+
+def _warnings(lines: Sequence[str]) -> str:
+    """The mapping-health warnings (``ticketlake check``), one item each."""
+    if not lines:
+        body = '<p class="meta">No mapping-health warnings (<code>ticketlake check</code>).</p>'
+    else:
+        items = "".join(f'<li class="warning">{_e(line)}</li>' for line in lines)
+        body = f"<ul>{items}</ul>"
+    return f'<section id="health"><h2>Mapping health</h2>{body}</section>'
 
 
 def _cell(figure: Figure) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,10 @@ VEGA_LITE = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])  # the one A
 
 
 def write(con: duckdb.DuckDBPyConnection, out_dir: Path, title: str, start: date | None,
-          end: date | None, progress: Progress | None = None) -> ReportResult:  # fmt: skip
-    """Write ``report.html`` and one PNG per chart drawn into ``out_dir``."""
+          end: date | None, progress: Progress | None = None,
+          warnings: Sequence[str] = ()) -> ReportResult:  # fmt: skip
+    """Write ``report.html`` and one PNG per chart drawn into ``out_dir``; ``warnings`` are
+    the mapping-health lines shown under the summary."""
     period = scope.period(con, start, end)
     out_dir.mkdir(parents=True, exist_ok=True)
     sources = scope.sources(con)
@@ -39,12 +42,12 @@ def write(con: duckdb.DuckDBPyConnection, out_dir: Path, title: str, start: date
     drawn, omitted, specs = _draw_all(con, scopes, out_dir, progress)
     _prune(out_dir / PNG_DIR, {d.png for d in drawn})
     text = page.render(title, period, summary, _build(con), drawn, omitted, specs, bundle(),
-                       libraries())  # fmt: skip
+                       libraries(), warnings)  # fmt: skip
     html = out_dir / HTML
     partial = html.with_name(f".{HTML}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, html)  # a reader never opens half a page
-    return ReportResult(html, period, sources, summary, drawn, omitted)
+    return ReportResult(html, period, sources, summary, drawn, omitted, list(warnings))
 
 
 def _draw_all(con: duckdb.DuckDBPyConnection, scopes: list[Scope], out_dir: Path,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -93,6 +93,7 @@ class ReportResult:
     summary: dict[str, list[Figure]]
     drawn: list[Drawn]
     omitted: list[Omitted]
+    warnings: list[str] = field(default_factory=list)  # mapping health, as `check` says
 
     @property
     def pngs(self) -> list[Path]:

@@ -59,6 +59,9 @@ shaped AS (
                 THEN coalesce(ev.resolved_event_at, ev.resolution_change_at)
             ELSE ev.resolution_change_at
         END AS resolved_at,
+        -- The source's own resolution time, beside the derived one: its last resolved event
+        -- (ServiceNow's resolved_at), whatever the ticket's state is now.
+        ev.resolved_event_at AS source_resolved_at,
         CASE
             WHEN ev.final_state <> 'closed' THEN NULL
             WHEN ev.last_reopen_at IS NULL OR ev.closed_event_at >= ev.last_reopen_at
@@ -141,6 +144,7 @@ SELECT
     first_response_at,
     first_resolved_at,
     resolved_at,
+    source_resolved_at,
     closed_at,
     cancelled_at,
     last_event_at,
