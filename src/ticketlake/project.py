@@ -29,6 +29,7 @@ from ticketlake.ingest.retry import retry
 from ticketlake.ingest.targets import Request
 from ticketlake.lake import Batch, Lake, Verification
 from ticketlake.report import ReportResult
+from ticketlake.sources.suggest import suggest_yaml
 from ticketlake.synth.shapes import Layout
 
 log = logs.get("project")
@@ -165,6 +166,14 @@ class Project:
         """Rows kept out of the lake, with file, line, column, error class and reason."""
         with self.read() as con:
             return report.quarantine(con, batch, include_released)
+
+    def suggest_mapping(self, file: Path | str, format: str = "auto") -> str:
+        """A ``sources:`` entry, statuses and priority aliases for the export ``file``, as
+        YAML to review (``ticketlake map suggest``); its path is relative to the project
+        when the file lies inside it."""
+        path = Path(os.path.abspath(file))
+        shown = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+        return suggest_yaml(path, format, str(shown), self.settings.engine.duckdb_config())
 
     # ------------------------------------------------------------ warehouse
 
