@@ -5,6 +5,7 @@ be read is one line and exit code 2."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import yaml
 
 from tests.suggest.conftest import Built, run_cli
-from tests.suggest.layouts import servicenow_incidents
+from tests.suggest.layouts import github_issues, servicenow_incidents
 from ticketlake import Project, config
 from ticketlake.cli import docgen
 
@@ -142,3 +143,55 @@ def test_the_cli_reference_documents_map_suggest() -> None:
     page = docgen.render()
     assert "## ticketlake map suggest\n" in page
     assert "Usage: ticketlake map suggest [OPTIONS]" in page
+
+
+def _suggest(tmp_path: Path, name: str, content: bytes) -> dict[str, object]:
+    """``map suggest`` on a small file: its output read as YAML, and the text itself."""
+    file = tmp_path / name
+    file.write_bytes(content)
+    code, out, err = run_cli("-p", str(tmp_path), "map", "suggest", str(file))
+    assert code == 0, err
+    return {"yaml": yaml.safe_load(out), "text": out}
+
+
+@pytest.mark.parametrize(
+    ("values", "vocabulary", "categories"),
+    [
+        (["new", "open", "pending", "hold", "solved", "closed"], "Zendesk statuses",
+         ["new", "open", "pending", "on_hold", "resolved", "closed"]),
+        (["To Do", "In Progress", "Done"], "Jira status categories", ["new", "open", "closed"]),
+        (["new", "indeterminate", "done"], "Jira status categories", ["new", "open", "closed"]),
+        (["New", "On Hold", "Resolved", "Canceled"], "ServiceNow incident states",
+         ["new", "on_hold", "resolved", "cancelled"]),
+    ],
+)  # fmt: skip
+def test_known_status_vocabularies(tmp_path: Path, values: list[str], vocabulary: str,
+                                   categories: list[str]) -> None:  # fmt: skip
+    lines = [f'{{"id": {i}, "created_at": "2024-01-0{i + 1}T10:00:00Z", "status": "{v}"}}'
+             for i, v in enumerate(values)]  # fmt: skip
+    got = _suggest(tmp_path, "desk.jsonl", "\n".join(lines).encode())
+    assert f"Status values of status, read as {vocabulary}." in str(got["text"])
+    assert got["yaml"]["statuses"] == dict(zip(values, categories, strict=True))  # type: ignore[index]
+
+
+def test_json_lines_and_a_json_array_give_the_same_mapping(tmp_path: Path) -> None:
+    issues = json.loads(github_issues(tmp_path / "issues.json", n=40).file.read_text())
+    lines = "\n".join(json.dumps(issue) for issue in issues).encode()
+    array = _suggest(tmp_path, "issues.json", json.dumps(issues).encode())
+    jsonl = _suggest(tmp_path, "issues.jsonl", lines)
+    assert array["yaml"]["sources"][0]["mapping"] == jsonl["yaml"]["sources"][0]["mapping"]  # type: ignore[index]
+
+
+def test_a_single_byte_file_is_read_and_control_characters_stay_valid_yaml(tmp_path: Path) -> None:
+    content = b"id,created_at,status,city\n1,2024-01-02 10:00,Op\x7fen\x85,K\xf6ln\n"
+    got = _suggest(tmp_path, "desk.csv", content)  # 0x85 is an ellipsis in cp1252
+    assert "Read as CSV (cp1252" in str(got["text"])
+    assert '  # "Op\\u007fen\u2026": ?  # 1 row' in str(got["text"])
+    assert got["yaml"]["sources"][0]["mapping"]["location"] == "city"  # type: ignore[index]
+
+
+def test_a_delimiter_ingest_cannot_read_is_a_warning(tmp_path: Path) -> None:
+    got = _suggest(tmp_path, "desk.csv", b"id;created_at;status\n1;2024-01-02 10:00;Open\n")
+    assert "# WARNING: the delimiter is ';'; ingest reads comma-separated files only." in str(
+        got["text"]
+    )

@@ -9,8 +9,9 @@ aggregate over that table, never a loop over rows in Python.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from ticketlake.common.sqltext import ident, lit
 from ticketlake.config.defaults import DEFAULT_NULL_MARKERS
 from ticketlake.errors import UsageError
 from ticketlake.ingest.parsing import TimeRules, cleaned, parse_time, zone_of
+from ticketlake.sources.readers import FileProblem, as_utf8, header_encoding, legacy_encoding
 
 VALUE_LIMIT = 40  # columns with at most this many distinct values get their value set
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
@@ -69,7 +71,7 @@ class Profile:
     rows: int
     columns: tuple[Column, ...]
     delimiter: str = ","
-    notes: tuple[str, ...] = field(default=())
+    encoding: str = "utf-8"
 
     def column(self, name: str) -> Column:
         """The column called ``name``."""
@@ -83,7 +85,8 @@ def profile(path: Path, config: Config | None = None) -> Profile:
         raise UsageError(f"cannot read {path}: not a file")
     con = connect(config or {"threads": 1})
     try:
-        container, delimiter = _load(con, path)
+        with tempfile.TemporaryDirectory(prefix="ticketlake-suggest-") as scratch:
+            container, delimiter, encoding = _load(con, path, Path(scratch))
         rows = int(con.execute("SELECT count(*) FROM _raw").fetchall()[0][0])
         if rows == 0:
             raise UsageError(f"cannot read {path}: it holds no data rows")
@@ -91,24 +94,46 @@ def profile(path: Path, config: Config | None = None) -> Profile:
         columns = tuple(_columns(con, names))
     finally:
         con.close()
-    return Profile(path, container, rows, columns, delimiter)
+    return Profile(path, container, rows, columns, delimiter, encoding)
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str]:
-    """Read ``path`` into the text table ``_raw``; (container, delimiter)."""
+def _load(con: duckdb.DuckDBPyConnection, path: Path, scratch: Path) -> tuple[str, str, str]:
+    """Read ``path`` into the text table ``_raw``; (container, delimiter, encoding)."""
     try:
+        codec = header_encoding(path, "auto")  # refuses binary files, UTF-16 without its mark
         if _is_json(path):
             _load_json(con, path)
-            return "json", ","
-        delimiter = str(
-            con.execute(f"SELECT Delimiter FROM sniff_csv({lit(str(path))})").fetchall()[0][0]
-        )
-        con.execute(f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv({lit(str(path))}, "
-                    f"all_varchar = true, header = true, delim = {lit(delimiter)})")  # fmt: skip
-        return "csv", delimiter
+            return "json", ",", "utf-8"
+        return ("csv", *_load_csv(con, path, codec, scratch))
+    except FileProblem as exc:
+        raise UsageError(f"cannot read {exc}") from None
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0].split(": ", 1)[-1].strip()
         raise UsageError(f"cannot read {path}: {reason}") from None
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, codec: str,
+              scratch: Path) -> tuple[str, str]:  # fmt: skip
+    """A CSV file read as ingest's ``encoding: auto`` reads it: UTF-8, UTF-16 with its mark,
+    or a single-byte encoding when no byte sequence is UTF-8; (delimiter, encoding)."""
+    if codec == "utf-16":
+        return _read_csv(con, as_utf8(path, codec, scratch)), codec
+    try:
+        return _read_csv(con, path), "utf-8"
+    except duckdb.Error:
+        legacy = legacy_encoding(path)
+        if legacy is None:
+            raise
+        return _read_csv(con, as_utf8(path, legacy, scratch)), legacy
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """Read a UTF-8 CSV file into ``_raw`` with the delimiter DuckDB's sniffer finds; that one."""
+    source = lit(str(path))
+    delimiter = str(con.execute(f"SELECT Delimiter FROM sniff_csv({source})").fetchall()[0][0])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM read_csv({source}, "
+                f"all_varchar = true, header = true, delim = {lit(delimiter)})")  # fmt: skip
+    return delimiter
 
 
 def _is_json(path: Path) -> bool:

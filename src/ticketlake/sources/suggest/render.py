@@ -14,9 +14,16 @@ WIDTH = 30  # characters shown of each value
 
 
 def render(suggestion: Suggestion, path: str) -> str:
-    """The suggestion as YAML text; ``path`` is the file as the source entry should name it."""
-    return "\n".join([*_header(suggestion), *_source(suggestion, path),
-                      *_statuses(suggestion.statuses), *_priorities(suggestion.priorities)]) + "\n"  # fmt: skip
+    """The suggestion as YAML text; ``path`` is the file as the source entry should name it.
+    Characters YAML does not allow as they are (control characters) are written as escapes,
+    which mean the same character inside a quoted value and are plain text in a comment."""
+    lines = [*_header(suggestion), *_source(suggestion, path),
+             *_statuses(suggestion.statuses), *_priorities(suggestion.priorities)]  # fmt: skip
+    return "\n".join(_printable(line) for line in lines) + "\n"
+
+
+def _printable(line: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in line)
 
 
 def _q(text: str) -> str:
@@ -28,7 +35,8 @@ def _header(s: Suggestion) -> Iterator[str]:
     p = s.profile
     yield f"# Suggested by `ticketlake map suggest` for {p.path.name}: review it, then copy it"
     yield "# into ticketlake.yml. Nothing was guessed: what did not match is listed in comments."
-    yield f"# Read as {p.container.upper()}: {p.rows:,} rows, {len(p.columns)} columns."
+    encoding = "" if p.encoding == "utf-8" else f" ({p.encoding}; ingest's encoding: auto reads it)"
+    yield f"# Read as {p.container.upper()}{encoding}: {_rows(p.rows)}, {len(p.columns)} columns."
     if p.container == "csv" and p.delimiter != ",":
         yield f"# WARNING: the delimiter is {p.delimiter!r}; ingest reads comma-separated files only."
     for field in s.missing:
