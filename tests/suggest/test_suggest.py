@@ -195,3 +195,18 @@ def test_a_delimiter_ingest_cannot_read_is_a_warning(tmp_path: Path) -> None:
     assert "# WARNING: the delimiter is ';'; ingest reads comma-separated files only." in str(
         got["text"]
     )
+
+
+def test_zone_names_and_mixed_time_forms_are_named(tmp_path: Path) -> None:
+    content = (b"id,created_at,resolved_at,status\n"
+               b"1,2024-01-15 10:00 CET,16/01/2024 10:00,Open\n"
+               b"2,2024-01-16 10:00 CET,17/01/2024 12:00,Closed\n")  # fmt: skip
+    text = str(_suggest(tmp_path, "desk.csv", content)["text"])
+    assert "# CHECK: created_at ends in zone names CET: map them in zone_names." in text
+    assert (
+        "created_at is written differently (ISO 8601) from the other times (%d/%m/%Y %H:%M)" in text
+    )
+    assert "are not times" not in text
+    assert (
+        'created_at: "created_at"  # time, 2 distinct in 2 rows; ISO 8601, offsets CET x2' in text
+    )

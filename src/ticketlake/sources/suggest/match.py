@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from ticketlake.config.defaults import IDENTIFIER
 from ticketlake.sources import FIELDS, FORMATS
 from ticketlake.sources.base import FileKind, normalise_name
-from ticketlake.sources.suggest.profile import Column, Profile
+from ticketlake.sources.suggest.profile import Column, Profile, TimeProfile
 from ticketlake.sources.suggest.vocab import (
     BPI_STATUSES,
     KNOWN_PRIORITIES,
@@ -238,22 +238,25 @@ def _date_format(profile: Profile, picks: dict[str, Pick]) -> tuple[str | None, 
     profiles = [(c, c.time) for c in times if c.time is not None]
     patterns = [t.date_format for _, t in profiles if t.date_format]
     chosen = max(sorted(set(patterns)), key=patterns.count) if patterns else None
-    notes = []
-    for column, time in profiles:
-        if time.date_format != chosen:
-            notes.append(f"{column.name} is written differently ({time.date_format or 'ISO 8601'}) "
-                         f"from the other times ({chosen or 'ISO 8601'}); one date_format reads them all")  # fmt: skip
-        if time.parsed < column.filled:
-            notes.append(f"{column.filled - time.parsed:,} values of {column.name} are not times")
-        if time.alternatives and time.date_format == chosen:
-            notes.append(f"{column.name} also reads as {', '.join(time.alternatives)}: "
-                         f"check day and month order")  # fmt: skip
-        zones = [z for z, _ in time.zones if z.upper() not in ("UTC", "GMT", "UT")]
-        if zones:
-            notes.append(
-                f"{column.name} ends in zone names {', '.join(zones)}: map them in zone_names"
-            )
+    notes = [note for column, time in profiles for note in _time_notes(column, time, chosen)]
     if any(t.naive for _, t in profiles):
         notes.append("times without an offset are read in the source's timezone "
                      "(null: the project's); set it to the zone the export was written in")  # fmt: skip
     return chosen, notes
+
+
+def _time_notes(column: Column, time: TimeProfile, chosen: str | None) -> list[str]:
+    """What to check about one time column read with the pattern ``chosen``."""
+    notes = []
+    if time.date_format != chosen:
+        notes.append(f"{column.name} is written differently ({time.date_format or 'ISO 8601'}) "
+                     f"from the other times ({chosen or 'ISO 8601'}); one date_format reads them all")  # fmt: skip
+    if time.parsed < column.filled:
+        notes.append(f"{column.filled - time.parsed:,} values of {column.name} are not times")
+    if time.alternatives and time.date_format == chosen:
+        notes.append(f"{column.name} also reads as {', '.join(time.alternatives)}: "
+                     "check day and month order")  # fmt: skip
+    zones = [z for z, _ in time.zones if z.upper() not in ("UTC", "GMT", "UT")]
+    if zones:
+        notes.append(f"{column.name} ends in zone names {', '.join(zones)}: map them in zone_names")
+    return notes

@@ -207,15 +207,14 @@ def _time(con: duckdb.DuckDBPyConnection, name: str, filled: int) -> TimeProfile
     """The way that reads the column's times (ISO 8601 first, then ``DATE_FORMATS``), with
     the offsets and zone names the values carry."""
     c = ident(name)
-    tries = [
-        parse_time(c, TimeRules("UTC")),
-        *(f"try_strptime({c}, {lit(f)})" for f in DATE_FORMATS),
-    ]
+    offsets, zones, naive = _zones(con, c)
+    # A zone name counts as read here; the suggestion asks the user what it means.
+    rules = TimeRules("UTC", zone_names={zone.upper(): "+00:00" for zone, _ in zones})
+    tries = [parse_time(c, rules), *(f"try_strptime({c}, {lit(f)})" for f in DATE_FORMATS)]
     counts = con.execute(
         f"SELECT {', '.join(f'count({t})' for t in tries)} FROM _cells"
     ).fetchall()[0]
     iso, *by_format = (int(n) for n in counts)
-    offsets, zones, naive = _zones(con, c)
     if iso == filled:
         return TimeProfile(None, iso, (), offsets, zones, naive)
     full = [f for f, n in zip(DATE_FORMATS, by_format, strict=True) if n == filled]
