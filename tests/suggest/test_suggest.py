@@ -210,3 +210,28 @@ def test_zone_names_and_mixed_time_forms_are_named(tmp_path: Path) -> None:
     assert (
         'created_at: "created_at"  # time, 2 distinct in 2 rows; ISO 8601, offsets CET x2' in text
     )
+
+
+def test_a_jira_export_is_mapped_by_its_dotted_paths(tmp_path: Path) -> None:
+    issues = [{"id": str(10_000 + i), "key": f"DESK-{i}", "fields": {
+        "created": f"2024-01-{i + 10}T10:00:00.000+0100", "summary": "VPN drops",
+        "resolutiondate": f"2024-01-{i + 11}T09:30:00.000+0100" if i % 2 else None,
+        "status": {"name": "Done" if i % 2 else "In Progress",
+                   "statusCategory": {"key": "done" if i % 2 else "indeterminate"}},
+        "priority": {"name": ["Highest", "High", "Medium", "Low"][i % 4]},
+        "assignee": {"displayName": "Anna"}}} for i in range(8)]  # fmt: skip
+    lines = "\n".join(json.dumps(issue) for issue in issues).encode()
+    got = _suggest(tmp_path, "jira.jsonl", lines)["yaml"]
+    assert got["sources"][0]["mapping"] == {  # type: ignore[index]
+        "ticket_id": "key", "created_at": "fields.created",
+        "resolved_at": "fields.resolutiondate", "status": "fields.status.name",
+        "priority": "fields.priority.name", "assignee": "fields.assignee.displayName",
+        "title": "fields.summary",
+    }  # fmt: skip
+    assert got["statuses"] == {"Done": "closed", "In Progress": "open"}  # type: ignore[index]
+    assert got["priorities"]["aliases"] == {
+        "Highest": "P1",
+        "High": "P2",
+        "Medium": "P3",
+        "Low": "P4",
+    }  # type: ignore[index]
