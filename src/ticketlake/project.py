@@ -29,6 +29,7 @@ from ticketlake.ingest.retry import retry
 from ticketlake.ingest.targets import Request
 from ticketlake.lake import Batch, Lake, Verification
 from ticketlake.report import ReportResult
+from ticketlake.sources.suggest import suggest_yaml
 from ticketlake.synth.shapes import Layout
 
 log = logs.get("project")
@@ -187,6 +188,14 @@ class Project:
         if source is not None and not found.sources:
             raise UsageError(f"--source {source}: no events of that source in the lake")
         return found
+
+    def suggest_mapping(self, file: Path | str, format: str = "auto") -> str:
+        """A ``sources:`` entry, statuses and priority aliases for the export ``file``, as
+        YAML to review (``ticketlake map suggest``); its path is relative to the project
+        when the file lies inside it."""
+        path = Path(os.path.abspath(file))
+        shown = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+        return suggest_yaml(path, format, str(shown), self.settings.engine.duckdb_config())
 
     # ------------------------------------------------------------ warehouse
 

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, health, lake, ledger, mart, report
+from ticketlake.cli import analytics, health, lake, ledger, mapping, mart, report
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.cli.progress import stages
 from ticketlake.errors import StorageError, TicketlakeError
@@ -232,6 +232,7 @@ app.command()(mart.export)
 app.command()(analytics.lifecycle)
 app.command()(analytics.flow)
 app.command()(report.report)
+app.add_typer(mapping.app, name="map")
 
 
 def main() -> None:
