@@ -185,7 +185,7 @@ class Project:
         with self.read() as con:
             found = health.measure(con, self.settings, source,
                                    self.warehouse.arrow if built else None)  # fmt: skip
-        if source is not None and not found.sources:
+        if source is not None and not found.sources and not found.unloaded:
             raise UsageError(f"--source {source}: no events of that source in the lake")
         return found
 

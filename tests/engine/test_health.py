@@ -11,7 +11,7 @@ import pytest
 
 from tests.models.conftest import build_project
 from ticketlake import Project
-from ticketlake.engine.health import measure, warnings
+from ticketlake.engine.health import Health, measure, warnings
 
 # Statuses 'Foo' x3 and 'Bar' x1 are not in the default statuses; 'Urgentish' is no priority.
 # By hand, per ticket (latest status / priority / group; what its events show):
@@ -208,3 +208,28 @@ def test_a_build_from_before_source_resolved_at_leaves_the_figures_out(desk: Pro
         found = measure(con, desk.settings, fact_ticket=fact_ticket)
     assert [(s.resolved_by_rule, s.resolved_differs) for s in found.sources] == [(None, None)]
     assert queries == ["SELECT * FROM fact_ticket LIMIT 0"]
+
+
+def test_a_file_that_failed_is_a_breach_until_it_loads(tmp_path: Path) -> None:
+    """A file missing a required column loads nothing, so no share sees it: check names it,
+    and once the same path commits the breach is gone."""
+    project = Project(tmp_path)
+    project.init()
+    export = tmp_path / "desk.csv"
+    export.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    project.ingest([export], format="eventlog")
+    found = measure_project(project)
+    [source] = {b["source"] for b in project.status()["batches"]}
+    assert [(u.source, u.path) for u in found.unloaded] == [(source, str(export))]
+    assert found.breaches == [f"{source}: not loaded: {found.unloaded[0].reason}"]
+    assert "missing required column" in found.unloaded[0].reason
+    assert project.health(source).breaches == found.breaches  # a source with no events yet
+    export.write_text(LOG, encoding="utf-8")
+    project.ingest([export], format="eventlog")
+    assert measure_project(project).unloaded == []
+
+
+def measure_project(project: Project) -> Health:
+    """The health of every source of ``project``, without a build."""
+    with project.read() as con:
+        return measure(con, project.settings)

@@ -45,8 +45,10 @@ def _tables(found: Health, output: Format) -> None:
     if output is Format.csv:
         emit(found.as_dict()["fields"], output)
         return
+    for u in found.unloaded:
+        say(f"{u.source}: {u.path}: not loaded", stdout=True)
     if not found.sources:
-        say("no events in the lake; nothing to check", stdout=True)
+        say("no events in the lake; nothing else to check", stdout=True)
         return
     emit(_field_rows(found.fields), output, title="unknown or missing (tickets, events)")
     unmapped = [

@@ -107,6 +107,16 @@ FROM (
 QUALIFY row_number() OVER (PARTITION BY source, field ORDER BY events DESC, value) <= {top}
 ORDER BY source, field, events DESC, value"""
 
+# Files whose last attempt failed (a later commit or skip of the same path means it loaded):
+# nothing of them is in the lake, so no share above can see them.
+_UNLOADED = """
+SELECT source, path, reason FROM ledger AS l
+WHERE status = 'failed' AND {where}
+  AND NOT EXISTS (SELECT 1 FROM ledger AS k WHERE k.source = l.source AND k.path = l.path
+                  AND k.seq > l.seq AND k.status IN ('committed', 'skipped'))
+QUALIFY row_number() OVER (PARTITION BY source, path ORDER BY seq DESC) = 1
+ORDER BY source, path"""
+
 # From the last build: resolutions derived by rule rather than the source's own field.
 MILESTONES_SQL = """
 SELECT source,
@@ -149,6 +159,15 @@ class Unmapped:
 
 
 @dataclass(frozen=True)
+class Unloaded:
+    """A file whose last ingest failed, so none of its rows are in the lake."""
+
+    source: str
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SourceHealth:
     """Per-source counts that are not a field's share. The milestone figures are None when
     the warehouse has not been built."""
@@ -169,6 +188,7 @@ class Health:
     sources: list[SourceHealth] = field(default_factory=list)
     fields: list[FieldHealth] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
+    unloaded: list[Unloaded] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -178,6 +198,7 @@ class Health:
             "sources": [asdict(s) for s in self.sources],
             "fields": fields,
             "unmapped": [asdict(u) for u in self.unmapped],
+            "unloaded": [asdict(u) for u in self.unloaded],
             "breaches": self.breaches,
         }
 
@@ -198,6 +219,8 @@ def measure(
     finally:
         con.unregister("_h_statuses")
         con.unregister("_h_priorities")
+    files = "true" if source is None else f"source = {lit(source)}"
+    found.unloaded = [Unloaded(**r) for r in _dicts(con, _UNLOADED.format(where=files))]
     if fact_ticket is not None:
         found.sources = _with_milestones(found.sources, fact_ticket, source)
     found.breaches = breaches(found, settings)
@@ -276,7 +299,7 @@ def breaches(found: Health, settings: Settings) -> list[str]:
     """One line per threshold of ``settings.check`` a source is above."""
     check = settings.check
     limits = check.max_unknown_share.model_dump()
-    lines = []
+    lines = [f"{u.source}: not loaded: {u.reason}" for u in found.unloaded]
     for f in found.fields:
         if f.level == "tickets" and f.share > limits[f.field]:
             n, setting = f.unknown + f.missing, f"max_unknown_share.{f.field}"
