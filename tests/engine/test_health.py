@@ -233,3 +233,31 @@ def measure_project(project: Project) -> Health:
     """The health of every source of ``project``, without a build."""
     with project.read() as con:
         return measure(con, project.settings)
+
+
+def test_rows_kept_in_quarantine_are_a_breach_above_the_threshold(tmp_path: Path) -> None:
+    """A file can commit with every row quarantined (a date format nobody guessed) and leave
+    no event to measure: its quarantined share breaches, 3 of 4 rows here."""
+    project = Project(tmp_path)
+    project.init()
+    export = tmp_path / "desk.csv"
+    export.write_text(
+        "case_id,timestamp,event_type\nA,2024-01-01T09:00:00Z,created\n"
+        "B,yesterday,created\nC,soon,created\nD,later,created\n",
+        encoding="utf-8",
+    )
+    project.ingest([export], format="eventlog")
+    [source] = {b["source"] for b in project.status()["batches"]}
+    found = measure_project(project)
+    assert [(q.rows_in, q.quarantined) for q in found.quarantined] == [(4, 3)]
+    assert (
+        f"{source}: rows quarantined: 3 of 4 rows (75.0%) > check.max_quarantined_share 5%"
+        in found.breaches
+    )
+    with project.read() as con:
+        relaxed = project.settings.model_copy(
+            update={
+                "check": project.settings.check.model_copy(update={"max_quarantined_share": 0.75})
+            }
+        )
+        assert not any("quarantined" in b for b in measure(con, relaxed).breaches)

@@ -340,6 +340,9 @@ class Check(_Section):
     max_out_of_period_share: float = Field(
         0.01, ge=0, le=1, description="Share of events dated after their file was read.",
     )  # fmt: skip
+    max_quarantined_share: float = Field(
+        0.05, ge=0, le=1, description="Share of a source's rows still in quarantine.",
+    )  # fmt: skip
     top_values: int = Field(10, ge=1, description="Unmapped raw values listed per field.")
 
 

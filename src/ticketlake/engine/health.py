@@ -117,6 +117,15 @@ WHERE status = 'failed' AND {where}
 QUALIFY row_number() OVER (PARTITION BY source, path ORDER BY seq DESC) = 1
 ORDER BY source, path"""
 
+# Per source, the rows read and those still in quarantine: a file can commit with every row
+# kept out (a date format nobody guessed) and leave nothing for the shares above.
+_QUARANTINED = """
+SELECT source, sum(rows_in) AS rows_in,
+    (SELECT count(*) FROM quarantine AS q WHERE q.source = l.source AND q.released_by IS NULL)
+        AS quarantined
+FROM ledger AS l WHERE status = 'committed' AND retry_of IS NULL AND {where}
+GROUP BY source ORDER BY source"""
+
 # From the last build: resolutions derived by rule rather than the source's own field.
 MILESTONES_SQL = """
 SELECT source,
@@ -168,6 +177,15 @@ class Unloaded:
 
 
 @dataclass(frozen=True)
+class Quarantined:
+    """A source's rows read (committed files) and those of them still in quarantine."""
+
+    source: str
+    rows_in: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
 class SourceHealth:
     """Per-source counts that are not a field's share. The milestone figures are None when
     the warehouse has not been built."""
@@ -189,6 +207,7 @@ class Health:
     fields: list[FieldHealth] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
     unloaded: list[Unloaded] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -199,6 +218,7 @@ class Health:
             "fields": fields,
             "unmapped": [asdict(u) for u in self.unmapped],
             "unloaded": [asdict(u) for u in self.unloaded],
+            "quarantined": [asdict(q) for q in self.quarantined],
             "breaches": self.breaches,
         }
 
@@ -221,6 +241,10 @@ def measure(
         con.unregister("_h_priorities")
     files = "true" if source is None else f"source = {lit(source)}"
     found.unloaded = [Unloaded(**r) for r in _dicts(con, _UNLOADED.format(where=files))]
+    found.quarantined = [
+        Quarantined(r["source"], int(r["rows_in"]), int(r["quarantined"]))
+        for r in _dicts(con, _QUARANTINED.format(where=files))
+    ]
     if fact_ticket is not None:
         found.sources = _with_milestones(found.sources, fact_ticket, source)
     found.breaches = breaches(found, settings)
@@ -300,6 +324,19 @@ def breaches(found: Health, settings: Settings) -> list[str]:
     check = settings.check
     limits = check.max_unknown_share.model_dump()
     lines = [f"{u.source}: not loaded: {u.reason}" for u in found.unloaded]
+    for q in found.quarantined:
+        if q.rows_in and q.quarantined / q.rows_in > check.max_quarantined_share:
+            lines.append(
+                _line(
+                    q.source,
+                    "rows quarantined",
+                    q.quarantined,
+                    q.rows_in,
+                    "max_quarantined_share",
+                    check.max_quarantined_share,
+                    "rows",
+                )
+            )
     for f in found.fields:
         if f.level == "tickets" and f.share > limits[f.field]:
             n, setting = f.unknown + f.missing, f"max_unknown_share.{f.field}"
