@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import typer
 from typer.testing import CliRunner
 
 from ticketlake.cli.main import app
@@ -15,8 +16,17 @@ Generated from `ticketlake --help` by `make docs`; a test fails when this file i
 
 
 def command_names() -> list[str]:
-    """Every registered command, in registration order."""
-    return [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+    """Every registered command, in registration order, then each group and its commands."""
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+    for group in app.registered_groups:
+        sub = group.typer_instance
+        assert sub is not None
+        names += [f"{group.name}"] + [f"{group.name} {_name(c)}" for c in sub.registered_commands]
+    return names
+
+
+def _name(command: typer.models.CommandInfo) -> str:
+    return command.name or (command.callback.__name__ if command.callback else "")
 
 
 def help_text(args: list[str]) -> str:
@@ -30,7 +40,7 @@ def render() -> str:
     """The whole reference page."""
     parts = [HEADER, "## ticketlake\n", "```text", help_text([]), "```\n"]
     for name in command_names():
-        parts += [f"## ticketlake {name}\n", "```text", help_text([name]), "```\n"]
+        parts += [f"## ticketlake {name}\n", "```text", help_text(name.split()), "```\n"]
     return "\n".join(parts)
 
 

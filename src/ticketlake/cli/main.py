@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, lake, mart, report
+from ticketlake.cli import analytics, lake, mart, report, sources
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.errors import StorageError, TicketlakeError
 from ticketlake.project import Project
@@ -228,6 +228,7 @@ app.command()(mart.export)
 app.command()(analytics.lifecycle)
 app.command()(analytics.flow)
 app.command()(report.report)
+app.add_typer(sources.app, name="source")
 
 
 def main() -> None:
