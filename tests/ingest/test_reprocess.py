@@ -221,6 +221,12 @@ def test_unknown_source_is_one_line_exit_2(exports: dict[str, Path], tmp_path: P
     assert result.stderr.strip().splitlines() == [
         "error: unknown source 'nope' (sources in the lake: tickets)"
     ]
+    with_files = run_cli(project.root, "ingest", "--reprocess", str(exports["tickets"]))
+    assert with_files.returncode == 2
+    assert with_files.stderr.strip().splitlines() == [
+        "error: --reprocess reads the lake's bronze copies; give --source NAME or nothing, "
+        "not files"
+    ]
 
 
 def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -22,7 +22,6 @@ import duckdb
 
 from ticketlake import __version__
 from ticketlake.common.sqltext import ident, lit
-from ticketlake.errors import UsageError
 from ticketlake.ingest import batch as step
 from ticketlake.ingest import mapping as mapping_mod
 from ticketlake.ingest import relations as rel
@@ -32,6 +31,7 @@ from ticketlake.ingest.retry import bronze_key, source_config, target_for
 from ticketlake.ingest.targets import Target
 from ticketlake.lake import integrity
 from ticketlake.lake import manifest as mf
+from ticketlake.lake import sources as lake_sources
 from ticketlake.lake.index import ALIAS, KeyIndex
 from ticketlake.lake.lake import Lake, create_views
 from ticketlake.sources import readers
@@ -79,12 +79,9 @@ def reprocess(ingestor: Ingestor, source: str | None,
 
 def live_sources(manifest: mf.Manifest, wanted: str | None = None) -> list[str]:
     """The sources with committed batches (just ``wanted``, which must be one of them)."""
-    live = sorted({b.source for b in manifest.batches if b.status == "committed"})
     if wanted is None:
-        return live
-    if wanted not in live:
-        raise UsageError(f"unknown source {wanted!r} (sources in the lake: "
-                         f"{', '.join(live) or 'none'})")  # fmt: skip
+        return lake_sources.live(manifest)
+    lake_sources.require_live(manifest, wanted)
     return [wanted]
 
 
