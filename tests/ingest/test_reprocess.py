@@ -227,6 +227,8 @@ def test_unknown_source_is_one_line_exit_2(exports: dict[str, Path], tmp_path: P
         "error: --reprocess reads the lake's bronze copies; give --source NAME or nothing, "
         "not files"
     ]
+    rehash = run_cli(project.root, "ingest", "--reprocess", "--rehash")
+    assert rehash.returncode == 2 and "it takes no --format or --rehash" in rehash.stderr
 
 
 def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -111,6 +111,9 @@ def ingest(
     """Load exports into the lake; files already loaded are skipped."""
     project: Project = ctx.obj
     if again:
+        if fmt != "auto" or rehash:
+            raise UsageError("--reprocess reads the format and content each batch recorded; "
+                             "it takes no --format or --rehash")  # fmt: skip
         reprocess_report(project, paths or [], source, mapping, wait, output)
         return
     outcome = _run(project, paths or [], fmt, mapping, source, wait, rehash)
