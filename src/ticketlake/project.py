@@ -25,9 +25,12 @@ from ticketlake.errors import UsageError
 from ticketlake.ingest import report, summary
 from ticketlake.ingest.mapping import load_mapping_file
 from ticketlake.ingest.pipeline import Ingestor, OnFile, Outcome, Progress
+from ticketlake.ingest.reprocess import Reprocessed, reprocess
 from ticketlake.ingest.retry import retry
 from ticketlake.ingest.targets import Request
 from ticketlake.lake import Batch, Lake, Verification
+from ticketlake.lake import sources as lake_sources
+from ticketlake.lake.sources import Source as LakeSource
 from ticketlake.report import ReportResult
 from ticketlake.sources.suggest import suggest_yaml
 from ticketlake.synth.shapes import Layout
@@ -140,6 +143,39 @@ class Project:
         ingestor = Ingestor(self.lake, self.settings, self.root, lock_timeout=lock_timeout)
         return retry(ingestor, list(batches), fields)
 
+    def reprocess(self, source: str | None = None, mapping: Path | None = None,
+                  lock_timeout: float = 600.0) -> list[Reprocessed]:  # fmt: skip
+        """Derive ``source``'s rows (every source's when None) again from their bronze copies
+        with today's mapping and settings, superseding the old batches in one commit."""
+        self._require_project()
+        fields = load_mapping_file(mapping) if mapping else {}
+        ingestor = Ingestor(self.lake, self.settings, self.root, lock_timeout=lock_timeout)
+        return reprocess(ingestor, source, fields)
+
+    def sources(self) -> list[LakeSource]:
+        """The lake's sources: name, formats, files, rows, last batch, live or dropped."""
+        self._require_project()
+        return lake_sources.summary(self.lake.manifest())
+
+    def rename_source(self, old: str, new: str, lock_timeout: float = 600.0) -> None:
+        """Rename source ``old`` to ``new`` in the lake, in one commit."""
+        self._require_project()
+        configured = [s.name for s in self.settings.sources]
+        op = lambda w, con: lake_sources.rename(w, con, old, new, configured)  # noqa: E731
+        lake_sources.change(self.lake, {old, new}, op, lock_timeout)
+
+    def drop_source(self, name: str, lock_timeout: float = 600.0) -> None:
+        """Drop source ``name`` in one commit; ``restore_source`` undoes it until the next build."""
+        self._require_project()
+        op = lambda w, _con: lake_sources.drop(w, name)  # noqa: E731
+        lake_sources.change(self.lake, {name}, op, lock_timeout)
+
+    def restore_source(self, name: str, lock_timeout: float = 600.0) -> None:
+        """Undo ``drop_source(name)``, in one commit, if no build has run since."""
+        self._require_project()
+        op = lambda w, _con: lake_sources.restore(w, name)  # noqa: E731
+        lake_sources.change(self.lake, {name}, op, lock_timeout)
+
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only view of the lake's latest committed state (never waits for writers)."""
@@ -213,7 +249,9 @@ class Project:
         """Refresh the SQL models into a new warehouse snapshot and publish it: incrementally
         for the tickets new batches touched, or everything with ``full``."""
         self._require_project()
-        return self.warehouse.build(self.lake, select, full, on_model)
+        built = self.warehouse.build(self.lake, select, full, on_model)
+        lake_sources.purge_after_build(self.lake, built.lake_version)  # drops are final now
+        return built
 
     def run(self, progress: Progress | None = None, lock_timeout: float = 600.0,
             on_file: OnFile | None = None) -> Run:  # fmt: skip

@@ -71,9 +71,9 @@ def test_a_small_batch_refreshes_the_day_models_by_day(tmp_path: Path) -> None:
     header, body = pools()["events"]
     body = sorted(body, key=lambda row: row[header.index("timestamp")])
     cut = len(body) * 9 // 10
-    files = {"early.csv": _csv(header, body[:cut]), "late.csv": _csv(header, body[cut:])}
+    files = {"desk-1.csv": _csv(header, body[:cut]), "desk-2.csv": _csv(header, body[cut:])}
     project = _project(tmp_path / "p", files, "eventlog")
-    _ingest(project, "late.csv", "eventlog")
+    _ingest(project, "desk-2.csv", "eventlog")
     modes = project.build().modes
     assert modes["kpi_volume_daily"] == modes["kpi_backlog_daily"] == "incremental"
     assert modes["kpi_agent_load_daily"] == modes["kpi_daily_ops"] == "incremental"
@@ -104,10 +104,10 @@ def test_a_changed_priority_refreshes_the_days_of_its_ticket(tmp_path: Path) -> 
     """A later event gives ticket C (created on 2 January) another priority: the rows of
     2 January are rewritten with it, those of 1 January stay as they were."""
     later = HEADER + "C,2024-01-03T08:00:00Z,updated,In Progress,bob,Low\n"
-    project = _project(tmp_path / "p", {"early.csv": EARLY, "later.csv": later}, "eventlog")
+    project = _project(tmp_path / "p", {"desk-1.csv": EARLY, "desk-2.csv": later}, "eventlog")
     volume = "SELECT day, priority, created FROM kpi_volume_daily ORDER BY ALL"
     before = project.query(volume)[1]
-    _ingest(project, "later.csv", "eventlog")
+    _ingest(project, "desk-2.csv", "eventlog")
     project.build()
     state = _state(project)
     assert state["kpi_volume_daily"] == ("incremental", 1)  # the one row of 2 January
@@ -155,7 +155,7 @@ def test_a_new_source_gets_a_row_on_every_day_of_the_daily_ops(tmp_path: Path) -
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     """A connection holding every model's table, empty, as a build leaves them."""
-    project = _project(tmp_path_factory.mktemp("work") / "p", {"early.csv": EARLY}, "eventlog")
+    project = _project(tmp_path_factory.mktemp("work") / "p", {"desk-1.csv": EARLY}, "eventlog")
     con = duckdb.connect()
     con.execute(f"ATTACH '{project.root / 'warehouse' / 'work.duckdb'}' AS w (READ_ONLY)")
     for (name,) in con.execute(

@@ -42,7 +42,7 @@ def test_renamed_copy_is_skipped_and_changed_content_is_a_new_batch(
     """Identity is the content; a re-export with more rows adds only the new events."""
     source = generated["tickets"].files[0].path
     project.ingest([source], format="tickets")
-    renamed = tmp_path / "renamed.csv"
+    renamed = tmp_path / "tickets_199901.csv"  # another name, the same source (its stem)
     shutil.copy(source, renamed)
     assert project.ingest([renamed], format="tickets").batches[0].status == "skipped"
     lines = source.read_text(encoding="utf-8").splitlines()

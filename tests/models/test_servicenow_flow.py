@@ -167,5 +167,5 @@ def test_summary_shows_handoffs_and_ping_pong(
                             "ping_pong_tickets FROM flow_summary")[1]  # fmt: skip
     source, tickets, handoffs, ping_pong = row
     assert isinstance(handoffs, int) and isinstance(ping_pong, int)
-    assert source == "servicenow" and tickets == incidents
+    assert source == "servicenow_incident_event_log" and tickets == incidents  # the file stem
     assert handoffs > 0 and ping_pong > 0

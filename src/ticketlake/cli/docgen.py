@@ -16,12 +16,15 @@ Generated from `ticketlake --help` by `make docs`; a test fails when this file i
 
 
 def command_names() -> list[str]:
-    """Every registered command, in registration order, then each group's as ``group sub``."""
+    """Every registered command, in registration order, then each group and its commands."""
     names = [_name(c) for c in app.registered_commands]
     for group in app.registered_groups:
         sub = group.typer_instance
         if sub is not None:
-            names += [f"{group.name} {_name(c)}" for c in sub.registered_commands]
+            names += [
+                f"{group.name}",
+                *(f"{group.name} {_name(c)}" for c in sub.registered_commands),
+            ]
     return names
 
 

@@ -25,6 +25,7 @@ from typer.exceptions import Exit
 from ticketlake.cli import health, ledger
 from ticketlake.cli.output import Format, FormatOption, emit, err, error, say, working
 from ticketlake.cli.progress import stages
+from ticketlake.cli.sources import reprocess_report
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
 from ticketlake.lake import Batch
@@ -88,10 +89,18 @@ def ingest(
     wait: WaitOption = 600.0,
     rehash: Annotated[bool, typer.Option("--rehash", help="Hash every file, even those whose "
                       "path, size and modification time match a loaded batch.")] = False,
+    again: Annotated[bool, typer.Option("--reprocess", help="Derive loaded sources (or --source) "
+                     "again from their bronze copies with today's mapping and settings.")] = False,
     output: OutputOption = Format.table,
 ) -> None:  # fmt: skip
     """Load exports into the lake; files already loaded are skipped."""
     project: Project = ctx.obj
+    if again:
+        if fmt != "auto" or rehash:
+            raise UsageError("--reprocess reads the format and content each batch recorded; "
+                             "it takes no --format or --rehash")  # fmt: skip
+        reprocess_report(project, paths or [], source, mapping, wait, output)
+        return
     outcome = _run(project, paths or [], fmt, mapping, source, wait, rehash)
     _report(outcome, output, "ingest", ctx)
 

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, health, lake, ledger, mapping, mart, report
+from ticketlake.cli import analytics, health, lake, ledger, mapping, mart, report, sources
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.cli.progress import stages
 from ticketlake.errors import StorageError, TicketlakeError
@@ -233,6 +233,7 @@ app.command()(analytics.lifecycle)
 app.command()(analytics.flow)
 app.command()(report.report)
 app.add_typer(mapping.app, name="map")
+app.add_typer(sources.app, name="source")
 
 
 def main() -> None:

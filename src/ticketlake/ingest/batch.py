@@ -8,6 +8,8 @@ the batch and then calls :func:`index` so the key index learns the new keys.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,8 +43,11 @@ class Step:
 
 def validate(writer: Lake.Writer, con: duckdb.DuckDBPyConnection, step: Step,
              batch: mf.Batch, columns: Sequence[str], raw_text: stage.RawText,
-             settings: Settings, source_file: str) -> None:  # fmt: skip
-    """Validate and transform RAW into the output relations; count into ``batch``."""
+             settings: Settings, source_file: str, seq: int | None = None,
+             lake_files: stage.LakeFiles | None = None) -> None:  # fmt: skip
+    """Validate and transform RAW into the output relations; count into ``batch``. A
+    reprocess passes the ``seq`` of the batch it derives again (its rows keep their place in
+    commit order) and ``lake_files`` that also know its uncommitted batches."""
     rows_in = stage.rows_in(con)
     if rows_in == 0:
         raise FileProblem(f"{step.path}: empty file (no data rows)")
@@ -52,17 +57,28 @@ def validate(writer: Lake.Writer, con: duckdb.DuckDBPyConnection, step: Step,
         mapping=resolved,
         columns=columns,
         reading=step.reading,
-        lineage=stage.Lineage(batch.source, batch.batch_id, writer.next_seq, source_file),
+        lineage=stage.Lineage(batch.source, batch.batch_id, seq or writer.next_seq, source_file),
         derived=step.kind.derived(step.path) if step.kind.derived else {},
         plausible=plausible(settings),
         raw_text=raw_text,
-        lake_files=writer.files_of,
+        lake_files=lake_files or writer.files_of,
     )
     counts = stage.transform(con, spec)
     batch.rows_in = rows_in
     batch.rows_loaded, batch.rows_quarantined = counts.rows_loaded, counts.rows_quarantined
     batch.duplicates, batch.events = counts.duplicates, counts.events
     batch.settings["mapping"] = resolved
+    batch.settings["rules"] = rules(settings)
+
+
+def rules(settings: Settings) -> str:
+    """A fingerprint of the project settings a batch's rows depend on besides its source's:
+    status and priority vocabularies and the plausibility window's settings."""
+    used = {"statuses": settings.statuses, "priorities": settings.priorities.model_dump(),
+            "from": str(settings.ingest.plausible_from),
+            "ahead": settings.ingest.plausible_years_ahead}  # fmt: skip
+    text = json.dumps(used, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def write(writer: Lake.Writer, con: duckdb.DuckDBPyConnection, batch: mf.Batch,

@@ -17,6 +17,7 @@ import duckdb
 
 from ticketlake import sources
 from ticketlake.common.sqltext import lit
+from ticketlake.config import SourceConfig
 from ticketlake.ingest import batch as step
 from ticketlake.ingest import relations as rel
 from ticketlake.ingest import stage
@@ -77,8 +78,7 @@ def _retry_one(ingestor: Ingestor, writer: Lake.Writer, con: duckdb.DuckDBPyConn
 
 def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Batch) -> Staged:
     """RAW holds the batch's open quarantined rows, read back from its bronze file."""
-    key = f"bronze/{original.source}/{original.batch_id}.parquet"
-    path = writer.read_path(key)
+    path = writer.read_path(bronze_key(original))
     rel.create(con, rel.REJECTED)
     rel.drop(con, rel.RAW)
     con.execute(f"""CREATE TEMP TABLE {rel.RAW.name} AS
@@ -92,13 +92,26 @@ def _stage(con: duckdb.DuckDBPyConnection, writer: Lake.Writer, original: mf.Bat
 
 
 def _target(ingestor: Ingestor, original: mf.Batch, explicit: Mapping[str, str]) -> Target:
-    """How to read the rows now: today's source settings, else those the batch used."""
-    kind = _kind(str(original.settings.get("kind", "")))
-    config = next((s for s in ingestor.settings.sources if s.name == original.source), None)
-    used = original.settings
-    before = used.get("mapping")
+    """How to read the rows now: today's source settings, else those the batch used; the
+    mapping the batch used, overridden by today's and ``explicit``."""
+    config = source_config(ingestor, original.source)
+    before = original.settings.get("mapping")
     mapping = {**(before if isinstance(before, dict) else {}),
                **(config.mapping if config else {}), **explicit}  # fmt: skip
+    return target_for(ingestor, original, mapping)
+
+
+def source_config(ingestor: Ingestor, source: str) -> SourceConfig | None:
+    """The ``sources:`` entry named ``source``, if there is one."""
+    return next((s for s in ingestor.settings.sources if s.name == source), None)
+
+
+def target_for(ingestor: Ingestor, original: mf.Batch, mapping: dict[str, str]) -> Target:
+    """A target reading ``original``'s rows again with ``mapping`` and today's source
+    settings (those the batch used when the source is not configured)."""
+    kind = kind_named(str(original.settings.get("kind", "")))
+    config = source_config(ingestor, original.source)
+    used = original.settings
     fmt = sources.get(original.format)
     if config is not None:
         reading = reading_for(config, fmt, ingestor.settings)
@@ -113,12 +126,17 @@ def _target(ingestor: Ingestor, original: mf.Batch, explicit: Mapping[str, str])
                   str(used.get("encoding", "auto")))  # fmt: skip
 
 
-def _kind(name: str) -> FileKind:
+def bronze_key(batch: mf.Batch) -> str:
+    """Store key of the bronze copy of ``batch``."""
+    return f"bronze/{batch.source}/{batch.batch_id}.parquet"
+
+
+def kind_named(name: str) -> FileKind:
     for fmt in sources.FORMATS.values():
         for _, kind in fmt.kinds:
             if kind.name == name:
                 return kind
-    raise sources.FileProblem(f"cannot retry rows read as {name!r}: no such file kind")
+    raise sources.FileProblem(f"cannot read rows again as {name!r}: no such file kind")
 
 
 def _opt(value: object) -> str | None:

@@ -11,6 +11,7 @@ from ticketlake import sources
 from ticketlake.config import Settings, SourceConfig
 from ticketlake.config.checks import mode_kind
 from ticketlake.errors import UsageError
+from ticketlake.ingest import naming
 from ticketlake.ingest.stage import Reading
 from ticketlake.sources.base import FileKind, Format
 from ticketlake.sources.readers import FileProblem, csv_header, first_record_keys, header_encoding
@@ -113,7 +114,7 @@ def _plan_folder(folder: Path, fixed: Format | None, request: Request, config: S
         if problem := not_regular(path):
             result.ignored.append((path, problem))
             continue
-        target = _target(path, fixed, request, config, settings, strict=False)
+        target = _target(path, fixed, request, config, settings, strict=False, folder=folder)
         if target.problem and (target.kind is None or "required column" in target.problem):
             result.ignored.append((path, target.problem))
         else:
@@ -135,8 +136,10 @@ def _hidden(path: Path, folder: Path) -> bool:
 
 
 def _target(path: Path, fixed: Format | None, request: Request, config: SourceConfig | None,
-            settings: Settings, strict: bool) -> Target:  # fmt: skip
-    """A target for ``path``; when it cannot be used, ``problem`` says why."""
+            settings: Settings, strict: bool, folder: Path | None = None) -> Target:  # fmt: skip
+    """A target for ``path`` (found in ``folder``, if one was given); when it cannot be used,
+    ``problem`` says why. Without a configured source, the source is named after the folder
+    or the file (ingest/naming.py)."""
     encoding = config.encoding if config else "auto"
     target = Target(path, "", fixed, None, Reading(settings.timezone, None, ()), {}, encoding)
     try:
@@ -147,14 +150,14 @@ def _target(path: Path, fixed: Format | None, request: Request, config: SourceCo
         target.chosen = fixed is None
         if fmt is None:
             raise FileProblem(f"{path}: unknown shape: no format recognises its name and columns")
+        target.source = config.name if config else naming.source_name(path, folder, fmt.name)
         _settle(target, fmt, request, config, settings, header)
     except FileProblem as exc:
         target.problem = str(exc)
     except OSError as exc:  # e.g. /proc/self/mem: a regular file the system will not read
         target.problem = f"{path}: cannot be read: {exc.strerror or exc}"
-    target.source = (
-        target.source or request.source or (target.format.name if target.format else "unknown")
-    )
+    fallback = target.format.name if target.format else "unknown"
+    target.source = target.source or request.source or naming.source_name(path, folder, fallback)
     return target
 
 
@@ -169,7 +172,6 @@ def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig 
             settings: Settings, header: list[str]) -> None:  # fmt: skip
     target.format = fmt
     target.kind = fmt.kind_for(target.path)
-    target.source = config.name if config else fmt.name
     mapping = {**(config.mapping if config else {}), **request.mapping}
     target.mapping = mapping
     target.reading = reading_for(config, fmt, settings)

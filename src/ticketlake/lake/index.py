@@ -63,7 +63,8 @@ class KeyIndex:
 
     def attach(self, con: duckdb.DuckDBPyConnection) -> None:
         """Attach the index as ``idx`` (created if absent) to ``con``."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"ATTACH {lit(str(self.path))} AS {ALIAS}")
         for table, columns in _TABLES.items():
             con.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{table} ({columns})")
@@ -93,6 +94,33 @@ class KeyIndex:
             con.execute("ROLLBACK")
             raise
         return len({f.batch_id for f in todo.files})
+
+    @classmethod
+    def scratch(cls) -> KeyIndex:
+        """An empty index in memory: what a reprocess stages against, so the batches it
+        derives again see only each other, as on the day the source was first ingested."""
+        return cls(Path(":memory:"))
+
+    def reset(self, con: duckdb.DuckDBPyConnection, store: Store, manifest: mf.Manifest,
+              sources: set[str]) -> None:  # fmt: skip
+        """Replace the keys of ``sources`` with those of their files in ``manifest`` (after a
+        reprocess, rename, drop or restore) and record ``manifest`` as the version reached."""
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in _TABLES:
+                con.execute(f"DELETE FROM {ALIAS}.{table} WHERE source IN "
+                            f"(SELECT unnest(?::VARCHAR[]))", [sorted(sources)])  # fmt: skip
+            ids = {b.batch_id for b in manifest.batches if b.source in sources}
+            mine = manifest.model_copy(
+                update={"files": [f for f in manifest.files if f.batch_id in ids]}
+            )
+            for table in _KEYS:
+                self._add_files(con, store, mine, table)
+            self._set_state(con, manifest)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
     def add(self, con: duckdb.DuckDBPyConnection, outputs: Mapping[str, str],
             manifest: mf.Manifest) -> None:  # fmt: skip

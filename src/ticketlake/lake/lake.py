@@ -36,6 +36,7 @@ LEDGER = pa.schema([
     ("rows_loaded", pa.int64()), ("rows_quarantined", pa.int64()), ("duplicates", pa.int64()),
     ("events", pa.int64()), ("started_at", pa.timestamp("us")),
     ("finished_at", pa.timestamp("us")), ("version", pa.string()), ("retry_of", pa.string()),
+    ("supersedes", pa.string()), ("superseded_by", pa.string()),
 ])  # fmt: skip
 
 
@@ -100,7 +101,7 @@ class Lake:
 
         def remove_orphans(self) -> None:
             """Delete data files no manifest names: leftovers of a writer that died."""
-            named = {f.key for f in self.manifest.files}
+            named = self.manifest.named()
             for prefix in PREFIXES.values():
                 for key in self.store.list(prefix, older_than=self.store.orphan_grace):
                     if key not in named:
@@ -150,6 +151,11 @@ class Lake:
             for f in files:
                 self.store.delete(f.key)
 
+        def copy_file(self, con: duckdb.DuckDBPyConnection, sql: str, table: str, key: str,
+                      batch_id: str) -> mf.DataFile:  # fmt: skip
+            """Write the rows of ``sql`` as the file ``key`` of ``table`` (not yet committed)."""
+            return self._copy(con, table, sql, key, batch_id)
+
         def _copy(self, con: duckdb.DuckDBPyConnection, table: str, sql: str, key: str,
                   batch_id: str) -> mf.DataFile:  # fmt: skip
             path = self.store.write_path(key)
@@ -167,11 +173,29 @@ class Lake:
 
         def commit(self, batch: mf.Batch, files: list[mf.DataFile]) -> mf.Batch:
             """Make ``batch`` and its files visible, together with pending ledger rows."""
-            base = _without_repeats(self.manifest, self._pending)
-            self.manifest = mf.commit(self.store, base, [*self._pending, batch], files)
+            self.commit_all(self.manifest, [batch], files)
+            return batch
+
+        def rewrite(self, base: mf.Manifest, batches: list[mf.Batch],
+                    files: list[mf.DataFile]) -> mf.Manifest:  # fmt: skip
+            """Commit ``base`` (this writer's manifest with batches re-marked and files taken
+            out or replaced) plus new ``batches`` and ``files`` as one version, then delete the
+            files it no longer names."""
+            if base.version != self.manifest.version:
+                raise RuntimeError("a rewrite must start from the writer's own manifest")
+            before = self.manifest.named()
+            self.commit_all(base, batches, files)
+            for key in sorted(before - self.manifest.named()):
+                self.store.delete(key)
+            return self.manifest
+
+        def commit_all(self, base: mf.Manifest, batches: list[mf.Batch],
+                       files: list[mf.DataFile]) -> None:  # fmt: skip
+            """Commit ``base`` plus ``batches`` and ``files`` with the pending ledger rows."""
+            base = _without_repeats(base, self._pending)
+            self.manifest = mf.commit(self.store, base, [*self._pending, *batches], files)
             self._pending = []
             mf.prune(self.store)
-            return batch
 
         def flush(self) -> None:
             """Commit pending skipped or failed rows, if any."""
@@ -222,4 +246,6 @@ def ledger_row(batch: mf.Batch) -> dict[str, object]:
     row["started_at"] = batch.started_at.replace(tzinfo=None)
     row["finished_at"] = batch.finished_at.replace(tzinfo=None)
     row["retry_of"] = ",".join(batch.retry_of) or None
+    row["supersedes"] = ",".join(batch.supersedes) or None
+    row["superseded_by"] = batch.superseded_by or None
     return row

@@ -23,7 +23,8 @@ PREFIX = "_manifest"
 KEEP_VERSIONS = 50
 _NAME = re.compile(r"^_manifest/(\d{8})\.json$")
 
-BatchStatus = Literal["committed", "skipped", "failed"]
+# superseded: a reprocess derived its rows again (``superseded_by``); dropped: ``source drop``.
+BatchStatus = Literal["committed", "skipped", "failed", "superseded", "dropped"]
 
 
 class CommitConflictError(TicketlakeError):
@@ -45,7 +46,9 @@ class Batch(BaseModel):
     sha256: str = Field(description="SHA-256 of the file's bytes (empty for retries).")
     size: int = Field(description="Size of the file in bytes.")
     mtime_ns: int | None = Field(None, description="The file's modification time (ns).")
-    status: BatchStatus = Field(description="committed, skipped or failed.")
+    status: BatchStatus = Field(
+        description="committed, skipped, failed, superseded (by a reprocess) or dropped."
+    )
     reason: str = Field("", description="Why the batch was skipped or failed.")
     rows_in: int = Field(0, description="Data rows read from the file.")
     rows_loaded: int = Field(0, description="Rows that passed validation.")
@@ -57,6 +60,10 @@ class Batch(BaseModel):
     version: str = Field(description="ticketlake version that wrote the batch.")
     retry_of: list[str] = Field(default_factory=list, description="Batches whose rows it retried.")
     settings: dict[str, object] = Field(default_factory=dict, description="Source settings used.")
+    supersedes: list[str] = Field(
+        default_factory=list, description="Batches a reprocess derived again as this one."
+    )
+    superseded_by: str = Field("", description="The reprocess batch that replaced this one.")
 
 
 class DataFile(BaseModel):
@@ -73,6 +80,28 @@ class DataFile(BaseModel):
     sha256: str | None = Field(None, description="SHA-256 of the file's bytes.")
 
 
+class Held(BaseModel):
+    """A dropped source's batches and files, out of sight but kept until the next build, so
+    that ``source restore`` can bring them back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="The dropped source.")
+    version: int = Field(description="Manifest version that dropped it.")
+    batch_ids: list[str] = Field(description="Its batches that were committed.")
+    files: list[DataFile] = Field(description="Their files, named here so nothing deletes them.")
+
+
+class Rename(BaseModel):
+    """A ``source rename``: part of the history digest, since batch ids stay the same."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    old: str = Field(description="Name before.")
+    new: str = Field(description="Name after.")
+    version: int = Field(description="Manifest version that renamed it.")
+
+
 class Manifest(BaseModel):
     """Everything visible in the lake at one version."""
 
@@ -82,6 +111,8 @@ class Manifest(BaseModel):
     committed_at: datetime | None = None
     batches: list[Batch] = Field(default_factory=list)
     files: list[DataFile] = Field(default_factory=list)
+    held: list[Held] = Field(default_factory=list)
+    renames: list[Rename] = Field(default_factory=list)
 
     def files_of(self, table: str) -> list[DataFile]:
         """The files of ``table``, in commit order; read them through lake/integrity.py."""
@@ -98,7 +129,12 @@ class Manifest(BaseModel):
         ids = sorted(
             b.batch_id for b in self.batches if b.status == "committed" and b.seq <= version
         )
+        ids += [f"renamed {r.old} {r.new} {r.version}" for r in self.renames]  # rows changed
         return hashlib.sha256("\n".join(ids).encode()).hexdigest()
+
+    def named(self) -> set[str]:
+        """Keys of every file this version keeps: the visible ones and those held for undo."""
+        return {f.key for f in self.files} | {f.key for h in self.held for f in h.files}
 
     def committed_sha(self) -> dict[tuple[str, str], Batch]:
         """Committed batches by (source, sha256), the identity used to skip known content."""
@@ -147,8 +183,9 @@ def commit(store: Store, base: Manifest, batches: list[Batch], files: list[DataF
     version = base.version + 1
     for b in batches:
         b.seq = version
-    new = Manifest(version=version, committed_at=datetime.now(UTC),
-                   batches=[*base.batches, *batches], files=[*base.files, *files])  # fmt: skip
+    new = base.model_copy(update={"version": version, "committed_at": datetime.now(UTC),
+                                  "batches": [*base.batches, *batches],
+                                  "files": [*base.files, *files]})  # fmt: skip
     if not store.create(key_of(version), new.model_dump_json(indent=1).encode()):
         raise CommitConflictError(
             f"lake {store.uri}: another writer committed version {version} first; "
