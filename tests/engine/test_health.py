@@ -261,3 +261,16 @@ def test_rows_kept_in_quarantine_are_a_breach_above_the_threshold(tmp_path: Path
             }
         )
         assert not any("quarantined" in b for b in measure(con, relaxed).breaches)
+
+
+def test_fields_a_source_does_not_export_are_counted_but_never_breach(desk: Project) -> None:
+    """``not_exported: [priority, created]`` removes exactly those two breach lines; the
+    counts stay as they were."""
+    settings = desk.settings.model_copy(deep=True)
+    [source] = settings.sources
+    source.not_exported = ["priority", "created"]
+    with desk.read() as con:
+        found = measure(con, settings)
+    assert found.breaches == [b for b in BREACHES if "priority" not in b and "created" not in b]
+    assert len(found.breaches) == len(BREACHES) - 2
+    assert found.fields == desk.health().fields

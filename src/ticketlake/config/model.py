@@ -115,6 +115,10 @@ class Spark(_Section):
         return value
 
 
+# The ticket fields mapping health measures (engine/health.py, `check.max_unknown_share`).
+HealthField = Literal["status", "priority", "group", "created", "resolution"]
+
+
 class SourceConfig(_Section):
     """One input to ingest: where the files are and how to read them."""
 
@@ -141,6 +145,11 @@ class SourceConfig(_Section):
     zone_names: dict[str, str] = Field(
         default_factory=dict,
         description="Time-zone names in its timestamps -> a UTC offset or IANA zone, e.g. CET: '+01:00'.",
+    )
+    not_exported: list[HealthField] = Field(
+        default_factory=list,
+        description="Fields the export does not carry (GitHub issues have no priority): "
+        "`check` still counts them but does not fail on them.",
     )
 
     @field_validator("name")

@@ -320,7 +320,8 @@ def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 
 
 def breaches(found: Health, settings: Settings) -> list[str]:
-    """One line per threshold of ``settings.check`` a source is above."""
+    """One line per threshold of ``settings.check`` a source is above; a field a source lists
+    in ``not_exported`` never breaches (its counts are still shown)."""
     check = settings.check
     limits = check.max_unknown_share.model_dump()
     lines = [f"{u.source}: not loaded: {u.reason}" for u in found.unloaded]
@@ -337,7 +338,10 @@ def breaches(found: Health, settings: Settings) -> list[str]:
                     "rows",
                 )
             )
+    declared = {s.name: set(s.not_exported) for s in settings.sources}
     for f in found.fields:
+        if f.field in declared.get(f.source, set()):
+            continue  # the source says its export does not carry this field
         if f.level == "tickets" and f.share > limits[f.field]:
             n, setting = f.unknown + f.missing, f"max_unknown_share.{f.field}"
             lines.append(

@@ -55,6 +55,11 @@ def _source(s: Suggestion, path: str) -> Iterator[str]:
         yield "    mapping:"
     for pick in s.picks:
         yield f"      {pick.field}: {_q(pick.column)}  # {pick.why}"
+    absent = not_exported(s)
+    if absent:
+        yield "    not_exported:  # fields this export does not carry: check shows, never fails on them"
+    for field, why in absent.items():
+        yield f"      - {field}  # {why}"
     if s.unmapped:
         yield "    # Columns no field reads (ingest keeps them in each event's attributes):"
     for column in s.unmapped:
@@ -62,6 +67,27 @@ def _source(s: Suggestion, path: str) -> Iterator[str]:
         more = len(column.values or ()) - SHOWN
         values = f": {shown}" + (f", {more} more" if more > 0 else "") if shown else ""
         yield f"    #   {_q(column.name)}: {describe(column)}{values}"
+
+
+# Health fields (config.model.HealthField) -> the mapped fields any of which carries it, and
+# why it is missing without them; only for the formats whose columns a mapping names.
+_CARRIED_BY = {
+    "priority": (("priority",), "no priority column: every ticket's priority is unknown"),
+    "created": (("created_at", "event_type"), "no creation time or event type: a ticket's "
+                "first event is taken as its creation"),
+    "resolution": (("resolved_at",), "no resolution time: the change to a resolved or closed "
+                   "status (or the closure) gives it"),
+}  # fmt: skip
+_MAPPED_FORMATS = ("tickets", "json", "eventlog")
+
+
+def not_exported(s: Suggestion) -> dict[str, str]:
+    """The health fields no picked column carries, with the reason, for ``not_exported``."""
+    if s.format not in _MAPPED_FORMATS:
+        return {}
+    picked = {p.field for p in s.picks}
+    return {field: why for field, (fields, why) in _CARRIED_BY.items()
+            if not picked.intersection(fields)}  # fmt: skip
 
 
 def _statuses(labels: Labels | None) -> Iterator[str]:
