@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 BENCHSTAMP := $(VENV)/.installed-bench
 SCALE  ?= full
+# Test processes (pytest-xdist); each test file runs whole in one, so its fixtures are shared.
+WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test lint format docs bench bench-report clean
@@ -39,7 +41,7 @@ lint: $(DEVSTAMP) ## Run ruff (lint + format check) and mypy on src/
 	$(BIN)/mypy src
 
 test: lint ## Install dev extras, lint, type-check and run the test suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile
 
 format: $(DEVSTAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests
