@@ -23,13 +23,13 @@ def test_a_duckdb_build_after_a_spark_build_refreshes_by_day(tmp_path: Path) -> 
     root = tmp_path / "p"
     root.mkdir()
     Project(root).init()
-    for name, text in (("early.csv", EARLY), ("later.csv", LATER)):
+    for name, text in (("desk-1.csv", EARLY), ("desk-2.csv", LATER)):
         (root / name).write_text(text, encoding="utf-8")
-    _ingest(Project(root), "early.csv", "eventlog")
+    _ingest(Project(root), "desk-1.csv", "eventlog")
     spark = Project(root, ["engine.name=spark"]).build()
     assert set(spark.modes.values()) == {"spark"}
     project = Project(root)
-    _ingest(project, "later.csv", "eventlog")
+    _ingest(project, "desk-2.csv", "eventlog")
     modes = project.build().modes
     assert modes["kpi_volume_daily"] == modes["kpi_backlog_daily"] == "incremental"
     assert {modes[name] for name in DAY_MODELS} <= {"incremental", "unchanged"}

@@ -66,7 +66,8 @@ def test_status_json_is_a_stable_interface(generated: dict[str, Generated], proj
     code, out, _ = cli("status", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"batches", "totals"}
+    assert set(data) == {"batches", "totals", "warnings"}  # warnings: mapping health's lines
+    assert all(isinstance(line, str) for line in data["warnings"])
     assert data["batches"] and all(set(b) == BATCH_KEYS for b in data["batches"])
     assert {b["status"] for b in data["batches"]} <= {"committed", "skipped", "failed"}
     assert (

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from ticketlake.common.duck import scalar
+from ticketlake.common.files import fsync
 from ticketlake.common.sqltext import ident, lit
 
 TABLES = "_tables"  # the catalog's list of tables and files
@@ -87,7 +88,7 @@ def _export(work: duckdb.DuckDBPyConnection, root: Path, table: str, build_id: s
     target.parent.mkdir(parents=True, exist_ok=True)
     rows = scalar(work, f"COPY {ident(table)} TO {lit(str(target))} "
                         "(FORMAT parquet, COMPRESSION zstd)")  # fmt: skip
-    _sync(target)
+    fsync(target)
     return TableFile(relative, rows, target.stat().st_size)
 
 
@@ -107,15 +108,15 @@ def _catalog(published: Published) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    _sync(temp)
+    fsync(temp)
     listing = published.catalog.with_name(f".{published.build_id}.json.tmp")
     body = {"build": published.build_id,
             "tables": {n: asdict(t) for n, t in published.tables.items()}}  # fmt: skip
     listing.write_text(json.dumps(body, indent=1), encoding="utf-8")
-    _sync(listing)
+    fsync(listing)
     os.replace(listing, published.catalog.with_suffix(".json"))
     os.replace(temp, published.catalog)
-    _sync(published.catalog.parent)
+    fsync(published.catalog.parent)
 
 
 def views(con: duckdb.DuckDBPyConnection, published: Published,
@@ -129,11 +130,3 @@ def views(con: duckdb.DuckDBPyConnection, published: Published,
                     f"SELECT * FROM read_parquet({lit(path)})")  # fmt: skip
         files.append(path)
     return files
-
-
-def _sync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from ticketlake.common.files import fsync
 from ticketlake.errors import StorageError
 
 
@@ -47,7 +48,7 @@ class LocalStore:
 
     def put(self, key: str) -> None:
         """Sync a file written by another component (DuckDB) before it is committed."""
-        _sync(self.root / key)
+        fsync(self.root / key)
 
     def exists(self, key: str) -> bool:
         """Whether the file exists."""
@@ -76,7 +77,7 @@ class LocalStore:
                 return False
             finally:
                 temp.unlink()
-            _sync(target.parent)
+            fsync(target.parent)
         return True
 
     def list(self, prefix: str, older_than: timedelta | None = None) -> list[str]:
@@ -121,11 +122,3 @@ class LocalStore:
     def spark_path(self, key: str) -> str:
         """The local path (the same on every node of a cluster sharing the folder)."""
         return str(self.root / key)
-
-
-def _sync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
