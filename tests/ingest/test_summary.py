@@ -52,7 +52,8 @@ def test_each_source_is_summed_up_with_its_warnings(tmp_path: Path) -> None:
         "1 row(s) quarantined: ticketlake quarantine",
         f"not loaded: {tmp_path / 'c.csv'}: missing required column for ticket_id (looked for: "
         "case_id, case, ticket_id, incident_id, issue_id, number, id); map it with --mapping",
-        "rows quarantined: 1 of 4 rows (25.0%) > check.max_quarantined_share 5%",
+        "rows quarantined: 1 of 4 rows (25.0%) > check.max_quarantined_share 5%; "
+        "most: unparseable_timestamp in timestamp x1",
         "status unknown or missing: 3 of 3 tickets (100.0%) > check.max_unknown_share.status 5%",
         "priority unknown or missing: 3 of 3 tickets (100.0%) > check.max_unknown_share.priority 5%",
         "resolution unknown or missing: 3 of 3 tickets (100.0%) > check.max_unknown_share.resolution 5%",

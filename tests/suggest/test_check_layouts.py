@@ -14,6 +14,8 @@ from ticketlake import Project
 
 # The format a user would try first on each layout, without a mapping.
 NEAREST = {"github": "json", "bpi2013": "eventlog", "servicenow": "tickets"}
+# What check must name without a mapping: the field or column it could not read.
+UNREAD = {"github": ("priority",), "bpi2013": ("ticket_id",), "servicenow": ("opened_at",)}
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
@@ -29,6 +31,7 @@ def test_without_a_mapping_check_names_what_it_cannot_read(tmp_path: Path, name:
     assert code == 1 and breaches, err
     named = ("unknown or missing", "not loaded", "rows quarantined")
     assert all(any(n in b for n in named) for b in breaches), breaches
+    assert any(column in "".join(breaches) for column in UNREAD[name]), breaches
 
 
 def test_with_the_unedited_suggestion_check_passes(built: Built) -> None:

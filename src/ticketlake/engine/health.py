@@ -126,6 +126,12 @@ SELECT source, sum(rows_in) AS rows_in,
 FROM ledger AS l WHERE status = 'committed' AND retry_of IS NULL AND {where}
 GROUP BY source ORDER BY source"""
 
+# Per source, the commonest reason its open quarantine rows have, and the column it names.
+_COMMONEST = """
+SELECT source, error_class, column_name, count(*) AS n FROM quarantine
+WHERE released_by IS NULL AND {where} GROUP BY source, error_class, column_name
+QUALIFY row_number() OVER (PARTITION BY source ORDER BY n DESC, error_class, column_name) = 1"""
+
 # From the last build: resolutions derived by rule rather than the source's own field.
 MILESTONES_SQL = """
 SELECT source,
@@ -183,6 +189,7 @@ class Quarantined:
     source: str
     rows_in: int
     quarantined: int
+    commonest: str = ""  # "unparseable_timestamp in opened_at x300"
 
 
 @dataclass(frozen=True)
@@ -241,8 +248,11 @@ def measure(
         con.unregister("_h_priorities")
     files = "true" if source is None else f"source = {lit(source)}"
     found.unloaded = [Unloaded(**r) for r in _dicts(con, _UNLOADED.format(where=files))]
+    commonest = {r["source"]: _reason(r) for r in _dicts(con, _COMMONEST.format(where=files))}
     found.quarantined = [
-        Quarantined(r["source"], int(r["rows_in"]), int(r["quarantined"]))
+        Quarantined(
+            r["source"], int(r["rows_in"]), int(r["quarantined"]), commonest.get(r["source"], "")
+        )
         for r in _dicts(con, _QUARANTINED.format(where=files))
     ]
     if fact_ticket is not None:
@@ -308,6 +318,12 @@ def _with_milestones(
     return [SourceHealth(**{**asdict(s), **_counts(rows.get(s.source))}) for s in sources]
 
 
+def _reason(row: dict[str, Any]) -> str:
+    """``unparseable_timestamp in opened_at x300`` (no column for a row-level reason)."""
+    column = f" in {row['column_name']}" if row["column_name"] else ""
+    return f"{row['error_class']}{column} x{int(row['n']):,}"
+
+
 def _counts(row: dict[str, Any] | None) -> dict[str, int]:
     keys = ("resolved_by_rule", "resolved_differs")
     return {k: int(row[k]) if row else 0 for k in keys}
@@ -337,6 +353,7 @@ def breaches(found: Health, settings: Settings) -> list[str]:
                     check.max_quarantined_share,
                     "rows",
                 )
+                + (f"; most: {q.commonest}" if q.commonest else "")
             )
     declared = {s.name: set(s.not_exported) for s in settings.sources}
     for f in found.fields:
