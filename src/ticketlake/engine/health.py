@@ -36,7 +36,7 @@ _MAPPED = """
 mapped AS (
     SELECT e.source, e.ticket_id, e.event_type, e.created_at,
            trim(e.status) AS status, trim(e.priority_raw) AS priority_raw, e.group_name,
-           coalesce(s.status_category, 'unknown') AS category,
+           coalesce(s.status_category, e.vendor_status_category, 'unknown') AS category,
            coalesce(a.priority, 'unknown') AS priority,
            coalesce(e.event_time > l.started_at, false) AS after_read,
            -- the order of the tickets view: time, then creation first and closure last,

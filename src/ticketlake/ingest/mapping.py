@@ -49,7 +49,7 @@ def resolve(
             raise FileProblem(f"{file}: column {column!r} (mapped to {name}) is not in the header")
         found[name] = match
     for name, synonyms in kind.synonyms.items():
-        if name not in found:
+        if name not in found and name not in (kind.lists or {}):  # gathered by stage.py
             hit = next(
                 (by_norm[normalise_name(s)] for s in synonyms if normalise_name(s) in by_norm), None
             )

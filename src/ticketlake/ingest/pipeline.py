@@ -183,6 +183,8 @@ class Ingestor:
         limits = staging.Limits(self.settings.ingest.max_row_bytes)
         read = staging.stage_csv if target.kind.container == "csv" else staging.stage_json
         try:
+            if target.kind.reader is not None:
+                return staging.stage_records(con, path, target.kind.reader)
             return read(con, path, fp, limits, strict)
         except BaseException:
             readers.remove_copy(target.path, path)

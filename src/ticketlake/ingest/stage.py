@@ -9,6 +9,7 @@ counts the ledger records. What the lake already holds is asked of the key index
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,9 +24,17 @@ from ticketlake.ingest import relations as rel
 from ticketlake.ingest.parsing import TimeRules, cleaned, parse_bool, parse_int, parse_time
 from ticketlake.lake import schema
 from ticketlake.lake.index import ALIAS
-from ticketlake.sources.base import FIELDS, ID_FIELDS, LATER_FIELDS, FileKind
+from ticketlake.sources.base import (
+    FIELDS,
+    ID_FIELDS,
+    LATER_FIELDS,
+    LIST_FIELDS,
+    FileKind,
+    normalise_name,
+)
 
-_TYPES = {"text": "VARCHAR", "time": "TIMESTAMP", "int": "BIGINT", "bool": "BOOLEAN"}
+_TYPES = {"text": "VARCHAR", "time": "TIMESTAMP", "int": "BIGINT", "real": "DOUBLE",
+          "bool": "BOOLEAN"}  # fmt: skip
 COUNTERS = ("reopen_count", "reassignment_count")
 SAMPLE = 1000  # values of each time column whose shape decides which shape is tested first
 RawText = Callable[[Sequence[int]], dict[int, str]]  # lines -> the rows' text as received
@@ -116,9 +125,21 @@ def _typed_sql(con: duckdb.DuckDBPyConnection, batch: Batch) -> str:
     first = _first_shapes(con, batch)
     inner = ["_line"]
     outer = ["_line", "_row"]
+    gathered = list_columns(batch.kind, batch.columns, mapping)
     for name, kind in FIELDS.items():
         if name in derived:
             outer.append(f"{derived[name]} AS {name}")
+        elif name in gathered:
+            values = ", ".join(cleaned(c, reading.null_markers) for c in gathered[name])
+            inner.append(f"[{values}] AS {name}__list")
+            outer.append(f"{_as_list(name + '__list')} AS {name}")
+        elif name in mapping and name in LIST_FIELDS:
+            raw = f"{name}__raw"
+            inner.append(f"{cleaned(mapping[name], reading.null_markers)} AS {raw}")
+            split = (f"CASE WHEN json_valid({raw}) AND json_type({raw}) = 'ARRAY' "
+                     f"THEN CAST({raw}::JSON AS VARCHAR[]) "
+                     f"ELSE string_split_regex({raw}, '\\s*[;,]\\s*') END")  # fmt: skip
+            outer += [raw, f"{_as_list(split)} AS {name}"]
         elif name in mapping:
             raw = f"{name}__raw"
             inner.append(f"{cleaned(mapping[name], reading.null_markers)} AS {raw}")
@@ -126,7 +147,8 @@ def _typed_sql(con: duckdb.DuckDBPyConnection, batch: Batch) -> str:
         else:
             outer.append(f"CAST(NULL AS {_TYPES[kind]}) AS {name}")
     outer += [f"{expr} AS {name}" for name, expr in derived.items() if name not in FIELDS]
-    extra = [c for c in batch.columns if c not in set(mapping.values())]
+    used = set(mapping.values()) | {c for cols in gathered.values() for c in cols}
+    extra = [c for c in batch.columns if c not in used]
     packed = ", ".join(f"{lit(c)}, {ident(c)}" for c in extra)
     inner.append(f"json_object({packed})::VARCHAR AS _attributes" if extra else
                  "CAST(NULL AS VARCHAR) AS _attributes")  # fmt: skip
@@ -134,6 +156,29 @@ def _typed_sql(con: duckdb.DuckDBPyConnection, batch: Batch) -> str:
     outer.append("_attributes")
     return (f"CREATE OR REPLACE TEMP TABLE {rel.TYPED.name} AS SELECT {', '.join(outer)} "
             f"FROM (SELECT {', '.join(inner)} FROM {rel.RAW.name})")  # fmt: skip
+
+
+def list_columns(kind: FileKind, columns: Sequence[str],
+                 mapping: Mapping[str, str]) -> dict[str, list[str]]:  # fmt: skip
+    """List field -> every column of the file that holds one of its values (the repeats of a
+    name ``kind.lists`` gives), unless the field is mapped explicitly."""
+    out: dict[str, list[str]] = {}
+    for name, synonyms in (kind.lists or {}).items():
+        wanted = {normalise_name(s) for s in synonyms}
+        found = [c for c in columns if re.sub(r"_\d+$", "", normalise_name(c)) in wanted
+                 or normalise_name(c) in wanted]  # fmt: skip
+        if found and name not in mapping:
+            out[name] = found
+    return out
+
+
+def _as_list(values: str) -> str:
+    """A list of texts as the canonical JSON array: trimmed, blanks dropped, each value once
+    (first seen first); NULL when none is left."""
+    kept = (f"list_filter(list_transform({values}, lambda x: trim(x)), "
+            f"lambda x, i: x IS NOT NULL AND x <> '' "
+            f"AND list_position(list_transform({values}, lambda y: trim(y)), x) = i)")  # fmt: skip
+    return f"CASE WHEN len({kept}) > 0 THEN to_json({kept})::VARCHAR END"
 
 
 def _content(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> list[str]:
@@ -167,6 +212,8 @@ def _parse(kind: str, text: str, reading: Reading, first: str) -> str:
         return parse_time(text, reading.times, first)
     if kind == "int":
         return parse_int(text)
+    if kind == "real":
+        return f"try_cast({text} AS DOUBLE)"
     return parse_bool(text) if kind == "bool" else text
 
 
@@ -224,7 +271,7 @@ def _confirm_repeats(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> 
 
 def _unparseable(name: str, ftype: str, col: str, reading: Reading) -> tuple[str, str]:
     cls = "unparseable_timestamp" if ftype == "time" else "invalid_value"
-    what = "a timestamp" if ftype == "time" else f"a valid {ftype}"
+    what = {"time": "a timestamp", "real": "a number"}.get(ftype, f"a valid {ftype}")
     reason = f"{lit(col + ' is not ' + what + ': ')} || {name}__raw"
     if ftype == "time" and not reading.date_format:
         zone = parsing.zone_of(f"{name}__raw")
@@ -284,7 +331,7 @@ def _events(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
              f"WHERE source = {source})")  # fmt: skip
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {rel.EVENTS.name} AS
         SELECT {source} AS source, ev.* EXCLUDE (_line, event_key_raw),
-               coalesce(sm.category, 'unknown') AS status_category,
+               coalesce(sm.category, ev.vendor_status_category, 'unknown') AS status_category,
                coalesce(pm.level, 'unknown') AS priority, v._attributes AS attributes,
                {_lineage_cols(lineage)}, ev._line AS source_line
         FROM (SELECT * FROM ev ANTI JOIN {rel.PROBLEMS.name} USING (_line)

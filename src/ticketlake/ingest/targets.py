@@ -144,9 +144,10 @@ def _target(path: Path, fixed: Format | None, request: Request, config: SourceCo
     target = Target(path, "", fixed, None, Reading(settings.timezone, None, ()), {}, encoding)
     try:
         header = _header(path, header_encoding(path, encoding))
-        if not header:
-            raise FileProblem(f"{path}: empty file (no header row or record)")
         fmt = fixed or sources.detect(path, header)
+        kind = fmt.kind_for(path) if fmt else None
+        if not header and (kind is None or kind.reader is None):
+            raise FileProblem(f"{path}: empty file (no header row or record)")
         target.chosen = fixed is None
         if fmt is None:
             raise FileProblem(f"{path}: unknown shape: no format recognises its name and columns")
@@ -177,6 +178,8 @@ def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig 
     target.reading = reading_for(config, fmt, settings)
     if target.kind is None:
         raise FileProblem(f"{target.path}: format {fmt.name} does not read files named like this")
+    if target.kind.reader is not None:  # the format reads the file itself (a vendor document)
+        return
     for name in (f for f in target.kind.required if f not in mapping):
         if not sources.has_required(_narrow(target.kind, [name]), header):
             tried = ", ".join(target.kind.synonyms.get(name, ()))

@@ -215,12 +215,14 @@ def _without_repeats(manifest: mf.Manifest, new: list[mf.Batch]) -> mf.Manifest:
 
 def scan_sql(store: Store, manifest: mf.Manifest, table: str) -> str:
     """SQL reading every committed file of ``table`` (no rows when it has none), each file
-    checked against the manifest first."""
+    checked against the manifest first. Every column of the table's schema is there, NULL
+    in files written before the column was added."""
     files = manifest.files_of(table)
+    empty = schema.empty_select(schema.TABLES[table])
     if not files:
-        return schema.empty_select(schema.TABLES[table])
+        return empty
     paths = ", ".join(lit(p) for p in integrity.local_paths(store, files))
-    return f"SELECT * FROM read_parquet([{paths}], union_by_name = true)"
+    return f"{empty} UNION ALL BY NAME SELECT * FROM read_parquet([{paths}], union_by_name = true)"
 
 
 def create_views(con: duckdb.DuckDBPyConnection, store: Store, manifest: mf.Manifest,

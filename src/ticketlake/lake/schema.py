@@ -16,6 +16,9 @@ EVENT_PAYLOAD = {
     "description": "VARCHAR", "changed_by": "VARCHAR", "reopen_count": "INTEGER",
     "reassignment_count": "INTEGER", "made_sla": "BOOLEAN", "created_at": "TIMESTAMP",
     "observed_at": "TIMESTAMP", "snapshot_date": "DATE", "external_id": "VARCHAR",
+    "labels": "VARCHAR", "vendor_status_category": "VARCHAR", "vendor_reply_minutes": "DOUBLE",
+    "vendor_reply_business_minutes": "DOUBLE", "vendor_resolution_minutes": "DOUBLE",
+    "vendor_resolution_business_minutes": "DOUBLE",
 }  # fmt: skip
 
 TICKET_EVENTS = {"source": "VARCHAR", **EVENT_PAYLOAD, "status_category": "VARCHAR",

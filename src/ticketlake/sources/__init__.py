@@ -52,6 +52,10 @@ def detect(path: Path, header: list[str]) -> Format | None:
         kind = fmt.kind_for(path)
         if kind is None or (fmt.signature and not fmt.matches_header(header)):
             continue
+        if fmt.sniff is not None:
+            if fmt.sniff(path):
+                return fmt
+            continue
         if has_required(kind, header):
             return fmt
     return None

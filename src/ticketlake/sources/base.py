@@ -8,12 +8,15 @@ adding one module that builds a :class:`Format` and one line in ``sources/__init
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import PurePath
-from typing import Literal
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Literal
 
-Kind = Literal["text", "time", "int", "bool"]
+if TYPE_CHECKING:
+    from ticketlake.sources.readers import Chunk
+
+Kind = Literal["text", "time", "int", "real", "bool"]
 Container = Literal["csv", "json"]
 
 # Every canonical input field and its type; a format maps the ones its files carry.
@@ -27,8 +30,18 @@ FIELDS: dict[str, Kind] = {
     "event_time": "time", "created_at": "time", "first_response_at": "time",
     "resolved_at": "time", "closed_at": "time", "updated_at": "time", "observed_at": "time",
     "event_seq": "int", "reopen_count": "int", "reassignment_count": "int", "made_sla": "bool",
+    # What vendor documents carry (sources/documents.py): an event's own key, the ticket's
+    # labels as a JSON array of strings, the category the vendor gives a status, and the
+    # vendor's own reply and resolution minutes, kept beside ticketlake's figures.
+    "event_key": "text", "labels": "text", "vendor_status_category": "text",
+    "vendor_reply_minutes": "real", "vendor_reply_business_minutes": "real",
+    "vendor_resolution_minutes": "real", "vendor_resolution_business_minutes": "real",
 }  # fmt: skip
 ID_FIELDS = ("ticket_id", "external_id", "linked_id")
+# Multi-valued fields, held as a JSON array of strings. A file kind may gather one from every
+# repeat of a column (``FileKind.lists``: Jira's ``Labels``, ``Labels``, ...); a single mapped
+# column holds a JSON array or values separated by ``;`` or ``,``.
+LIST_FIELDS = ("labels",)
 # Times that must not precede the ticket's creation (``created_at``) in the same row.
 LATER_FIELDS = ("first_response_at", "resolved_at", "closed_at", "updated_at", "event_time")
 
@@ -48,7 +61,9 @@ class FileKind:
     best first. ``events_sql``, ``links_sql`` and ``sightings_sql`` read the validated relation
     ``valid`` (one column per canonical field, plus ``_line``, the row's line) and return
     canonical events, links or snapshot sightings (``ticket_id``, ``seen_on``), each with the
-    ``_line`` it came from; see docs/sources.md.
+    ``_line`` it came from; see docs/sources.md. ``reader``, when set, reads the file itself
+    (a vendor document whose records nest their history, or XML): given the UTF-8 path, it
+    yields chunks of flat rows with ``_line`` and ``_raw`` (sources/documents.py).
     """
 
     name: str
@@ -60,6 +75,10 @@ class FileKind:
     sightings_sql: str | None = None
     # Extra typed columns a file carries besides the canonical ones (e.g. a snapshot date).
     derived: Callable[[PurePath], Mapping[str, str]] | None = None
+    reader: Callable[[Path], Iterator[Chunk]] | None = None
+    # List field -> column names each of whose repeats (``Labels``, ``Labels_2``, ...) holds
+    # one value; see LIST_FIELDS.
+    lists: Mapping[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,9 @@ class Format:
     signature: tuple[str, ...] = ()  # normalised header names that identify the format
     date_format: str | None = None
     null_markers: tuple[str, ...] | None = None
+    # For a format whose files are documents rather than tables: whether ``path`` is one of
+    # them (a look at its first bytes), asked by auto detection instead of the header.
+    sniff: Callable[[Path], bool] | None = None
 
     def kind_for(self, path: PurePath) -> FileKind | None:
         """The kind of ``path``, or None when the format does not read such files."""

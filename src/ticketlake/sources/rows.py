@@ -28,6 +28,7 @@ TICKET_SYNONYMS: dict[str, tuple[str, ...]] = {
     "reopen_count": ("reopen_count", "reopens"),
     "reassignment_count": ("reassignment_count", "reassignments"),
     "made_sla": ("made_sla", "sla_met"),
+    "labels": ("labels", "tags"),
 }
 
 # Each row becomes one event per milestone it carries. The row's state as exported (status,
@@ -56,6 +57,6 @@ SELECT ticket_id, event_time, event_type,
        CASE WHEN latest THEN reopen_count END AS reopen_count,
        CASE WHEN latest THEN reassignment_count END AS reassignment_count,
        CASE WHEN latest THEN made_sla END AS made_sla,
-       created_at, external_id, _line
+       created_at, external_id, labels, _line
 FROM ranked
 """

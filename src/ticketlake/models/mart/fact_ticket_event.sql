@@ -7,11 +7,15 @@
 -- after it (its status category, or the state its type implies, or the previous state; NULL
 -- throughout when no event of the ticket says anything about its state), the
 -- assignee and group then in charge, and flags for assignments, reassignments, reopens and
--- resolutions. docs/metrics.md gives the rules.
+-- resolutions. docs/metrics.md gives the rules. A status the settings do not map takes the
+-- category its vendor gives it (Jira's statusCategory), when the source says.
 WITH ordered AS (
     SELECT
         e.*,
-        CASE WHEN e.status IS NOT NULL THEN coalesce(s.status_category, 'unknown') END
+        CASE
+            WHEN e.status IS NOT NULL
+                THEN coalesce(s.status_category, e.vendor_status_category, 'unknown')
+        END
             AS category_now,
         coalesce(a.priority, 'unknown') AS priority_now,
         row_number() OVER (
