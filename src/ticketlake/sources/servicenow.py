@@ -39,6 +39,7 @@ GROUP BY ticket_id, problem_id
 
 KIND = FileKind(
     name="servicenow.audit",
+    history=True,
     container="csv",
     synonyms={
         "ticket_id": ("number",),
