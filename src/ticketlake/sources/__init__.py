@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ticketlake.errors import UsageError
-from ticketlake.sources import eventlog, interactions, json_records, servicenow, snapshots, tickets
+from ticketlake.sources import (
+    eventlog,
+    interactions,
+    json_records,
+    servicenow,
+    servicenow_table,
+    snapshots,
+    tickets,
+    xes,
+)
 from ticketlake.sources.base import FIELDS, FileKind, Format, normalise_name
 from ticketlake.sources.readers import FileProblem
 
@@ -15,13 +24,25 @@ FORMATS: dict[str, Format] = {
         tickets.FORMAT,
         snapshots.FORMAT,
         servicenow.FORMAT,
+        servicenow_table.FORMAT,
+        xes.FORMAT,
         eventlog.FORMAT,
         interactions.FORMAT,
         json_records.FORMAT,
     )
 }
 # Order in which ``auto`` tries the formats: the most specific signature first.
-AUTO_ORDER = ("interactions", "servicenow", "snapshots", "eventlog", "json", "tickets")
+# ``servicenow`` (an audit log) before ``servicenow-table``: both read ``number`` and a state.
+AUTO_ORDER = (
+    "interactions",
+    "servicenow",
+    "servicenow-table",
+    "xes",
+    "snapshots",
+    "eventlog",
+    "json",
+    "tickets",
+)
 
 __all__ = [
     "FIELDS",

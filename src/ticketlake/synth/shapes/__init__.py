@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from ticketlake.synth.shapes import events, interactions, json, snapshots, tickets
+from ticketlake.synth.shapes import (
+    events,
+    interactions,
+    json,
+    servicenow_table,
+    snapshots,
+    tickets,
+    xes,
+)
 from ticketlake.synth.shapes.base import Layout, Writer, WrittenFile
 
 SHAPES: dict[str, Writer] = {
@@ -11,6 +19,9 @@ SHAPES: dict[str, Writer] = {
     "events": events.write,
     "interactions": interactions.write,
     "json": json.write,
+    "servicenow-table": servicenow_table.write,
+    "servicenow-table-json": servicenow_table.write_json,
+    "xes": xes.write,
 }
 
 __all__ = ["SHAPES", "Layout", "Writer", "WrittenFile"]
