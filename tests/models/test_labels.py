@@ -43,16 +43,21 @@ def labelled(tmp_path_factory: pytest.TempPathFactory) -> Project:
     return build_project(root, {"tickets.csv": TICKETS}, fmt="tickets")
 
 
-def _kpi(project: Project, name: str, by: list[str] | None = None,
-         **filters: str) -> list[dict[str, Any]]:  # fmt: skip
+def _kpi(
+    project: Project, name: str, by: list[str] | None = None, **filters: str
+) -> list[dict[str, Any]]:
     return project.kpi(name, by, **filters).to_pylist()
 
 
 def test_bridge_has_one_row_per_current_label(labelled: Project) -> None:
     assert rows(labelled, "SELECT ticket_id, label FROM bridge_ticket_label ORDER BY ALL") == [
-        ("T1", "billing"), ("T1", "vip"), ("T2", "billing"),
-        ("T3", "outage"), ("T3", "vip"), ("T5", "outage"),
-    ]  # fmt: skip
+        ("T1", "billing"),
+        ("T1", "vip"),
+        ("T2", "billing"),
+        ("T3", "outage"),
+        ("T3", "vip"),
+        ("T5", "outage"),
+    ]
 
 
 def test_bridge_refreshes_incrementally(tmp_path: Path) -> None:
@@ -70,9 +75,14 @@ def test_bridge_refreshes_incrementally(tmp_path: Path) -> None:
     assert project.build().modes["bridge_ticket_label"] == "incremental"
     sql = "SELECT ticket_id, label FROM bridge_ticket_label ORDER BY ALL"
     assert rows(project, sql) == [
-        ("T1", "billing"), ("T1", "vip"), ("T2", "escalated"), ("T2", "vip"),
-        ("T3", "outage"), ("T3", "vip"), ("T5", "outage"),
-    ]  # fmt: skip
+        ("T1", "billing"),
+        ("T1", "vip"),
+        ("T2", "escalated"),
+        ("T2", "vip"),
+        ("T3", "outage"),
+        ("T3", "vip"),
+        ("T5", "outage"),
+    ]
     incremental = rows(project, sql)
     project.build(full=True)
     assert rows(project, sql) == incremental
@@ -80,16 +90,21 @@ def test_bridge_refreshes_incrementally(tmp_path: Path) -> None:
 
 def test_fact_ticket_carries_the_labels(labelled: Project) -> None:
     assert dict(rows(labelled, "SELECT ticket_id, labels FROM fact_ticket")) == {
-        "T1": '["billing","vip"]', "T2": '["billing"]', "T3": '["vip","outage"]',
-        "T4": None, "T5": '["outage"]',
-    }  # fmt: skip
+        "T1": '["billing","vip"]',
+        "T2": '["billing"]',
+        "T3": '["vip","outage"]',
+        "T4": None,
+        "T5": '["outage"]',
+    }
 
 
 def test_resolution_time_by_label(labelled: Project) -> None:
     """Resolved: T1 13-9 = 4 h, T2 (1 day + 0 h) = 24 h, T4 19-11 = 8 h. billing: T1, T2,
     mean (4 + 24) / 2 = 14; vip: T1, 4; (none): T4, 8; outage: nothing resolved, no row."""
-    found = {r["label"]: (r["resolved"], r["mean_hours"])
-             for r in _kpi(labelled, "resolution_time", ["label"])}  # fmt: skip
+    found = {
+        r["label"]: (r["resolved"], r["mean_hours"])
+        for r in _kpi(labelled, "resolution_time", ["label"])
+    }
     assert found == {"(none)": (1, 8.0), "billing": (2, 14.0), "vip": (1, 4.0)}
 
 
@@ -97,10 +112,11 @@ def test_response_time_by_label_counts_a_ticket_once_per_label(labelled: Project
     """Responded: T1 1 h, T2 2 h, T3 0.5 h, T4 4 h. billing T1, T2: mean 1.5; vip T1, T3:
     mean (1 + 0.5) / 2 = 0.75; outage T3: 0.5; (none) T4: 4. 2 + 2 + 1 + 1 = 6 counts of
     4 tickets: T1 and T3 count twice."""
-    found = {r["label"]: (r["responded"], r["mean_hours"])
-             for r in _kpi(labelled, "response_time", ["label"])}  # fmt: skip
-    assert found == {"(none)": (1, 4.0), "billing": (2, 1.5), "outage": (1, 0.5),
-                     "vip": (2, 0.75)}  # fmt: skip
+    found = {
+        r["label"]: (r["responded"], r["mean_hours"])
+        for r in _kpi(labelled, "response_time", ["label"])
+    }
+    assert found == {"(none)": (1, 4.0), "billing": (2, 1.5), "outage": (1, 0.5), "vip": (2, 0.75)}
     assert labelled.kpi_notes("response_time", ["label"]) == [
         "tickets with several labels count once per label: 2 tickets have more than one"
     ]
@@ -116,11 +132,19 @@ def test_the_note_counts_only_the_tickets_the_kpi_counts(labelled: Project) -> N
 
 def test_priority_summary_by_label_and_priority(labelled: Project) -> None:
     """Every ticket: T1 High (P2 by default), T2, T3, T4 Low (P4), T5 Medium (P3)."""
-    found = {(r["label"], r["priority"]): r["tickets"]
-             for r in _kpi(labelled, "priority_summary", ["label", "priority"])}  # fmt: skip
-    assert found == {("billing", "P2"): 1, ("billing", "P4"): 1, ("vip", "P2"): 1,
-                     ("vip", "P4"): 1, ("outage", "P4"): 1, ("outage", "P3"): 1,
-                     ("(none)", "P4"): 1}  # fmt: skip
+    found = {
+        (r["label"], r["priority"]): r["tickets"]
+        for r in _kpi(labelled, "priority_summary", ["label", "priority"])
+    }
+    assert found == {
+        ("billing", "P2"): 1,
+        ("billing", "P4"): 1,
+        ("vip", "P2"): 1,
+        ("vip", "P4"): 1,
+        ("outage", "P4"): 1,
+        ("outage", "P3"): 1,
+        ("(none)", "P4"): 1,
+    }
 
 
 def test_where_label_keeps_the_tickets_with_that_label(labelled: Project) -> None:
@@ -140,8 +164,18 @@ def test_lifecycle_slices_by_label(labelled: Project) -> None:
     assert found == {"billing": 2, "vip": 2, "outage": 2, "(none)": 1}
 
 
-@pytest.mark.parametrize("name", ["volume", "backlog", "target_attainment", "agent_load",
-                                  "time_in_status", "daily_ops", "distributions"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    [
+        "volume",
+        "backlog",
+        "target_attainment",
+        "agent_load",
+        "time_in_status",
+        "daily_ops",
+        "distributions",
+    ],
+)
 def test_kpis_not_counted_over_tickets_refuse_label(labelled: Project, name: str) -> None:
     for by, filters in ((["label"], {}), (None, {"label": "vip"})):
         with pytest.raises(UsageError, match=f"^{name} cannot be sliced by label: its rows"):
@@ -150,9 +184,18 @@ def test_kpis_not_counted_over_tickets_refuse_label(labelled: Project, name: str
 
 def test_label_is_offered_exactly_for_the_ticket_grain_kpis() -> None:
     sliced = {k.name for k in CATALOG.values() if "label" in k.by_names()}
-    assert sliced == {"response_time", "resolution_time", "location_demand", "conversion",
-                      "reopen_rate", "reassignments", "priority_summary", "lifecycle", "flow",
-                      "variants"}  # fmt: skip
+    assert sliced == {
+        "response_time",
+        "resolution_time",
+        "location_demand",
+        "conversion",
+        "reopen_rate",
+        "reassignments",
+        "priority_summary",
+        "lifecycle",
+        "flow",
+        "variants",
+    }
 
 
 def _cli(project: Project, *args: str) -> tuple[int, str, str]:
@@ -172,7 +215,11 @@ def test_cli_says_how_tickets_count_by_label(labelled: Project) -> None:
     document = json.loads(out)
     assert document["notes"] == [note]
     assert {r["label"]: r["responded"] for r in document["rows"]} == {
-        "(none)": 1, "billing": 2, "outage": 1, "vip": 2}  # fmt: skip
+        "(none)": 1,
+        "billing": 2,
+        "outage": 1,
+        "vip": 2,
+    }
 
 
 def test_cli_where_label_without_by_label_prints_rows_only(labelled: Project) -> None:
@@ -199,37 +246,65 @@ def test_cli_refuses_label_in_one_line(labelled: Project) -> None:
 #     latest non-NULL minutes stay those of the solved event, and the labels are the update's.
 # V2: created, no figures at all: every vendor column NULL.
 VENDOR_DOC = [
-    {"id": "V1", "events": [
-        {"at": "2024-03-01T09:00:00Z", "type": "created", "status": "new", "tags": ["a"]},
-        {"at": "2024-03-01T09:30:00Z", "type": "responded", "status": "open", "reply": 31.0},
-        {"at": "2024-03-01T11:00:00Z", "type": "resolved", "status": "solved", "reply": 30.0,
-         "reply_business": 20.0, "resolution": 120.0, "resolution_business": 100.0},
-        {"at": "2024-03-01T12:00:00Z", "type": "updated", "status": "solved",
-         "tags": ["b", "c", "b"]},
-    ]},
-    {"id": "V2", "events": [
-        {"at": "2024-03-02T09:00:00Z", "type": "created", "status": "new"},
-    ]},
-]  # fmt: skip
-_FIGURES = {"reply": "vendor_reply_minutes", "reply_business": "vendor_reply_business_minutes",
-            "resolution": "vendor_resolution_minutes",
-            "resolution_business": "vendor_resolution_business_minutes"}  # fmt: skip
+    {
+        "id": "V1",
+        "events": [
+            {"at": "2024-03-01T09:00:00Z", "type": "created", "status": "new", "tags": ["a"]},
+            {"at": "2024-03-01T09:30:00Z", "type": "responded", "status": "open", "reply": 31.0},
+            {
+                "at": "2024-03-01T11:00:00Z",
+                "type": "resolved",
+                "status": "solved",
+                "reply": 30.0,
+                "reply_business": 20.0,
+                "resolution": 120.0,
+                "resolution_business": 100.0,
+            },
+            {
+                "at": "2024-03-01T12:00:00Z",
+                "type": "updated",
+                "status": "solved",
+                "tags": ["b", "c", "b"],
+            },
+        ],
+    },
+    {
+        "id": "V2",
+        "events": [
+            {"at": "2024-03-02T09:00:00Z", "type": "created", "status": "new"},
+        ],
+    },
+]
+_FIGURES = {
+    "reply": "vendor_reply_minutes",
+    "reply_business": "vendor_reply_business_minutes",
+    "resolution": "vendor_resolution_minutes",
+    "resolution_business": "vendor_resolution_business_minutes",
+}
 
 
 def _explode(record: documents.Record) -> Iterable[documents.Row]:
     for i, event in enumerate(record.value["events"]):
-        values = {"ticket_id": record.value["id"], "event_time": event["at"],
-                  "event_type": event["type"], "status": event["status"],
-                  "labels": documents.labels(event["tags"]) if "tags" in event else None,
-                  **{field: event.get(key) for key, field in _FIGURES.items()}}  # fmt: skip
+        values = {
+            "ticket_id": record.value["id"],
+            "event_time": event["at"],
+            "event_type": event["type"],
+            "status": event["status"],
+            "labels": documents.labels(event["tags"]) if "tags" in event else None,
+            **{field: event.get(key) for key, field in _FIGURES.items()},
+        }
         yield documents.Row(f".events[{i}]", values, event)
 
 
-_KIND = FileKind(name="vendortest.json", container="json", synonyms=documents.IDENTITY,
-                 required=("ticket_id", "event_time"), events_sql=documents.EVENTS_SQL,
-                 reader=documents.reader(_explode, ()))  # fmt: skip
-VENDOR = Format(name="vendortest", summary="A test document format.",
-                kinds=(("*.json", _KIND),))  # fmt: skip
+_KIND = FileKind(
+    name="vendortest.json",
+    container="json",
+    synonyms=documents.IDENTITY,
+    required=("ticket_id", "event_time"),
+    events_sql=documents.EVENTS_SQL,
+    reader=documents.reader(_explode, ()),
+)
+VENDOR = Format(name="vendortest", summary="A test document format.", kinds=(("*.json", _KIND),))
 
 
 @pytest.fixture(scope="module")
@@ -246,13 +321,18 @@ def vendor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
 
 
 def test_fact_ticket_keeps_the_latest_vendor_figures(vendor: Project) -> None:
-    found = rows(vendor, "SELECT ticket_id, vendor_reply_minutes, vendor_reply_business_minutes,"
-                         " vendor_resolution_minutes, vendor_resolution_business_minutes, labels,"
-                         " first_response_hours, resolution_hours FROM fact_ticket ORDER BY 1")  # fmt: skip
+    found = rows(
+        vendor,
+        "SELECT ticket_id, vendor_reply_minutes, vendor_reply_business_minutes,"
+        " vendor_resolution_minutes, vendor_resolution_business_minutes, labels,"
+        " first_response_hours, resolution_hours FROM fact_ticket ORDER BY 1",
+    )
     # ticketlake's own: 09:00 -> 09:30 is 0.5 h, 09:00 -> 11:00 is 2 h, beside the vendor's.
     assert found == [
         ("V1", 30.0, 20.0, 120.0, 100.0, '["b","c"]', 0.5, 2.0),
         ("V2", None, None, None, None, None, None, None),
     ]
     assert rows(vendor, "SELECT ticket_id, label FROM bridge_ticket_label ORDER BY ALL") == [
-        ("V1", "b"), ("V1", "c")]  # fmt: skip
+        ("V1", "b"),
+        ("V1", "c"),
+    ]

@@ -46,14 +46,20 @@ def query(kpi: Kpi, by: tuple[str, ...] | None = None, date_from: date | None = 
             f"{grouped} {having} {order}")  # fmt: skip
 
 
-def several_labels(kpi: Kpi, date_from: date | None = None, date_to: date | None = None,
-                   filters: dict[str, str] | None = None) -> str:  # fmt: skip
+def several_labels(
+    kpi: Kpi,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    filters: dict[str, str] | None = None,
+) -> str:
     """SQL counting the tickets that ``kpi --by label`` (with these dates and filters) counts
     more than once, under each of their labels."""
     _check_label(kpi)
     condition = _condition(kpi, date_from, date_to, filters or {})
-    return (f"SELECT count(*) FROM (SELECT source, ticket_id FROM {_base(kpi, True)} "
-            f"{condition} GROUP BY source, ticket_id HAVING count(*) > 1) AS t")  # fmt: skip
+    return (
+        f"SELECT count(*) FROM (SELECT source, ticket_id FROM {_base(kpi, True)} "
+        f"{condition} GROUP BY source, ticket_id HAVING count(*) > 1) AS t"
+    )
 
 
 def label_note(tickets: int) -> str:
@@ -66,8 +72,10 @@ def _check_label(kpi: Kpi) -> None:
     """Only KPIs of one row per ticket slice by label; say which do."""
     if not kpi.by_label:
         sliced = ", ".join(k.name for k in CATALOG.values() if k.by_label)
-        raise UsageError(f"{kpi.name} cannot be sliced by label: its rows ({kpi.base}) are "
-                         f"not tickets; label slices {sliced}")  # fmt: skip
+        raise UsageError(
+            f"{kpi.name} cannot be sliced by label: its rows ({kpi.base}) are "
+            f"not tickets; label slices {sliced}"
+        )
 
 
 def _base(kpi: Kpi, labelled: bool) -> str:
@@ -75,9 +83,11 @@ def _base(kpi: Kpi, labelled: bool) -> str:
     ``(none)`` without labels)."""
     if not labelled:
         return kpi.base
-    return (f"(SELECT x.*, coalesce(l.label, {lit(NO_LABEL)}) AS {LABEL} FROM {kpi.base} AS x "
-            f"LEFT JOIN {LABELS_TABLE} AS l ON l.source = x.source "
-            "AND l.ticket_id = x.ticket_id) AS x")  # fmt: skip
+    return (
+        f"(SELECT x.*, coalesce(l.label, {lit(NO_LABEL)}) AS {LABEL} FROM {kpi.base} AS x "
+        f"LEFT JOIN {LABELS_TABLE} AS l ON l.source = x.source "
+        "AND l.ticket_id = x.ticket_id) AS x"
+    )
 
 
 def _condition(kpi: Kpi, date_from: date | None, date_to: date | None,
