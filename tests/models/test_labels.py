@@ -303,6 +303,7 @@ _KIND = FileKind(
     required=("ticket_id", "event_time"),
     events_sql=documents.EVENTS_SQL,
     reader=documents.reader(_explode, ()),
+    history=True,
 )
 VENDOR = Format(name="vendortest", summary="A test document format.", kinds=(("*.json", _KIND),))
 
@@ -336,3 +337,10 @@ def test_fact_ticket_keeps_the_latest_vendor_figures(vendor: Project) -> None:
         ("V1", "b"),
         ("V1", "c"),
     ]
+
+
+def test_flow_slices_by_label(vendor: Project) -> None:
+    """The test format exports histories, so flow_ticket has V1 (labels b, c) and V2 (none):
+    V1 counts under b and under c, V2 under (none)."""
+    found = {r["label"]: r["tickets"] for r in vendor.kpi("flow", ["label"]).to_pylist()}
+    assert found == {"(none)": 1, "b": 1, "c": 1}
