@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ticketlake.config.defaults import DUCKDB_SHARE
+
 
 class TicketlakeError(Exception):
     """Base class for problems the user can fix; the message is shown as is."""
@@ -45,5 +47,6 @@ class OutOfMemoryError(TicketlakeError):
     @classmethod
     def during(cls, step: str, limit: str, undone: str) -> OutOfMemoryError:
         """The error for ``step`` (e.g. ``building fact_ticket``) under ``limit``."""
-        return cls(f"out of memory while {step} (engine.memory_limit is {limit}, 70% of it "
+        share = f"{DUCKDB_SHARE:.0%}"
+        return cls(f"out of memory while {step} (engine.memory_limit is {limit}, {share} of it "
                    f"for DuckDB): raise engine.memory_limit or lower engine.threads; {undone}")  # fmt: skip
