@@ -114,6 +114,15 @@ def _plan_folder(folder: Path, fixed: Format | None, request: Request, config: S
         if problem := not_regular(path):
             result.ignored.append((path, problem))
             continue
+        if (
+            fixed is not None
+            and fixed.sniff is not None
+            and fixed.kind_for(path) is not None
+            and not fixed.sniff(path)
+        ):  # a folder's other files (a README.json, say)
+            result.ignored.append((path, f"{path}: not a {fixed.name} export (its content "
+                                         "does not look like one)"))  # fmt: skip
+            continue
         target = _target(path, fixed, request, config, settings, strict=False, folder=folder)
         if target.problem and (target.kind is None or "required column" in target.problem):
             result.ignored.append((path, target.problem))
