@@ -15,7 +15,7 @@ from ticketlake.engine import models
 from ticketlake.synth import Options, write_shape
 
 SHAPES = {"tickets": "tickets", "snapshots": "snapshots", "events": "eventlog",
-          "interactions": "interactions", "json": "json"}  # fmt: skip
+          "interactions": "interactions", "json": "json", "jira-json": "jira"}  # fmt: skip
 TABLES = sorted(n for n, m in models.load().items())
 
 

@@ -114,7 +114,7 @@ def target_for(ingestor: Ingestor, original: mf.Batch, mapping: dict[str, str]) 
     used = original.settings
     fmt = sources.get(original.format)
     if config is not None:
-        reading = reading_for(config, fmt, ingestor.settings)
+        reading = reading_for(config, fmt, ingestor.settings, kind)
     else:
         markers = used.get("null_markers")
         zones = used.get("zone_names")

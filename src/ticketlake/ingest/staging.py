@@ -224,7 +224,15 @@ def stage_records(con: duckdb.DuckDBPyConnection, path: Path,
     document or XML: sources/documents.py); the rows keep their text."""
     if path.stat().st_size == 0:
         raise FileProblem(f"{path}: empty file")
-    return Staged(_append_chunks(con, [], reader(path)), "exact", path)
+    try:
+        return Staged(_append_chunks(con, [], reader(path)), "exact", path)
+    except UnicodeDecodeError:
+        # A document is decoded as a whole, not row by row: a single-byte export is read
+        # again in its encoding (the caller sees ``undecodable``); anything else fails.
+        if readers.legacy_encoding(path) is None:
+            raise FileProblem(f"{path}: not valid UTF-8, nor a single-byte encoding; "
+                              f"re-export it as UTF-8") from None  # fmt: skip
+        return Staged(_append_chunks(con, [], iter(())), "exact", path, undecodable=1)
 
 
 # ---------------------------------------------------------------- JSON

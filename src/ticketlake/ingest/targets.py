@@ -184,7 +184,7 @@ def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig 
     target.kind = fmt.kind_for(target.path)
     mapping = {**(config.mapping if config else {}), **request.mapping}
     target.mapping = mapping
-    target.reading = reading_for(config, fmt, settings)
+    target.reading = reading_for(config, fmt, settings, target.kind)
     if target.kind is None:
         raise FileProblem(f"{target.path}: format {fmt.name} does not read files named like this")
     if target.kind.reader is not None:  # the format reads the file itself (a vendor document)
@@ -196,11 +196,15 @@ def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig 
                               f"(looked for: {tried}); map it with --mapping")  # fmt: skip
 
 
-def reading_for(config: SourceConfig | None, fmt: Format, settings: Settings) -> Reading:
-    """How to read a source's values: its own settings, else the format's, else the project's."""
+def reading_for(config: SourceConfig | None, fmt: Format, settings: Settings,
+                kind: FileKind | None = None) -> Reading:  # fmt: skip
+    """How to read a source's values: its own settings, else the format's, else the project's.
+    The format's ``date_format`` is for its tables: a file kind that reads its documents
+    itself (``kind.reader``) hands on the times as the document writes them."""
     markers = tuple(config.null_markers) if config else (fmt.null_markers or DEFAULT_NULL_MARKERS)
     timezone = (config.timezone if config else None) or settings.timezone
-    date_format = (config.date_format if config else None) or fmt.date_format
+    own = fmt.date_format if kind is None or kind.reader is None else None
+    date_format = (config.date_format if config else None) or own
     zones = dict(config.zone_names) if config else {}
     return Reading(timezone, date_format, markers, zones)
 

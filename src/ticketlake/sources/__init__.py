@@ -8,6 +8,7 @@ from ticketlake.errors import UsageError
 from ticketlake.sources import (
     eventlog,
     interactions,
+    jira,
     json_records,
     servicenow,
     servicenow_table,
@@ -29,6 +30,7 @@ FORMATS: dict[str, Format] = {
         eventlog.FORMAT,
         interactions.FORMAT,
         json_records.FORMAT,
+        jira.FORMAT,
     )
 }
 # Order in which ``auto`` tries the formats: the most specific signature first.
@@ -40,6 +42,7 @@ AUTO_ORDER = (
     "xes",
     "snapshots",
     "eventlog",
+    "jira",
     "json",
     "tickets",
 )
@@ -67,15 +70,19 @@ def get(name: str) -> Format:
 
 
 def detect(path: Path, header: list[str]) -> Format | None:
-    """The format ``auto`` picks for a file from its name and header, or None."""
+    """The format ``auto`` picks for a file from its name and header, or None. A format with
+    ``sniff`` is asked about its files by a look at them, except for the tables of a format
+    that also has a header signature (Jira: its CSV by header, its JSON by a look)."""
     for name in AUTO_ORDER:
         fmt = FORMATS[name]
         kind = fmt.kind_for(path)
-        if kind is None or (fmt.signature and not fmt.matches_header(header)):
+        if kind is None:
             continue
-        if fmt.sniff is not None:
+        if fmt.sniff is not None and (kind.reader is not None or not fmt.signature):
             if fmt.sniff(path):
                 return fmt
+            continue
+        if fmt.signature and not fmt.matches_header(header):
             continue
         if has_required(kind, header):
             return fmt

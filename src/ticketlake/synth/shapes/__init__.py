@@ -5,6 +5,7 @@ from __future__ import annotations
 from ticketlake.synth.shapes import (
     events,
     interactions,
+    jira,
     json,
     servicenow_table,
     snapshots,
@@ -22,6 +23,8 @@ SHAPES: dict[str, Writer] = {
     "servicenow-table": servicenow_table.write,
     "servicenow-table-json": servicenow_table.write_json,
     "xes": xes.write,
+    "jira-csv": jira.write_csv,
+    "jira-json": jira.write_json,
 }
 
 __all__ = ["SHAPES", "Layout", "Writer", "WrittenFile"]
