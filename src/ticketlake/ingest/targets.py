@@ -114,10 +114,12 @@ def _plan_folder(folder: Path, fixed: Format | None, request: Request, config: S
         if problem := not_regular(path):
             result.ignored.append((path, problem))
             continue
+        kind = fixed.kind_for(path) if fixed is not None else None
         if (
             fixed is not None
             and fixed.sniff is not None
-            and fixed.kind_for(path) is not None
+            and kind is not None
+            and kind.reader is not None
             and not fixed.sniff(path)
         ):  # a folder's other files (a README.json, say)
             result.ignored.append((path, f"{path}: not a {fixed.name} export (its content "
