@@ -145,6 +145,10 @@ class Ingestor:
                                   "again once the export is complete")  # fmt: skip
             batch.settings["encoding"] = encoding
             batch.settings["reader"] = staged.reader
+            if staged.left_out:
+                batch.settings["left_out"] = dict(staged.left_out)
+                batch.reason = "left out: " + ", ".join(f"{n:,} {what}" for what, n in
+                                                        sorted(staged.left_out.items()))  # fmt: skip
             if self.progress:
                 self.progress(target.path.name, duck.scalar(con, "SELECT count(*) FROM raw"),
                               fp.size)  # fmt: skip

@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ticketlake.errors import UsageError
-from ticketlake.sources import eventlog, interactions, json_records, servicenow, snapshots, tickets
+from ticketlake.sources import (
+    eventlog,
+    github,
+    interactions,
+    json_records,
+    servicenow,
+    snapshots,
+    tickets,
+    zendesk,
+)
 from ticketlake.sources.base import FIELDS, FileKind, Format, normalise_name
 from ticketlake.sources.readers import FileProblem
 
@@ -18,10 +27,13 @@ FORMATS: dict[str, Format] = {
         eventlog.FORMAT,
         interactions.FORMAT,
         json_records.FORMAT,
+        zendesk.FORMAT,
+        github.FORMAT,
     )
 }
 # Order in which ``auto`` tries the formats: the most specific signature first.
-AUTO_ORDER = ("interactions", "servicenow", "snapshots", "eventlog", "json", "tickets")
+AUTO_ORDER = ("interactions", "servicenow", "snapshots", "eventlog", "zendesk", "github", "json",
+              "tickets")  # fmt: skip
 
 __all__ = [
     "FIELDS",

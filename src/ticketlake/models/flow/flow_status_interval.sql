@@ -2,8 +2,8 @@
 -- category, when the ticket entered it, when it left it for which status, and the hours in
 -- between. Consecutive events with the same status are one stay; events without a status
 -- change nothing. The current stay has no left_at and no hours. Only events read from formats
--- that export a history (eventlog, servicenow, snapshots) count: a row-per-ticket export shows
--- one status per row, not the path the ticket took.
+-- that export a history (eventlog, servicenow, snapshots, zendesk, github) count: a
+-- row-per-ticket export shows one status per row, not the path the ticket took.
 -- grain: ticket
 WITH statused AS (
     SELECT
@@ -18,7 +18,8 @@ WITH statused AS (
     WHERE
         status IS NOT NULL
         AND batch_id IN (
-            SELECT batch_id FROM ledger WHERE format IN ('eventlog', 'servicenow', 'snapshots')
+            SELECT batch_id FROM ledger
+            WHERE format IN ('eventlog', 'servicenow', 'snapshots', 'zendesk', 'github')
         )
 ),
 

@@ -5,7 +5,7 @@
 -- support-level path and whether that path conforms to tiered support (L1; L1, L2; L1, L2,
 -- L3: start at level 1 and climb one level at a time; levels are the digits of the label,
 -- repeats collapsed by level; NULL without levels or with a label that has no digits). Only events read from formats that export a history (eventlog,
--- servicenow, snapshots) count, as in flow_status_interval.
+-- servicenow, snapshots, zendesk, github) count, as in flow_status_interval.
 -- grain: ticket
 WITH ev AS (
     SELECT *
@@ -13,7 +13,8 @@ WITH ev AS (
     WHERE
         event_type <> 'seen'
         AND batch_id IN (
-            SELECT batch_id FROM ledger WHERE format IN ('eventlog', 'servicenow', 'snapshots')
+            SELECT batch_id FROM ledger
+            WHERE format IN ('eventlog', 'servicenow', 'snapshots', 'zendesk', 'github')
         )
 ),
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from ticketlake.synth.shapes import events, interactions, json, snapshots, tickets
+from ticketlake.synth.shapes import (
+    events,
+    github,
+    interactions,
+    json,
+    snapshots,
+    tickets,
+    zendesk,
+)
 from ticketlake.synth.shapes.base import Layout, Writer, WrittenFile
 
 SHAPES: dict[str, Writer] = {
@@ -11,6 +19,8 @@ SHAPES: dict[str, Writer] = {
     "events": events.write,
     "interactions": interactions.write,
     "json": json.write,
+    "zendesk": zendesk.write,
+    "github": github.write,
 }
 
 __all__ = ["SHAPES", "Layout", "Writer", "WrittenFile"]
