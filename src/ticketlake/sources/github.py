@@ -31,8 +31,8 @@ CLOSED = {
     "duplicate": ("closed (duplicate)", "cancelled"),
 }
 OPEN = ("open", "open")
-PULL_REQUESTS = "pull requests"
-PULL_EVENTS = "pull request events"
+PULL_REQUESTS = "pull request"  # what the batch reason counts: "left out: 3 pull requests"
+PULL_EVENTS = "pull request event"
 _REPO = re.compile(r"/repos/([^/]+/[^/]+?)(?:/|$)")
 SNIFF_BYTES = 1 << 16
 
