@@ -158,3 +158,9 @@ def test_reprocessing_keeps_the_count_of_pull_requests(tmp_path: Path) -> None:
     project.build()
     reasons = _rows(project, "SELECT status, reason FROM ledger ORDER BY batch_id")
     assert reasons[-1] == ("committed", "left out: 1 pull request")
+
+
+def test_check_fails_only_on_the_priority_github_does_not_export(project: Project) -> None:
+    """A close is the source's own resolution, not one derived by rule."""
+    breaches = [b for b in project.health().breaches if b.startswith("preset:")]
+    assert len(breaches) == 1 and "priority unknown or missing" in breaches[0]

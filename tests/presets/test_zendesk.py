@@ -254,3 +254,7 @@ def test_dirty_tickets_are_quarantined_as_the_manifest_says(tmp_path: Path) -> N
     for defect in generated.manifest["defects"]:
         if defect["error_class"] != "duplicate_row":  # a repeated ticket adds no new event
             assert (defect["file"], defect["line"], defect["error_class"]) in found, defect
+
+
+def test_check_passes(project: Project) -> None:
+    assert [b for b in project.health().breaches if b.startswith("preset:")] == []

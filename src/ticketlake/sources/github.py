@@ -2,8 +2,9 @@
 
 A file holds issues (``GET /repos/{owner}/{repo}/issues``: a JSON array per page, or JSON
 lines) and issue events (``GET /repos/{owner}/{repo}/issues/events``: records with ``event``
-and ``issue``), in any mix. Each issue gives ``created`` at ``created_at``, ``closed`` (or
-``cancelled`` for ``state_reason`` ``not_planned`` or ``duplicate``) at ``closed_at`` and its
+and ``issue``), in any mix. Each issue gives ``created`` at ``created_at``, ``resolved`` (a
+close as completed: GitHub's close is the resolution) or ``cancelled`` (``state_reason``
+``not_planned`` or ``duplicate``) at ``closed_at``, and its
 state at ``updated_at``; each event gives one event carrying the issue's state after it, found
 by replaying the issue's events in time order. Pull requests (records with ``pull_request``)
 are left out and counted: the ingest report says how many.
@@ -107,7 +108,7 @@ def issue_rows(issue: Mapping[str, Any]) -> list[Row]:
     closed = str(issue.get("state") or "").lower() == "closed"
     status = _closed(issue.get("state_reason")) if closed else OPEN
     if closed and issue.get("closed_at"):
-        kind = "cancelled" if status[1] == "cancelled" else "closed"
+        kind = "cancelled" if status[1] == "cancelled" else "resolved"
         rows.append(
             Row(
                 ".closed_at",
@@ -163,7 +164,7 @@ class Replay:
         name = str(event.get("event") or "")
         if name == "closed":
             self.status = _closed(event.get("state_reason"))
-            return "cancelled" if self.status[1] == "cancelled" else "closed"
+            return "cancelled" if self.status[1] == "cancelled" else "resolved"
         if name == "reopened":
             self.status = OPEN
             return "reopened"
