@@ -16,7 +16,7 @@ from bench import targets
 from bench.common import MB, TICKETLAKE, Measured, measure
 from ticketlake import Project
 
-FORMATS = {"snapshots": "snapshots", "tickets": "tickets", "events": "eventlog"}
+FORMATS = {"snapshots": "snapshots", "tickets": "tickets", "events": "eventlog", "xes": "xes"}
 SOURCE = "bench"
 # KPI commands per shape (the KPI stage runs each in its own process, output as JSON).
 KPIS: dict[str, list[list[str]]] = {

@@ -288,6 +288,23 @@ class Project:
                          date_to, filters)  # fmt: skip
         return self.warehouse.arrow(sql)
 
+    def kpi_notes(
+        self,
+        name: str,
+        by: Sequence[str] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        **filters: str,
+    ) -> list[str]:
+        """What a reader of the same :meth:`kpi` call must know to read it right: sliced by
+        label, a ticket counts once per label, and how many tickets that repeats."""
+        self._require_project()
+        if by is None or kpis.LABEL not in by:
+            return []
+        sql = kpis.several_labels(kpis.get(name), date_from, date_to, filters)
+        tickets = self.warehouse.arrow(sql).column(0)[0].as_py()
+        return [kpis.label_note(int(tickets))]
+
     def lifecycle(self, source: str | None = None, by: str | None = None,
                   bins: bool = True) -> dict[str, pa.Table]:  # fmt: skip
         """Lifecycle figures per source (and per ``by``: priority, customer or group) and, with

@@ -93,6 +93,15 @@ def test_generated_shapes(generated: tuple[Path, Path], table: str) -> None:
     _compare(generated, table)
 
 
+def test_generated_shapes_slice_by_label(generated: tuple[Path, Path]) -> None:
+    """The json shape's tags give labels, so the label bridge is compared on real rows."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{generated[0]}' AS duck (READ_ONLY)")
+    labelled = con.execute("SELECT count(DISTINCT ticket_id), count(DISTINCT label) "
+                           "FROM duck.bridge_ticket_label").fetchone()  # fmt: skip
+    assert labelled is not None and labelled[0] > 0 and labelled[1] > 1
+
+
 @pytest.mark.parametrize("table", TABLES)
 def test_servicenow_log(servicenow: tuple[Path, Path], table: str) -> None:
     """The real ServiceNow audit log (about 120k events)."""

@@ -33,7 +33,7 @@ from ticketlake.project import Project
 
 SourceFormatOption = Annotated[
     str, typer.Option("--format", help="Source format: auto, tickets, snapshots, servicenow, "
-                                       "eventlog, interactions or json.")]  # fmt: skip
+                                       "servicenow-table, xes, eventlog, interactions or json.")]  # fmt: skip
 MappingOption = Annotated[
     Path | None, typer.Option("--mapping", help="YAML file mapping canonical fields to columns.")
 ]

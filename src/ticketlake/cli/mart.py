@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -41,14 +43,20 @@ def kpis(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="KPI to print; omit to list them all.")] = None,
     by: Annotated[list[str] | None, typer.Option("--by", help="Break down by this dimension "
-                  "(repeat for several): day, week, month, source, priority, group, agent, ...")] = None,
+                  "(repeat for several): day, week, month, source, priority, group, agent, "
+                  "label, ...; by label a ticket counts once per label.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
     where: Annotated[list[str] | None, typer.Option("--where", help="Keep rows with DIM=VALUE "
                      "(repeatable), e.g. --where source=helpdesk.")] = None,
     output: FormatOption = Format.table,
 ) -> None:  # fmt: skip
-    """List the KPIs with their definitions, or print one (docs/metrics.md defines each)."""
+    """List the KPIs with their definitions, or print one (docs/metrics.md defines each).
+
+    The KPIs counted over tickets also slice by label (--by label, --where label=X): a ticket
+    counts once under each of its current labels, tickets without labels under "(none)", and
+    a note on standard error (and in --format json, whose output is then an object with
+    "notes" and "rows") says how many tickets have more than one."""
     project: Project = ctx.obj
     if name is None:
         rows = [{"kpi": k.name, "unit": k.unit, "definition": k.summary, "table": k.table,
@@ -57,14 +65,22 @@ def kpis(
         emit(rows, output, title="KPIs (ticketlake kpis NAME --by DIM --from DATE --to DATE)")
         return
     filters = dict(_pair(w) for w in where or [])
-    table = project.kpi(name, by, _day(start, "--from"), _day(end, "--to"), **filters)
+    first, last = _day(start, "--from"), _day(end, "--to")
+    table = project.kpi(name, by, first, last, **filters)
+    notes = project.kpi_notes(name, by, first, last, **filters)
     kpi = catalog.get(name)
-    emit(
-        table.to_pylist(),
-        output,
-        title=f"{kpi.name} ({kpi.unit}): {kpi.summary}",
-        empty=f"{kpi.name}: nothing matched (no rows for these --from, --to and --where)",
-    )
+    if output is Format.json and notes:  # the rows with what they need to be read right
+        document = {"notes": notes, "rows": table.to_pylist()}
+        sys.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+    else:
+        emit(
+            table.to_pylist(),
+            output,
+            title=f"{kpi.name} ({kpi.unit}): {kpi.summary}",
+            empty=f"{kpi.name}: nothing matched (no rows for these --from, --to and --where)",
+        )
+    for note in notes:
+        say(f"note: {note}")
 
 
 def tables(

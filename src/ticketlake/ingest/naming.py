@@ -15,16 +15,16 @@ from pathlib import Path
 
 from ticketlake.config.defaults import IDENTIFIER
 
-_SUFFIXES = re.compile(r"(\.(csv|tsv|txt|json|jsonl|ndjson|gz|zip))+$", re.IGNORECASE)
+_SUFFIXES = re.compile(r"(\.(csv|tsv|txt|json|jsonl|ndjson|xes|gz|zip))+$", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"[\W_]*\d[\d\W_]*$")
 
 
 def source_name(path: Path, folder: Path | None, fallback: str) -> str:
     """The source name for ``path``, found in ``folder`` when a folder was given."""
     if folder is not None:
-        return slug(folder.resolve().name) or fallback
+        return slug(folder.resolve().name) or slug(fallback) or fallback
     stem = _TRAILING_NUMBER.sub("", _SUFFIXES.sub("", path.name))
-    return slug(stem) or slug(path.resolve().parent.name) or fallback
+    return slug(stem) or slug(path.resolve().parent.name) or slug(fallback) or fallback
 
 
 def slug(text: str) -> str:

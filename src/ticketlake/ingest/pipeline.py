@@ -224,7 +224,8 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 def new_batch(target: Target, started: datetime, fp: Fingerprint | None = None) -> mf.Batch:
     """A ledger row for ``target``, before anything is known of its rows."""
     kind = target.kind.name if target.kind else ""
-    settings: dict[str, object] = {"kind": kind, "timezone": target.reading.timezone,
+    settings: dict[str, object] = {"kind": kind, "history": bool(target.kind and target.kind.history),
+                                   "timezone": target.reading.timezone,
                                    "date_format": target.reading.date_format,
                                    "null_markers": list(target.reading.null_markers),
                                    "zone_names": dict(target.reading.zone_names),

@@ -4,10 +4,12 @@ Every KPI is materialised as a table by a SQL model under ``models/kpi/`` (the g
 docs/metrics.md). :func:`query` answers ``ticketlake kpis NAME --by ... --from ... --to``:
 it aggregates the KPI's *base* (the KPI table when its measures add up, the ticket fact when
 they do not, as medians do) over the requested dimensions and dates, with the same
-expressions as the model. A test checks that, at the table's own grain, both agree.
+expressions as the model. A test checks that, at the table's own grain, both agree. The KPIs
+whose base has one row per ticket also slice by ``label``, a ticket once per current label
+(:func:`several_labels` counts the tickets that count more than once).
 """
 
-from ticketlake.kpis.catalog import CATALOG, PERIODS, Kpi
-from ticketlake.kpis.query import get, query
+from ticketlake.kpis.catalog import CATALOG, LABEL, PERIODS, Kpi
+from ticketlake.kpis.query import get, label_note, query, several_labels
 
-__all__ = ["CATALOG", "PERIODS", "Kpi", "get", "query"]
+__all__ = ["CATALOG", "LABEL", "PERIODS", "Kpi", "get", "label_note", "query", "several_labels"]

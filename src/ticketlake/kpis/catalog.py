@@ -12,6 +12,12 @@ PERIODS = {
 _TICKET_DIMS = {"source": "source", "priority": "priority", "group": "group_name",
                 "agent": "assignee", "category": "category", "channel": "channel",
                 "location": "location", "country": "country"}  # fmt: skip
+# The label slice (docs/metrics.md#labels): KPIs whose base has one row per ticket can be
+# sliced by the ticket's current labels, each ticket counted once per label it has.
+LABEL = "label"
+NO_LABEL = "(none)"  # the slice of the tickets without labels
+LABELS_TABLE = "bridge_ticket_label"
+TICKET_BASES = frozenset({"fact_ticket", "lifecycle_ticket", "flow_ticket"})
 _HOURS = {
     "mean_hours": "avg({x})",
     "median_hours": "median({x})",
@@ -43,10 +49,15 @@ class Kpi:
     fixed: bool = False
     extra_tables: tuple[str, ...] = field(default=())
 
+    @property
+    def by_label(self) -> bool:
+        """Whether the KPI can be sliced by label: its base has one row per ticket."""
+        return self.base in TICKET_BASES and not self.fixed
+
     def by_names(self) -> list[str]:
         """Every name ``--by`` accepts for this KPI."""
         periods = list(PERIODS) if self.date else []
-        return [*periods, *self.dims]
+        return [*periods, *self.dims, *([LABEL] if self.by_label else [])]
 
 
 def _hours(column: str, count_name: str) -> dict[str, str]:

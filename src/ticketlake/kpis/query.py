@@ -6,7 +6,7 @@ from datetime import date
 
 from ticketlake.common.sqltext import lit
 from ticketlake.errors import UsageError
-from ticketlake.kpis.catalog import CATALOG, PERIODS, Kpi
+from ticketlake.kpis.catalog import CATALOG, LABEL, LABELS_TABLE, NO_LABEL, PERIODS, Kpi
 
 
 def get(name: str) -> Kpi:
@@ -21,7 +21,10 @@ def query(kpi: Kpi, by: tuple[str, ...] | None = None, date_from: date | None = 
           date_to: date | None = None, filters: dict[str, str] | None = None) -> str:  # fmt: skip
     """SQL answering ``kpi`` grouped by ``by`` (its default when None) between two dates,
     keeping only rows whose dimensions equal ``filters`` (e.g. ``{"source": "helpdesk"}``)."""
-    condition = _condition(kpi, date_from, date_to, filters or {})
+    filters = filters or {}
+    if LABEL in (by or ()) or LABEL in filters:
+        _check_label(kpi)
+    condition = _condition(kpi, date_from, date_to, filters)
     if kpi.fixed:
         if by is not None and tuple(by) != kpi.default_by:
             raise UsageError(f"{kpi.name} has a fixed grain ({', '.join(kpi.grain)}); "
@@ -38,8 +41,53 @@ def query(kpi: Kpi, by: tuple[str, ...] | None = None, date_from: date | None = 
     grouped = f"GROUP BY {', '.join(columns.values())}" if columns else ""
     having = f"HAVING {kpi.having}" if kpi.having else ""
     order = f"ORDER BY {', '.join(str(i + 1) for i in range(len(columns)))}" if columns else ""
-    return (f"SELECT {select} FROM (SELECT *{day} FROM {kpi.base} {condition}) AS b "
+    base = _base(kpi, LABEL in columns or LABEL in filters)
+    return (f"SELECT {select} FROM (SELECT *{day} FROM {base} {condition}) AS b "
             f"{grouped} {having} {order}")  # fmt: skip
+
+
+def several_labels(
+    kpi: Kpi,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    filters: dict[str, str] | None = None,
+) -> str:
+    """SQL counting the tickets that ``kpi --by label`` (with these dates and filters) counts
+    more than once, under each of their labels."""
+    _check_label(kpi)
+    condition = _condition(kpi, date_from, date_to, filters or {})
+    return (
+        f"SELECT count(*) FROM (SELECT source, ticket_id FROM {_base(kpi, True)} "
+        f"{condition} GROUP BY source, ticket_id HAVING count(*) > 1) AS t"
+    )
+
+
+def label_note(tickets: int) -> str:
+    """What the user is told whenever a KPI is sliced by label."""
+    counted = "1 ticket has" if tickets == 1 else f"{tickets} tickets have"
+    return f"tickets with several labels count once per label: {counted} more than one"
+
+
+def _check_label(kpi: Kpi) -> None:
+    """Only KPIs of one row per ticket slice by label; say which do."""
+    if not kpi.by_label:
+        sliced = ", ".join(k.name for k in CATALOG.values() if k.by_label)
+        raise UsageError(
+            f"{kpi.name} cannot be sliced by label: its rows ({kpi.base}) are "
+            f"not tickets; label slices {sliced}"
+        )
+
+
+def _base(kpi: Kpi, labelled: bool) -> str:
+    """The KPI's base; sliced by label, each ticket row once per current label (once as
+    ``(none)`` without labels)."""
+    if not labelled:
+        return kpi.base
+    return (
+        f"(SELECT x.*, coalesce(l.label, {lit(NO_LABEL)}) AS {LABEL} FROM {kpi.base} AS x "
+        f"LEFT JOIN {LABELS_TABLE} AS l ON l.source = x.source "
+        "AND l.ticket_id = x.ticket_id) AS x"
+    )
 
 
 def _condition(kpi: Kpi, date_from: date | None, date_to: date | None,
@@ -50,11 +98,12 @@ def _condition(kpi: Kpi, date_from: date | None, date_to: date | None,
     if (date_from or date_to) and not kpi.date:
         raise UsageError(f"{kpi.name} has no date to filter on; --from and --to do not apply")
     where = [kpi.where] if kpi.where else []
+    dims = {**kpi.dims, **({LABEL: LABEL} if kpi.by_label else {})}
     for name, value in filters.items():
-        if name not in kpi.dims:
+        if name not in dims:
             raise UsageError(f"{kpi.name} cannot be filtered on {name!r}; "
-                             f"choose from: {', '.join(kpi.dims)}")  # fmt: skip
-        where.append(f"{kpi.dims[name]} = {lit(str(value))}")
+                             f"choose from: {', '.join(dims)}")  # fmt: skip
+        where.append(f"{dims[name]} = {lit(str(value))}")
     for bound, op in ((date_from, ">="), (date_to, "<=")):
         if kpi.date and bound:
             where.append(f"{kpi.date} {op} CAST({lit(bound.isoformat())} AS DATE)")
@@ -68,7 +117,8 @@ def _columns(kpi: Kpi, by: tuple[str, ...]) -> dict[str, str]:
         if name not in allowed:
             raise UsageError(f"{kpi.name} cannot be broken down by {name!r}; "
                              f"choose from: {', '.join(allowed)}")  # fmt: skip
-    return {n: PERIODS[n].format(date=kpi.date) if n in PERIODS else kpi.dims[n] for n in by}
+    dims = {**kpi.dims, LABEL: LABEL}
+    return {n: PERIODS[n].format(date=kpi.date) if n in PERIODS else dims[n] for n in by}
 
 
 def _measures(kpi: Kpi, columns: dict[str, str]) -> list[str]:

@@ -36,8 +36,10 @@ LEDGER = pa.schema([
     ("rows_loaded", pa.int64()), ("rows_quarantined", pa.int64()), ("duplicates", pa.int64()),
     ("events", pa.int64()), ("started_at", pa.timestamp("us")),
     ("finished_at", pa.timestamp("us")), ("version", pa.string()), ("retry_of", pa.string()),
-    ("supersedes", pa.string()), ("superseded_by", pa.string()),
+    ("supersedes", pa.string()), ("superseded_by", pa.string()), ("history", pa.bool_()),
 ])  # fmt: skip
+# Formats whose files exported a history, for batches recorded before the ledger said so.
+_HISTORY_FORMATS = ("eventlog", "servicenow", "snapshots")
 
 
 class Lake:
@@ -250,4 +252,5 @@ def ledger_row(batch: mf.Batch) -> dict[str, object]:
     row["retry_of"] = ",".join(batch.retry_of) or None
     row["supersedes"] = ",".join(batch.supersedes) or None
     row["superseded_by"] = batch.superseded_by or None
+    row["history"] = bool(batch.settings.get("history", batch.format in _HISTORY_FORMATS))
     return row

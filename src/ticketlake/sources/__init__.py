@@ -11,8 +11,10 @@ from ticketlake.sources import (
     interactions,
     json_records,
     servicenow,
+    servicenow_table,
     snapshots,
     tickets,
+    xes,
     zendesk,
 )
 from ticketlake.sources.base import FIELDS, FileKind, Format, normalise_name
@@ -24,6 +26,8 @@ FORMATS: dict[str, Format] = {
         tickets.FORMAT,
         snapshots.FORMAT,
         servicenow.FORMAT,
+        servicenow_table.FORMAT,
+        xes.FORMAT,
         eventlog.FORMAT,
         interactions.FORMAT,
         json_records.FORMAT,
@@ -32,8 +36,19 @@ FORMATS: dict[str, Format] = {
     )
 }
 # Order in which ``auto`` tries the formats: the most specific signature first.
-AUTO_ORDER = ("interactions", "servicenow", "snapshots", "eventlog", "zendesk", "github", "json",
-              "tickets")  # fmt: skip
+# ``servicenow`` (an audit log) before ``servicenow-table``: both read ``number`` and a state.
+AUTO_ORDER = (
+    "interactions",
+    "servicenow",
+    "servicenow-table",
+    "xes",
+    "snapshots",
+    "eventlog",
+    "zendesk",
+    "github",
+    "json",
+    "tickets",
+)
 
 __all__ = [
     "FIELDS",

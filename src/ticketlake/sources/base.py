@@ -79,6 +79,9 @@ class FileKind:
     # List field -> column names each of whose repeats (``Labels``, ``Labels_2``, ...) holds
     # one value; see LIST_FIELDS.
     lists: Mapping[str, tuple[str, ...]] | None = None
+    # Whether the file exports a ticket's history (one row per change), not one row per
+    # ticket: only such files' statuses count for process flow (models/flow/).
+    history: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,16 @@ import pyarrow as pa
 
 from ticketlake.sources.base import FIELDS
 from ticketlake.sources.readers import (
-    CHUNK_ROWS,
     MAX_RAW,
     Chunk,
     FileProblem,
     Rejected,
     open_text,
 )
+
+# Rows per chunk: a row of a document is a dict of Python strings plus its raw text, several
+# times the size of a CSV row's, so chunks are smaller than the CSV reader's.
+CHUNK_ROWS = 10_000
 
 # Every canonical field read from the column of its own name: a document reader's rows.
 IDENTITY: dict[str, tuple[str, ...]] = {name: (name,) for name in FIELDS}

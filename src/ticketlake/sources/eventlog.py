@@ -36,6 +36,7 @@ LEFT JOIN (VALUES {_TYPES}) t(raw, canonical) ON t.raw = lower(v.event_type)
 
 KIND = FileKind(
     name="eventlog.changes",
+    history=True,
     container="csv",
     synonyms={
         "ticket_id": ("case_id", "case", "ticket_id", "incident_id", "issue_id", "number", "id"),

@@ -30,7 +30,7 @@ FROM (SELECT * FROM valid
 WHERE x.event_time IS NOT NULL
 """
 
-_LINKS_SQL = """
+LINKS_SQL = """
 SELECT ticket_id AS from_id, 'incident' AS from_type, problem_id AS to_id,
        'problem' AS to_type, 'incident_problem' AS link_type, min(_line) AS _line
 FROM valid WHERE problem_id IS NOT NULL
@@ -39,6 +39,7 @@ GROUP BY ticket_id, problem_id
 
 KIND = FileKind(
     name="servicenow.audit",
+    history=True,
     container="csv",
     synonyms={
         "ticket_id": ("number",),
@@ -66,7 +67,7 @@ KIND = FileKind(
     },
     required=("ticket_id", "event_time", "created_at"),
     events_sql=_EVENTS_SQL,
-    links_sql=_LINKS_SQL,
+    links_sql=LINKS_SQL,
 )
 
 FORMAT = Format(

@@ -41,6 +41,7 @@ def snapshot_date(path: PurePath) -> Mapping[str, str]:
 
 KIND = FileKind(
     name="snapshots.daily",
+    history=True,
     container="csv",
     synonyms={
         "ticket_id": ("issueId", "issue_id", "key"),

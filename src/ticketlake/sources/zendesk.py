@@ -360,6 +360,7 @@ KIND = FileKind(
     required=("ticket_id", "event_time"),
     events_sql=documents.EVENTS_SQL,
     reader=read,
+    history=True,
 )
 
 FORMAT = Format(

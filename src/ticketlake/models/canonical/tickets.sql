@@ -76,6 +76,24 @@ SELECT
         reassignment_count, CASE WHEN reassignment_count IS NOT NULL THEN recency END
     ) AS reassignment_count,
     arg_min(made_sla, CASE WHEN made_sla IS NOT NULL THEN recency END) AS made_sla,
+    -- Labels as the latest event gave them (a JSON array of strings; '[]' says none now).
+    arg_min(labels, CASE WHEN labels IS NOT NULL THEN recency END) AS labels,
+    -- The vendor's own reply and resolution figures, as its latest export said.
+    arg_min(
+        vendor_reply_minutes, CASE WHEN vendor_reply_minutes IS NOT NULL THEN recency END
+    ) AS vendor_reply_minutes,
+    arg_min(
+        vendor_reply_business_minutes,
+        CASE WHEN vendor_reply_business_minutes IS NOT NULL THEN recency END
+    ) AS vendor_reply_business_minutes,
+    arg_min(
+        vendor_resolution_minutes,
+        CASE WHEN vendor_resolution_minutes IS NOT NULL THEN recency END
+    ) AS vendor_resolution_minutes,
+    arg_min(
+        vendor_resolution_business_minutes,
+        CASE WHEN vendor_resolution_business_minutes IS NOT NULL THEN recency END
+    ) AS vendor_resolution_business_minutes,
     count(*) + coalesce(max(p.sightings), 0) AS events
 FROM ranked AS r
 LEFT JOIN presence AS p ON p.source = r.source AND p.ticket_id = r.ticket_id

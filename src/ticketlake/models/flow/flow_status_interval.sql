@@ -1,9 +1,9 @@
 -- flow_status_interval: one row per stay of a ticket in a status: the status as exported, its
 -- category, when the ticket entered it, when it left it for which status, and the hours in
 -- between. Consecutive events with the same status are one stay; events without a status
--- change nothing. The current stay has no left_at and no hours. Only events read from formats
--- that export a history (eventlog, servicenow, snapshots, zendesk, github) count: a
--- row-per-ticket export shows one status per row, not the path the ticket took.
+-- change nothing. The current stay has no left_at and no hours. Only events read from files
+-- that export a history count (the ledger's history flag: event logs, audit logs, snapshots,
+-- vendor histories): a row-per-ticket export shows one status per row, not the path taken.
 -- grain: ticket
 WITH statused AS (
     SELECT
@@ -18,8 +18,7 @@ WITH statused AS (
     WHERE
         status IS NOT NULL
         AND batch_id IN (
-            SELECT batch_id FROM ledger
-            WHERE format IN ('eventlog', 'servicenow', 'snapshots', 'zendesk', 'github')
+            SELECT batch_id FROM ledger WHERE history
         )
 ),
 

@@ -4,8 +4,8 @@
 -- collapsed, ping-pong (a group path that goes A, B, A; NULL without groups), its
 -- support-level path and whether that path conforms to tiered support (L1; L1, L2; L1, L2,
 -- L3: start at level 1 and climb one level at a time; levels are the digits of the label,
--- repeats collapsed by level; NULL without levels or with a label that has no digits). Only events read from formats that export a history (eventlog,
--- servicenow, snapshots, zendesk, github) count, as in flow_status_interval.
+-- repeats collapsed by level; NULL without levels or with a label that has no digits). Only events read from files that export a history (the
+-- ledger's history flag) count, as in flow_status_interval.
 -- grain: ticket
 WITH ev AS (
     SELECT *
@@ -13,8 +13,7 @@ WITH ev AS (
     WHERE
         event_type <> 'seen'
         AND batch_id IN (
-            SELECT batch_id FROM ledger
-            WHERE format IN ('eventlog', 'servicenow', 'snapshots', 'zendesk', 'github')
+            SELECT batch_id FROM ledger WHERE history
         )
 ),
 

@@ -98,6 +98,11 @@ shaped AS (
         coalesce(l.linked_incidents, 0) AS linked_incidents,
         coalesce(l.linked_problems, 0) AS linked_problems,
         t.made_sla AS source_sla_met,
+        t.labels,
+        t.vendor_reply_minutes,
+        t.vendor_reply_business_minutes,
+        t.vendor_resolution_minutes,
+        t.vendor_resolution_business_minutes,
         t.events
     FROM tickets AS t
     INNER JOIN ev ON ev.source = t.source AND ev.ticket_id = t.ticket_id
@@ -182,5 +187,11 @@ SELECT
             THEN resolution_hours <= resolution_target_hours
     END AS within_resolution_target,
     source_sla_met,
+    -- The vendor's own figures, kept beside first_response_hours and resolution_hours.
+    vendor_reply_minutes,
+    vendor_reply_business_minutes,
+    vendor_resolution_minutes,
+    vendor_resolution_business_minutes,
+    labels,
     events
 FROM timed

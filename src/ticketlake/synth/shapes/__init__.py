@@ -7,8 +7,10 @@ from ticketlake.synth.shapes import (
     github,
     interactions,
     json,
+    servicenow_table,
     snapshots,
     tickets,
+    xes,
     zendesk,
 )
 from ticketlake.synth.shapes.base import Layout, Writer, WrittenFile
@@ -19,6 +21,9 @@ SHAPES: dict[str, Writer] = {
     "events": events.write,
     "interactions": interactions.write,
     "json": json.write,
+    "servicenow-table": servicenow_table.write,
+    "servicenow-table-json": servicenow_table.write_json,
+    "xes": xes.write,
     "zendesk": zendesk.write,
     "github": github.write,
 }
