@@ -123,11 +123,9 @@ def test_the_fixture_history(fixture: tuple[Project, list[tuple[Path, str]]]) ->
         "closed": (1, 3.0),
         "closed (not planned)": (0, 0.0),
     }
-    with project.read() as con:
-        labels = con.execute("SELECT labels FROM ticket_events WHERE ticket_id = ? "
-                             "ORDER BY event_time DESC, event_type LIMIT 1",
-                             [f"{REPO}#1347"]).fetchall()  # fmt: skip
-    assert labels == [('["bug","enhancement"]',)]
+    labels = _rows(project, "SELECT ticket_id, labels FROM fact_ticket ORDER BY ticket_id")
+    assert labels == [(f"{REPO}#1347", '["bug","enhancement"]'), (f"{REPO}#1348", None),
+                      (f"{REPO}#1349", '["enhancement"]')]  # fmt: skip
 
 
 def test_dirty_issues_are_quarantined_as_the_manifest_says(tmp_path: Path) -> None:

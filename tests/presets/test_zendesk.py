@@ -172,13 +172,12 @@ def test_the_fixture_keeps_zendesk_minutes_and_tags(
         minutes = con.execute("""SELECT vendor_reply_minutes, vendor_reply_business_minutes,
                 vendor_resolution_minutes, vendor_resolution_business_minutes
             FROM ticket_events WHERE ticket_id = '35436' AND vendor_reply_minutes IS NOT NULL""").fetchall()
-        labels = con.execute(
-            "SELECT labels, channel, title FROM ticket_events "
-            "WHERE ticket_id = '35436' AND event_type = 'created' "
-            "AND labels IS NOT NULL"
-        ).fetchall()
     assert minutes == [(45.0, 45.0, 1530.0, 510.0)]
-    assert labels == [('["enterprise","printer"]', "web", "Printer on floor 3 jams")]
+    labels = _rows(project, "SELECT ticket_id, labels, channel, title FROM fact_ticket "
+                            "ORDER BY ticket_id")  # fmt: skip
+    assert labels == [("35436", '["enterprise","printer"]', "web", "Printer on floor 3 jams"),
+                      ("35437", '["vpn"]', "email", "VPN drops every hour"),
+                      ("35438", None, "api", "test ticket, please ignore")]  # fmt: skip
 
 
 def test_the_fixture_quarantines_an_unreadable_audit(

@@ -89,7 +89,6 @@ def issue_rows(issue: Mapping[str, Any]) -> list[Row]:
     common: dict[str, object] = {
         "ticket_id": tid,
         "requester": _login(issue.get("user")),
-        "labels": documents.labels(names),
     }
     rows = [
         Row(
@@ -128,6 +127,7 @@ def issue_rows(issue: Mapping[str, Any]) -> list[Row]:
         "event_type": "updated",
         "event_key": "issue",
         "assignee": next((a for a in assignees if a), None),
+        "labels": documents.labels(names),  # today's labels, with today's state
         **_state(status),
     }
     rows.append(Row(".updated_at", now, issue))

@@ -64,7 +64,8 @@ def _status(value: object) -> dict[str, object]:
 
 
 def ticket_rows(ticket: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[Row]:
-    """A ticket's milestone rows: created, resolved (when solved or closed) and its state now."""
+    """A ticket's milestone rows: created, resolved (when solved or closed) and its state now
+    (with its tags: the export shows today's)."""
     status = _text(ticket.get("status"))
     via = ticket.get("via")
     common: dict[str, object] = {
@@ -75,7 +76,6 @@ def ticket_rows(ticket: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[R
         "channel": _text(via.get("channel")) if isinstance(via, dict) else None,
         "category": _text(ticket.get("type")),
     }
-    tags = ticket.get("tags")
     created = {
         **common,
         "event_time": ticket.get("created_at"),
@@ -83,7 +83,6 @@ def ticket_rows(ticket: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[R
         "event_key": "ticket",
         "created_at": ticket.get("created_at"),
         "title": _text(ticket.get("subject")),
-        "labels": documents.labels(tags) if isinstance(tags, list) else None,
     }
     rows = [Row(".created_at", created, ticket)]
     solved = metrics.get("solved_at")
@@ -101,7 +100,10 @@ def ticket_rows(ticket: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[R
                 metrics,
             )
         )
-    rows.append(Row(".updated_at", _state_now(ticket, metrics, common, status), ticket))
+    now = _state_now(ticket, metrics, common, status)
+    tags = ticket.get("tags")  # today's tags: they go with today's state
+    now["labels"] = documents.labels(tags) if isinstance(tags, list) else None
+    rows.append(Row(".updated_at", now, ticket))
     return rows
 
 
