@@ -12,6 +12,7 @@ import pytest
 
 from tests.presets.desk import desk, figures
 from ticketlake import Project
+from ticketlake.sources.zendesk import Replay
 from ticketlake.synth import Options, write_shape
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zendesk"
@@ -257,3 +258,20 @@ def test_dirty_tickets_are_quarantined_as_the_manifest_says(tmp_path: Path) -> N
 
 def test_check_passes(project: Project) -> None:
     assert [b for b in project.health().breaches if b.startswith("preset:")] == []
+
+
+def test_a_file_that_starts_mid_history_reads_the_previous_values() -> None:
+    """The first audit of a ticket in a later file knows the state before from
+    ``previous_value``: solved to open is a reopen, a new group a reassignment."""
+    replay = Replay(requester="7")
+    audit = {"id": 9, "ticket_id": 5, "created_at": "2024-03-06T10:00:00Z", "author_id": 7,
+             "events": [{"type": "Change", "field_name": "status", "value": "open",
+                         "previous_value": "solved"},
+                        {"type": "Change", "field_name": "group_id", "value": 2,
+                         "previous_value": 1}]}  # fmt: skip
+    [row] = replay.rows(audit)
+    assert (row.values["event_type"], row.values["status"], row.values["group_name"]) == (
+        "reopened", "open", "2")  # fmt: skip
+    audit = {**audit, "id": 10, "events": [{"type": "Change", "field_name": "group_id",
+                                            "value": 3, "previous_value": 2}]}  # fmt: skip
+    assert replay.rows(audit)[0].values["event_type"] == "reassigned"

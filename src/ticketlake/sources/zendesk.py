@@ -155,7 +155,7 @@ class Replay:
         if not isinstance(events, list):
             raise Unusable("the audit's events are not a list")
         before = dict(self.state)
-        created = self._apply(events)
+        created = self._apply(events, before)
         author = _text(audit.get("author_id"))
         if created:
             self.creator = author
@@ -183,7 +183,9 @@ class Replay:
                 rows.append(Row(" (first reply)", extra, audit))
         return rows
 
-    def _apply(self, events: list[Any]) -> bool:
+    def _apply(self, events: list[Any], before: dict[str, object]) -> bool:
+        """Apply an audit's events to the state; ``before`` learns the previous values of
+        fields the file had not shown yet."""
         created = False
         for event in events:
             if not isinstance(event, dict):
@@ -195,7 +197,7 @@ class Replay:
                     self.requester = _text(event.get("value"))
             if kind in ("Create", "Change") and name in TRACKED:
                 if kind == "Change" and name not in self.state:  # earlier history not in the file
-                    self.state[name] = event.get("previous_value")
+                    self.state[name] = before[name] = event.get("previous_value")
                 self.state[name] = event.get("value")
         return created
 
