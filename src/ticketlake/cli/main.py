@@ -156,7 +156,7 @@ def generate(
     date_format: Annotated[str, typer.Option("--date-format", help="strftime pattern of timestamps (tickets shape).")] = "%Y-%m-%d %H:%M:%S",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone timestamps are written in (tickets shape).")] = "UTC",
     null_marker: Annotated[str, typer.Option("--null-marker", help="Text written for missing values, e.g. '?'.")] = "",
-    json_array: Annotated[bool, typer.Option("--json-array", help="json shape: one JSON array per file instead of JSON lines.")] = False,
+    json_array: Annotated[bool, typer.Option("--json-array", help="json, zendesk, github shapes: JSON arrays or documents, not JSON lines.")] = False,
     fmt: FormatOption = Format.table,
 ) -> None:  # fmt: skip
     """Write realistic synthetic ticket exports (deterministic per --seed)."""

@@ -145,6 +145,11 @@ class Ingestor:
                                   "again once the export is complete")  # fmt: skip
             batch.settings["encoding"] = encoding
             batch.settings["reader"] = staged.reader
+            if staged.left_out:
+                batch.settings["left_out"] = dict(staged.left_out)
+                counted = (f"{n:,} {what}{'' if n == 1 else 's'}"
+                           for what, n in sorted(staged.left_out.items()))  # fmt: skip
+                batch.reason = "left out: " + ", ".join(counted)
             if self.progress:
                 self.progress(target.path.name, duck.scalar(con, "SELECT count(*) FROM raw"),
                               fp.size)  # fmt: skip

@@ -197,9 +197,11 @@ def _new_batch(target: Target, original: mf.Batch, retries: list[str]) -> mf.Bat
     batch = new_batch(target, datetime.now(UTC))
     batch.sha256, batch.size, batch.mtime_ns = original.sha256, original.size, original.mtime_ns
     batch.format = original.format
-    for key in ("encoding", "reader"):
+    for key in ("encoding", "reader", "left_out"):
         if key in original.settings:
             batch.settings[key] = original.settings[key]
+    if "left_out" in original.settings:  # the bronze copy holds the rows, not what was left out
+        batch.reason = original.reason
     batch.supersedes = [original.batch_id, *retries]
     return batch
 

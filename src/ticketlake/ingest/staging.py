@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -51,6 +51,7 @@ class Staged:
     reader: str  # "duckdb", or "exact" for the Python fallback
     path: Path | None  # the UTF-8 file the rows were read from (None: RAW keeps the text)
     undecodable: int = 0  # rows rejected for not being UTF-8
+    left_out: dict[str, int] = field(default_factory=dict)  # records a reader left out, by kind
 
     def raw_text(self, con: duckdb.DuckDBPyConnection, lines: Iterable[int]) -> dict[int, str]:
         """The text of the rows starting on ``lines``, for the quarantine."""
@@ -224,8 +225,16 @@ def stage_records(con: duckdb.DuckDBPyConnection, path: Path,
     document or XML: sources/documents.py); the rows keep their text."""
     if path.stat().st_size == 0:
         raise FileProblem(f"{path}: empty file")
+    left_out: dict[str, int] = {}
+
+    def counted() -> Iterator[readers.Chunk]:
+        for chunk in reader(path):
+            for what, n in chunk.left_out.items():
+                left_out[what] = left_out.get(what, 0) + n
+            yield chunk
+
     try:
-        return Staged(_append_chunks(con, [], reader(path)), "exact", path)
+        return Staged(_append_chunks(con, [], counted()), "exact", path, left_out=left_out)
     except UnicodeDecodeError:
         # A document is decoded as a whole, not row by row: a single-byte export is read
         # again in its encoding (the caller sees ``undecodable``); anything else fails.

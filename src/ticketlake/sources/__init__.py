@@ -7,6 +7,7 @@ from pathlib import Path
 from ticketlake.errors import UsageError
 from ticketlake.sources import (
     eventlog,
+    github,
     interactions,
     jira,
     json_records,
@@ -15,6 +16,7 @@ from ticketlake.sources import (
     snapshots,
     tickets,
     xes,
+    zendesk,
 )
 from ticketlake.sources.base import FIELDS, FileKind, Format, normalise_name
 from ticketlake.sources.readers import FileProblem
@@ -31,6 +33,8 @@ FORMATS: dict[str, Format] = {
         interactions.FORMAT,
         json_records.FORMAT,
         jira.FORMAT,
+        zendesk.FORMAT,
+        github.FORMAT,
     )
 }
 # Order in which ``auto`` tries the formats: the most specific signature first.
@@ -43,6 +47,8 @@ AUTO_ORDER = (
     "snapshots",
     "eventlog",
     "jira",
+    "zendesk",
+    "github",
     "json",
     "tickets",
 )

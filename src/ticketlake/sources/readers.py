@@ -406,6 +406,9 @@ class Chunk:
 
     table: pa.Table
     rejected: list[Rejected] = field(default_factory=list)
+    # Records a format's own reader leaves out on purpose, counted by what they are (GitHub's
+    # pull requests); the batch's reason reports them, so none is dropped silently.
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 class _Recorder:

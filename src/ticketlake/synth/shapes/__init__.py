@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ticketlake.synth.shapes import (
     events,
+    github,
     interactions,
     jira,
     json,
@@ -11,6 +12,7 @@ from ticketlake.synth.shapes import (
     snapshots,
     tickets,
     xes,
+    zendesk,
 )
 from ticketlake.synth.shapes.base import Layout, Writer, WrittenFile
 
@@ -25,6 +27,8 @@ SHAPES: dict[str, Writer] = {
     "xes": xes.write,
     "jira-csv": jira.write_csv,
     "jira-json": jira.write_json,
+    "zendesk": zendesk.write,
+    "github": github.write,
 }
 
 __all__ = ["SHAPES", "Layout", "Writer", "WrittenFile"]
