@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.synth.test_shapes import SEED_000_HEADER
 from ticketlake.cli import docgen
-from ticketlake.synth import SHAPES
+from ticketlake.demo import DEMO_SHAPES
 
 DOCS = Path(__file__).parents[2] / "docs" / "cli.md"
 
@@ -71,7 +71,7 @@ def test_demo_runs_every_shape(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     steps = document["steps"]
-    assert {s["shape"] for s in steps if s["step"] == "generate"} == set(SHAPES)
+    assert {s["shape"] for s in steps if s["step"] == "generate"} == set(DEMO_SHAPES)
     assert any(s["defects"] > 0 for s in steps)
     assert [s["step"] for s in steps][-3:] == ["build", "export", "report"]
     report = tmp_path / "demo" / "report" / "report.html"
