@@ -105,7 +105,7 @@ def transform(con: duckdb.DuckDBPyConnection, batch: Batch) -> Counts:
     """Run validation and the format's SQL over RAW; see the module docstring."""
     con.execute(_typed_sql(con, batch))
     con.execute(_problems_sql(batch))
-    _confirm_repeats(con, batch.columns)
+    _confirm_repeats(con, batch)
     con.execute(f"INSERT INTO {rel.PROBLEMS.name} SELECT _line, NULL, 'malformed_row', reason "
                 f"FROM {rel.REJECTED.name}")  # fmt: skip
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.VALID.name} AS SELECT * FROM "
@@ -152,7 +152,7 @@ def _typed_sql(con: duckdb.DuckDBPyConnection, batch: Batch) -> str:
     packed = ", ".join(f"{lit(c)}, {ident(c)}" for c in extra)
     inner.append(f"json_object({packed})::VARCHAR AS _attributes" if extra else
                  "CAST(NULL AS VARCHAR) AS _attributes")  # fmt: skip
-    inner.append(_row_columns(con, batch.columns))
+    inner.append(_row_columns(con, batch))
     outer.append("_attributes")
     return (f"CREATE OR REPLACE TEMP TABLE {rel.TYPED.name} AS SELECT {', '.join(outer)} "
             f"FROM (SELECT {', '.join(inner)} FROM {rel.RAW.name})")  # fmt: skip
@@ -181,16 +181,19 @@ def _as_list(values: str) -> str:
     return f"CASE WHEN len({kept}) > 0 THEN to_json({kept})::VARCHAR END"
 
 
-def _content(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> list[str]:
+def _content(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[str]:
     """The columns of RAW that are a row's content: its text when the reader kept it, else
-    its fields."""
-    return ["_raw"] if rel.has_column(con, rel.RAW, "_raw") else list(columns)
+    its fields. A document's rows (a format's own reader) are their fields: their text names
+    where in the document they are, which a repeated record does not share."""
+    if batch.kind.reader is None and rel.has_column(con, rel.RAW, "_raw"):
+        return ["_raw"]
+    return list(batch.columns)
 
 
-def _row_columns(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> str:
+def _row_columns(con: duckdb.DuckDBPyConnection, batch: Batch) -> str:
     """A hash of the row's content, to find repeated rows cheaply (:func:`_confirm_repeats`
     then compares the content itself, so a hash collision never drops a row)."""
-    content = _content(con, columns)
+    content = _content(con, batch)
     if not content:
         return "NULL AS _row"
     return f"hash({', '.join(ident(c) for c in content)}) AS _row"
@@ -252,10 +255,10 @@ def _problems_sql(batch: Batch) -> str:
             "WHERE p IS NOT NULL")  # fmt: skip
 
 
-def _confirm_repeats(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> None:
+def _confirm_repeats(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     """Keep a ``duplicate_row`` only where the row's content equals the earlier row's."""
     same = " AND ".join(f"a.{ident(c)} IS NOT DISTINCT FROM b.{ident(c)}"
-                        for c in _content(con, columns)) or "true"  # fmt: skip
+                        for c in _content(con, batch)) or "true"  # fmt: skip
     if not scalar(con, f"SELECT count(*) FROM {rel.PROBLEMS.name} "
                        "WHERE error_class = 'duplicate_row'"):  # fmt: skip
         return

@@ -159,6 +159,10 @@ def _write(
         if pos < len(rows):
             out.append(rows[pos].text)
             line_of[pos] = len(out)
+    if editor.kind == "json":  # array elements: a comma after each but the last
+        for i in range(len(head), len(out) - 1):
+            if not out[i].endswith(","):
+                out[i] += ","
     if tail and out and out[-1].endswith(","):
         out[-1] = out[-1][:-1]
     out += tail

@@ -20,6 +20,9 @@ from ticketlake.synth.text import make_text
 
 TIME = "%Y-%m-%d %H:%M:%S"
 TIME_FIELDS = ("opened_at", "resolved_at", "closed_at", "sys_created_on", "sys_updated_on")
+# The times the preset reads (sys_created_on only stands in for a missing opened_at), so the
+# ones a defect may spoil.
+READ_TIMES = ("opened_at", "resolved_at", "closed_at", "sys_updated_on")
 # Our status labels (model.STATUS_LABELS) as incident states: number and label.
 STATE = (1, 2, 2, 3, 3, 6, 2, 7, 8)
 STATE_LABELS = {1: "New", 2: "In Progress", 3: "On Hold", 6: "Resolved", 7: "Closed",
@@ -85,7 +88,7 @@ def write(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.WrittenFil
     """Monthly list exports ``incident_YYYYMM.csv`` by opening."""
     kept = ts.kept
     table = list_export(incident_table(ts).filter(pa.array(kept)))
-    roles = base.Roles(ids=("number",), times=TIME_FIELDS, later=TIME_FIELDS[1:3],
+    roles = base.Roles(ids=("number",), times=READ_TIMES, later=READ_TIMES[1:3],
                        date_format=TIME)  # fmt: skip
     files = []
     for month, part in base.split_by(table, base.month_key(ts.created[kept])):
@@ -100,7 +103,7 @@ def write_json(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.Writt
     page's first line (``{"result": [``) and its last (``]}``)."""
     kept = ts.kept
     table = incident_table(ts).filter(pa.array(kept))
-    roles = base.Roles(ids=("number",), times=TIME_FIELDS, later=TIME_FIELDS[1:3],
+    roles = base.Roles(ids=("number",), times=READ_TIMES, later=READ_TIMES[1:3],
                        date_format=TIME)  # fmt: skip
     files = []
     for month, part in base.split_by(table, base.month_key(ts.created[kept])):
