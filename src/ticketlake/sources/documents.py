@@ -22,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ticketlake.sources.base import FIELDS
+from ticketlake.sources.base import FIELDS, FileKind
 from ticketlake.sources.readers import (
     MAX_RAW,
     Chunk,
@@ -50,6 +50,25 @@ SELECT ticket_id, event_time, coalesce(event_type, 'updated') AS event_type,
        vendor_resolution_business_minutes, _line
 FROM valid
 """
+
+
+# The names of a JSON export's files, plain or gzipped, and of a CSV export's.
+JSON_NAMES = ("*.json", "*.jsonl", "*.ndjson", "*.json.gz", "*.jsonl.gz", "*.ndjson.gz")
+CSV_NAMES = ("*.csv", "*.csv.gz")
+
+
+def kind(name: str, read: Callable[[Path], Iterator[Chunk]], *, history: bool = True,
+         required: tuple[str, ...] = ("ticket_id", "event_time"), events_sql: str = EVENTS_SQL,
+         links_sql: str | None = None) -> FileKind:  # fmt: skip
+    """A file kind whose files ``read`` reads itself: rows of canonical fields, no mapping."""
+    return FileKind(name=name, container="json", synonyms=IDENTITY, required=required,
+                    events_sql=events_sql, links_sql=links_sql, reader=read,
+                    history=history)  # fmt: skip
+
+
+def named(file_kind: FileKind, patterns: tuple[str, ...]) -> tuple[tuple[str, FileKind], ...]:
+    """``Format.kinds`` entries giving ``file_kind`` every file name pattern."""
+    return tuple((pattern, file_kind) for pattern in patterns)
 
 
 class Unusable(Exception):  # noqa: N818 - a record's verdict, not a program error

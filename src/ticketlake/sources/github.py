@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from ticketlake.sources import documents
-from ticketlake.sources.base import FileKind, Format
+from ticketlake.sources.base import Format
 from ticketlake.sources.documents import Record, Row, Unusable
 from ticketlake.sources.readers import Chunk, open_binary
 
@@ -264,22 +264,11 @@ def sniff(path: Path) -> bool:
     return github and bool(_ISSUE.search(head) or (_EVENT.search(head) and '"actor"' in head))
 
 
-KIND = FileKind(
-    name="github.issues",
-    container="json",
-    synonyms=documents.IDENTITY,
-    required=("ticket_id", "event_time"),
-    events_sql=documents.EVENTS_SQL,
-    reader=read,
-    history=True,
-)
+KIND = documents.kind("github.issues", read)
 
 FORMAT = Format(
     name="github",
     summary="GitHub issues (REST) and issue events, JSON arrays or lines; pull requests left out.",
-    kinds=tuple(
-        (pattern, KIND)
-        for pattern in ("*.json", "*.jsonl", "*.ndjson", "*.json.gz", "*.jsonl.gz", "*.ndjson.gz")
-    ),
+    kinds=documents.named(KIND, documents.JSON_NAMES),
     sniff=sniff,
 )

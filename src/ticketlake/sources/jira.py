@@ -253,26 +253,14 @@ def sniff(path: Path) -> bool:
 _KEY = re.compile(r'"key"\s*:\s*"[A-Za-z][A-Za-z0-9_]*-[0-9]+"')
 _FIELDS = re.compile(r'"fields"\s*:\s*\{')
 
-JSON_KIND = FileKind(
-    name="jira.json",
-    container="json",
-    synonyms=documents.IDENTITY,
-    required=("ticket_id", "event_time"),
-    events_sql=documents.EVENTS_SQL,
-    reader=documents.reader(_explode, ("issues",)),
-    history=True,
-)
+JSON_KIND = documents.kind("jira.json", documents.reader(_explode, ("issues",)))
 
 FORMAT = Format(
     name="jira",
     summary="Jira: the issue-navigator CSV export, or REST search JSON with expand=changelog.",
     kinds=(
-        ("*.csv", CSV_KIND),
-        ("*.csv.gz", CSV_KIND),
-        ("*.json", JSON_KIND),
-        ("*.json.gz", JSON_KIND),
-        ("*.jsonl", JSON_KIND),
-        ("*.jsonl.gz", JSON_KIND),
+        *documents.named(CSV_KIND, documents.CSV_NAMES),
+        *documents.named(JSON_KIND, documents.JSON_NAMES),
     ),
     signature=("issue_key", "summary", "status"),
     date_format=DATE_FORMAT,

@@ -160,25 +160,16 @@ CSV = FileKind(
     events_sql=EVENTS_SQL,
     links_sql=LINKS_SQL,
 )
-JSON = FileKind(
-    name="servicenow_table.json",
-    container="json",
-    synonyms=documents.IDENTITY,
-    required=("ticket_id", "created_at"),
-    events_sql=EVENTS_SQL,
-    links_sql=LINKS_SQL,
-    reader=documents.reader(explode, ("result",)),
-)
+JSON = documents.kind("servicenow_table.json", documents.reader(explode, ("result",)),
+                      history=False, required=("ticket_id", "created_at"),
+                      events_sql=EVENTS_SQL, links_sql=LINKS_SQL)  # fmt: skip
 
 FORMAT = Format(
     name="servicenow-table",
     summary="ServiceNow incident table (list CSV or REST Table API JSON): one row per incident.",
     kinds=(
-        ("*.csv", CSV),
-        ("*.csv.gz", CSV),
-        ("*.json", JSON),
-        ("*.json.gz", JSON),
-        ("*.jsonl", JSON),
+        *documents.named(CSV, documents.CSV_NAMES),
+        *documents.named(JSON, documents.JSON_NAMES),
     ),
     sniff=sniff,
 )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ticketlake.sources import documents
-from ticketlake.sources.base import FileKind, Format
+from ticketlake.sources.base import Format
 from ticketlake.sources.documents import Record, Row, Unusable
 from ticketlake.sources.readers import Chunk, open_binary
 
@@ -357,22 +357,11 @@ def sniff(path: Path) -> bool:
     return ticket or audit
 
 
-KIND = FileKind(
-    name="zendesk.export",
-    container="json",
-    synonyms=documents.IDENTITY,
-    required=("ticket_id", "event_time"),
-    events_sql=documents.EVENTS_SQL,
-    reader=read,
-    history=True,
-)
+KIND = documents.kind("zendesk.export", read)
 
 FORMAT = Format(
     name="zendesk",
     summary="Zendesk tickets (incremental export) with metric sets and audits, JSON or lines.",
-    kinds=tuple(
-        (pattern, KIND)
-        for pattern in ("*.json", "*.jsonl", "*.ndjson", "*.json.gz", "*.jsonl.gz", "*.ndjson.gz")
-    ),
+    kinds=documents.named(KIND, documents.JSON_NAMES),
     sniff=sniff,
 )
