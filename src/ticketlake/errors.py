@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ticketlake.config.defaults import DUCKDB_SHARE
+from ticketlake.config.defaults import DUCKDB_INGEST_SHARE, DUCKDB_SHARE
 
 
 class TicketlakeError(Exception):
@@ -45,8 +45,8 @@ class OutOfMemoryError(TicketlakeError):
     exit_code = 71  # EX_OSERR
 
     @classmethod
-    def during(cls, step: str, limit: str, undone: str) -> OutOfMemoryError:
+    def during(cls, step: str, limit: str, undone: str, ingest: bool = False) -> OutOfMemoryError:
         """The error for ``step`` (e.g. ``building fact_ticket``) under ``limit``."""
-        share = f"{DUCKDB_SHARE:.0%}"
+        share = f"{DUCKDB_INGEST_SHARE if ingest else DUCKDB_SHARE:.0%}"
         return cls(f"out of memory while {step} (engine.memory_limit is {limit}, {share} of it "
                    f"for DuckDB): raise engine.memory_limit or lower engine.threads; {undone}")  # fmt: skip

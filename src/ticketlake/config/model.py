@@ -81,13 +81,16 @@ class Engine(_Section):
     )
     threads: int = Field(2, ge=1, description="Number of DuckDB worker threads.")
 
-    def duckdb_config(self) -> dict[str, str | bool | int | float | list[str]]:
-        """DuckDB's connection settings. DuckDB gets a share of ``memory_limit`` as its own
-        limit: the process also holds Python objects, Arrow buffers and allocations DuckDB
-        does not count, and the whole process must stay within the budget."""
+    def duckdb_config(
+        self, share: float = DUCKDB_SHARE
+    ) -> dict[str, str | bool | int | float | list[str]]:
+        """DuckDB's connection settings. DuckDB gets ``share`` of ``memory_limit`` as its own
+        limit (builds and queries 70%, ingest 60%: config/defaults.py): the process also holds
+        Python objects, Arrow buffers and allocations DuckDB does not count, and the whole
+        process must stay within the budget."""
         number, unit = MEMORY_PARTS.match(self.memory_limit).groups()  # type: ignore[union-attr]
-        share = f"{float(number) * DUCKDB_SHARE:.6g}{unit}"
-        return {"memory_limit": share, "threads": self.threads}
+        limit = f"{float(number) * share:.6g}{unit}"
+        return {"memory_limit": limit, "threads": self.threads}
 
     @field_validator("memory_limit")
     @classmethod
