@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests.models import sla_reference
 from ticketlake.config import Settings
+from ticketlake.config.calendars import WEEKDAYS
 from ticketlake.engine import calendars, inputs, models
 
 EXAMPLES = int(os.environ.get("TICKETLAKE_EXAMPLES", "15"))
@@ -92,9 +93,7 @@ def windows(draw: st.DrawFn) -> list[str]:
 def calendar(draw: st.DrawFn) -> dict[str, Any]:
     found: dict[str, Any] = {
         "timezone": draw(st.sampled_from(ZONES)),
-        "hours": {
-            day: draw(windows()) for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        },
+        "hours": {day: draw(windows()) for day in WEEKDAYS},
         "holidays": draw(st.sampled_from(HOLIDAYS)),
         "closed": [],
     }
@@ -163,27 +162,18 @@ def test_always_counts_calendar_time(con: duckdb.DuckDBPyConnection, zone: str,
 )
 def test_a_closed_day_adds_nothing(con: duckdb.DuckDBPyConnection, cal: dict[str, Any],
                                    day: date, a: int, b: int) -> None:  # fmt: skip
-    """A stay inside a local day that ``closed`` lists, or that has no hours, counts 0."""
+    """A stay inside a local day that ``closed`` lists, or inside a day without hours (nor
+    hours the day before, whose overnight window could reach into it), counts 0."""
     zone = cal["timezone"]
     midnight = sla_reference.edge(day, 0, zone)
-    end = sla_reference.edge(day, 1440, zone)
-    span = (end - midnight).total_seconds() * 10**6
-    entered = midnight + timedelta(microseconds=min(a, b) % span)
-    left = midnight + timedelta(microseconds=max(a, b) % span)
-    entered, left = min(entered, left), max(entered, left)
+    length = int((sla_reference.edge(day, 1440, zone) - midnight).total_seconds() * 10**6)
+    entered, left = (midnight + timedelta(microseconds=x % length) for x in sorted((a, b)))
     closed = {**cal, "closed": [day.isoformat()]}
-    no_hours = {**cal, "hours": {**cal["hours"], calendars_day(day): []}}
-    no_hours.pop("changes", None)
-    no_hours["closed"] = []
-    no_hours["hours"] = {
-        k: v for k, v in no_hours["hours"].items() if k != calendars_day(day - timedelta(days=1))
-    }
+    shut = {WEEKDAYS[day.weekday()], WEEKDAYS[(day - timedelta(days=1)).weekday()]}
+    no_hours = {**cal, "hours": {k: v for k, v in cal["hours"].items() if k not in shut},
+                "closed": [], "changes": []}  # fmt: skip
     for case in (closed, no_hours):
         assert business(con, {"calendars": {"desk": case}}, [(entered, left)])["desk"] == [0.0]
-
-
-def calendars_day(day: date) -> str:
-    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
 
 
 # ---------------------------------------------------------------- golden cases, by hand
