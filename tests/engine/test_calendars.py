@@ -78,3 +78,12 @@ def test_the_span_does_not_change_the_fingerprint() -> None:
     ) == inputs.fingerprint(settings)
     other = Settings.model_validate({"calendars": {"desk": {"hours": {"mon": ["09:00-17:00"]}}}})
     assert inputs.fingerprint(other) != inputs.fingerprint(settings)
+
+
+def test_the_years_count_the_windows_before_them() -> None:
+    settings = Settings.model_validate(
+        {"calendars": {"desk": {"hours": {"mon-fri": ["09:00-17:00"]}}}}
+    )
+    found = inputs.tables(settings, calendars.span_of(2024, 2024))["cfg_calendar_years"].to_pylist()
+    desk = {r["year"]: r["windows_before"] for r in found if r["calendar"] == "desk"}
+    assert desk == {2023: 0, 2024: 0, 2025: 262, 2026: 523}

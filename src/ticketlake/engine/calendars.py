@@ -12,6 +12,7 @@ look-ups, and later the instant a target is crossed.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
@@ -42,6 +43,9 @@ WINDOWS_SCHEMA = pa.schema([
     ("open_seconds", pa.int64()),
     ("running_seconds", pa.int64()),
 ])  # fmt: skip
+YEARS_SCHEMA = pa.schema(
+    [("calendar", pa.string()), ("year", pa.int64()), ("windows_before", pa.int64())]
+)
 
 
 def span_of(first_year: int | None, last_year: int | None) -> Span | None:
@@ -172,6 +176,27 @@ def windows_table(settings: Settings, span: Span | None) -> pa.Table:
                 "open_seconds": seconds, "running_seconds": total,
             })  # fmt: skip
     return pa.Table.from_pylist(rows, schema=WINDOWS_SCHEMA)
+
+
+def years_table(windows: pa.Table, span: Span | None) -> pa.Table:
+    """``cfg_calendar_years``: per calendar and UTC year around ``span``, the number of its
+    windows that opened before the year began, so a model can look windows up within a year
+    (sorting each year apart) and still find the last window of an earlier one."""
+    opened: dict[str, list[datetime]] = {}
+    for name, opens_at in zip(
+        windows["calendar"].to_pylist(), windows["opens_at"].to_pylist(), strict=True
+    ):
+        opened.setdefault(name, []).append(opens_at)
+    rows = [
+        {
+            "calendar": name,
+            "year": year,
+            "windows_before": bisect_left(starts, datetime(year, 1, 1)),
+        }
+        for name, starts in opened.items()
+        for year in (range(span[0].year - 1, span[1].year + 2) if span else ())
+    ]
+    return pa.Table.from_pylist(rows, schema=YEARS_SCHEMA)
 
 
 def calendars_table(settings: Settings) -> pa.Table:

@@ -17,7 +17,7 @@ from ticketlake.config import Settings
 from ticketlake.engine import calendars
 from ticketlake.engine.calendars import Span
 
-WINDOWS = "cfg_calendar_windows"
+WINDOWS, YEARS = "cfg_calendar_windows", "cfg_calendar_years"
 # The years of event times the calendar windows must cover (the same SQL on either engine).
 EVENT_SPAN_SQL = (
     "SELECT year(min(event_time) - INTERVAL 2 DAY), year(max(event_time)) FROM ticket_events"
@@ -31,6 +31,7 @@ def tables(settings: Settings, span: Span | None = None) -> dict[str, pa.Table]:
     aliases = {raw.strip().lower(): p for raw, p in settings.priorities.aliases.items()}
     aliases.update({level.strip().lower(): level for level in levels})
     targets = settings.targets
+    windows = calendars.windows_table(settings, span)
     bounds = [0.0, *settings.aging_buckets]
     labels = settings.aging_bucket_labels()
     return {
@@ -62,13 +63,14 @@ def tables(settings: Settings, span: Span | None = None) -> dict[str, pa.Table]:
             "conversion_min_interactions": [settings.kpis.conversion_min_interactions],
         }),
         "cfg_calendars": calendars.calendars_table(settings),
-        WINDOWS: calendars.windows_table(settings, span),
+        WINDOWS: windows,
+        YEARS: calendars.years_table(windows, span),
     }  # fmt: skip
 
 
 NAMES = frozenset({
     "cfg_statuses", "cfg_priority_aliases", "cfg_priorities", "cfg_aging_buckets", "cfg_params",
-    "cfg_calendars", "cfg_calendar_windows",
+    "cfg_calendars", WINDOWS, YEARS,
 })  # fmt: skip
 
 
@@ -85,11 +87,11 @@ def fingerprint(settings: Settings, span: Span | None = None) -> str:
 
 def digest(found: dict[str, pa.Table], settings: Settings) -> str:
     """The fingerprint of the ``cfg_*`` tables ``found`` for ``settings``. The calendar
-    windows count by the calendars that define them, not by the days they cover: a model
+    windows (and their years) count by the calendars that define them, not by the days they cover: a model
     uses only differences of their running totals, which a longer span leaves unchanged, so
     events reaching a new year do not force a full rebuild."""
     body: dict[str, object] = {
-        name: table.to_pylist() for name, table in found.items() if name != WINDOWS
+        name: table.to_pylist() for name, table in found.items() if name not in (WINDOWS, YEARS)
     }
     body[WINDOWS] = {name: cal.model_dump(mode="json") for name, cal in settings.calendars.items()}
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()

@@ -4,7 +4,8 @@
 -- before the last window that opened by t, plus the part of that window before t; a stay's
 -- business seconds are the difference between its two ends. Finding that window is a running
 -- maximum of window numbers over the calendar's windows and the stays' ends sorted in time,
--- so the work grows with the number of rows, not with stays times windows, on either engine.
+-- so the work grows with the number of rows, not with stays times windows, on either engine;
+-- each UTC year is sorted apart (cfg_calendar_years gives the windows opened before it).
 -- The current stay has no left_at and no seconds.
 -- grain: ticket
 WITH ends AS (
@@ -38,7 +39,8 @@ placed AS (
     SELECT
         *,
         max(window_number) OVER (
-            PARTITION BY calendar ORDER BY moment, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+            PARTITION BY calendar, year(moment)
+            ORDER BY moment, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
         ) AS last_window
     FROM timeline
 ),
@@ -57,8 +59,10 @@ counted AS (
             0
         ) AS open_before
     FROM placed AS p
+    LEFT JOIN cfg_calendar_years AS y
+        ON p.calendar = y.calendar AND year(p.moment) = y.year
     LEFT JOIN cfg_calendar_windows AS w
-        ON p.calendar = w.calendar AND p.last_window = w.window_number
+        ON p.calendar = w.calendar AND coalesce(p.last_window, y.windows_before) = w.window_number
     WHERE p.kind = 1
 ),
 
