@@ -467,7 +467,7 @@ def test_yaml_dates_in_closed_are_read(tmp_path: Path) -> None:
         ("    hours: {fri-mon: ['09:00-17:00']}\n", "calendars.desk.hours: 'fri-mon': a range"),
         (
             "    hours: {mon-fri: ['09:00-17:00'], tue: []}\n",
-            "calendars.desk.hours: tue: tue is given twice",
+            "calendars.desk.hours: tue is given twice (in mon-fri and tue)",
         ),
         (
             "    hours: {}\n    holidays: {country: XX}\n",

@@ -78,16 +78,17 @@ def _days(key: str) -> list[int]:
 
 def parse_week(hours: dict[str, list[str]]) -> Week:
     """Weekly hours keyed by day, range or ``daily`` as seven sorted tuples of windows."""
-    week: list[list[Window] | None] = [None] * 7
+    week: list[list[Window]] = [[] for _ in WEEKDAYS]
+    given: dict[int, str] = {}
     for key, windows in hours.items():
         if not isinstance(windows, list):
             raise ValueError(f"{key}: expected a list of windows such as ['08:00-18:00']")
         parsed = sorted(_window_of(key, w) for w in windows)
         for day in _days(key):
-            if week[day] is not None:
-                raise ValueError(f"{key}: {WEEKDAYS[day]} is given twice")
-            week[day] = parsed
-    return tuple(tuple(day or ()) for day in week)
+            if day in given:
+                raise ValueError(f"{WEEKDAYS[day]} is given twice (in {given[day]} and {key})")
+            given[day], week[day] = key, parsed
+    return tuple(tuple(day) for day in week)
 
 
 def _window_of(key: str, text: Any) -> Window:
