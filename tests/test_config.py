@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -422,3 +423,103 @@ def test_duckdb_gets_its_share_of_the_memory_budget(budget: str, duckdb: str, in
     engine = Settings.model_validate({"engine": {"memory_limit": budget, "threads": 3}}).engine
     assert engine.duckdb_config() == {"memory_limit": duckdb, "threads": 3}
     assert engine.duckdb_config(DUCKDB_INGEST_SHARE) == {"memory_limit": ingest, "threads": 3}
+
+
+# ---------------------------------------------------------------- business calendars
+
+DESK = "calendars:\n  desk:\n    timezone: Europe/Berlin\n"
+
+
+def test_a_calendar_is_read() -> None:
+    settings = Settings.model_validate({"calendars": {"desk": {
+        "hours": {"mon-fri": ["08:00-12:00", "13:00-18:00"], "sat": ["22:00-06:00"]},
+        "holidays": {"country": "DE", "subdivision": "BE"},
+        "closed": ["2024-12-24 13:00-24:00", "2024-12-31", "2024-12-27..2024-12-28"],
+        "changes": [{"since": "2025-03-01", "hours": {"daily": ["00:00-24:00"]}}],
+    }}})  # fmt: skip
+    calendar, zone = settings.business_calendars()["desk"]
+    assert zone == "UTC" and list(settings.business_calendars()) == ["24/7", "desk"]
+    assert calendar.week_on(date(2025, 2, 28))[0] == ((480, 720), (780, 1080))
+    assert calendar.week_on(date(2025, 2, 28))[5] == ((1320, 1800),)  # overnight: 06:00 + 24 h
+    assert calendar.week_on(date(2025, 2, 28))[6] == ()
+    assert calendar.week_on(date(2025, 3, 1))[6] == ((0, 1440),)
+    assert calendar.closures[0][2:] == (780, 1440)
+
+
+def test_yaml_dates_in_closed_are_read(tmp_path: Path) -> None:
+    text = DESK + "    hours: {daily: ['09:00-17:00']}\n    closed: [2024-12-31]\n"
+    settings = load_settings(write_config(tmp_path, text))
+    assert settings.calendars["desk"].closed == ["2024-12-31"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "    hours: {mon: ['8-18']}\n",
+            "calendars.desk.hours: mon: '8-18' is not a window HH:MM-HH:MM",
+        ),
+        (
+            "    hours: {mon: ['09:00-09:00']}\n",
+            "calendars.desk.hours: mon: '09:00-09:00' opens and closes at the same time",
+        ),
+        (
+            "    hours: {mon: ['24:00-02:00']}\n",
+            "calendars.desk.hours: mon: '24:00-02:00': a window",
+        ),
+        ("    hours: {monday: ['09:00-17:00']}\n", "calendars.desk.hours: 'monday' is not a day"),
+        ("    hours: {fri-mon: ['09:00-17:00']}\n", "calendars.desk.hours: 'fri-mon': a range"),
+        (
+            "    hours: {mon-fri: ['09:00-17:00'], tue: []}\n",
+            "calendars.desk.hours: tue is given twice (in mon-fri and tue)",
+        ),
+        (
+            "    hours: {}\n    holidays: {country: XX}\n",
+            "calendars.desk.holidays: unknown holiday country 'XX'",
+        ),
+        (
+            "    hours: {}\n    holidays: {country: DE, subdivision: ZZ}\n",
+            "calendars.desk.holidays: 'ZZ' is not a subdivision of DE",
+        ),
+        (
+            "    hours: {}\n    closed: ['2024-02-30']\n",
+            "calendars.desk.closed: '2024-02-30': no such date",
+        ),
+        (
+            "    hours: {}\n    closed: ['24 Dec']\n",
+            "calendars.desk.closed: '24 Dec' is not a date",
+        ),
+        (
+            "    hours: {}\n    closed: ['2024-12-24 22:00-02:00']\n",
+            "calendars.desk.closed: '2024-12-24 22:00-02:00': a part-day closure ends by 24:00",
+        ),
+        (
+            "    hours: {}\n    changes: [{since: 2025-02-01, hours: {}}, {since: 2025-01-01, hours: {}}]\n",
+            "calendars.desk.changes: changes must be in date order",
+        ),
+        ("    hours: {}\n    opening: {}\n", "calendars.desk.opening: unknown setting"),
+        (
+            "    timezone: Mars/Base\n    hours: {}\n",
+            "calendars.desk.timezone: unknown time zone 'Mars/Base'",
+        ),
+    ],
+)
+def test_calendar_errors_name_the_key(tmp_path: Path, body: str, expected: str) -> None:
+    text = "calendars:\n  desk:\n" + body
+    assert expected in config_error(write_config(tmp_path, text))
+
+
+def test_the_built_in_calendar_cannot_be_redefined(tmp_path: Path) -> None:
+    text = "calendars:\n  24/7:\n    hours: {}\n"
+    assert "calendars: '24/7' is built in" in config_error(write_config(tmp_path, text))
+
+
+def test_calendar_names_are_identifiers(tmp_path: Path) -> None:
+    text = "calendars:\n  Support Desk:\n    hours: {}\n"
+    assert "invalid calendar name 'Support Desk'" in config_error(write_config(tmp_path, text))
+
+
+def test_a_calendar_is_changed_with_set(tmp_path: Path) -> None:
+    write_config(tmp_path, DESK + "    hours: {daily: ['09:00-17:00']}\n")
+    settings = load_settings(tmp_path, ("calendars.desk.timezone=America/New_York",))
+    assert settings.business_calendars()["desk"][1] == "America/New_York"

@@ -17,6 +17,20 @@ from ticketlake.synth import Options, write_shape
 SHAPES = {"tickets": "tickets", "snapshots": "snapshots", "events": "eventlog",
           "interactions": "interactions", "json": "json", "jira-json": "jira"}  # fmt: skip
 TABLES = sorted(n for n, m in models.load().items())
+# Business calendars for sla_status_business beside the built-in 24/7: holidays, a part-day,
+# an overnight window and a change of hours (the generated desk's days: see synth Options).
+CALENDARS = """calendars:
+  berlin:
+    timezone: Europe/Berlin
+    hours: {mon-fri: ["08:00-12:00", "13:00-18:00"], sat: ["22:00-06:00"]}
+    holidays: {country: DE, subdivision: BE}
+    closed: ["2024-01-10 13:00-24:00"]
+    changes: [{since: 2024-01-15, hours: {daily: ["07:00-19:00"]}}]
+  new_york:
+    timezone: America/New_York
+    hours: {daily: ["09:00-17:00"]}
+    holidays: {country: US, subdivision: NY}
+"""
 
 
 def _both(project: Project) -> tuple[Path, Path]:
@@ -33,6 +47,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     project = Project(root / "project")
     project.root.mkdir()
     project.init()
+    config = project.root / "ticketlake.yml"
+    config.write_text(config.read_text("utf-8").replace("calendars: {}\n", CALENDARS), "utf-8")
     options = Options(tickets=150, days=20, seed=5)
     for shape, fmt in SHAPES.items():
         data = write_shape(shape, root / shape, options)

@@ -26,6 +26,7 @@ MODELS = models.load()
 MART = sorted(name for name, m in MODELS.items() if m.layer == "mart")
 KPI_MODELS = sorted(name for name, m in MODELS.items() if m.layer == "kpi")
 ANALYTICS = sorted(name for name, m in MODELS.items() if m.layer in ("lifecycle", "flow"))
+SLA = sorted(name for name, m in MODELS.items() if m.layer == "sla")
 
 
 def columns(sql: str) -> list[str]:
@@ -90,12 +91,12 @@ def test_every_kpi_table_is_in_metrics(name: str) -> None:
     assert mentioned(METRICS, name), f"KPI table {name} is missing from docs/metrics.md"
 
 
-@pytest.mark.parametrize("name", MART + KPI_MODELS + ANALYTICS)
+@pytest.mark.parametrize("name", MART + KPI_MODELS + ANALYTICS + SLA)
 def test_every_model_is_documented(name: str) -> None:
     assert mentioned(SCHEMA, name) or mentioned(METRICS, name), f"{name} is undocumented"
 
 
-@pytest.mark.parametrize("name", MART + ANALYTICS)
+@pytest.mark.parametrize("name", MART + ANALYTICS + SLA)
 def test_warehouse_columns_match_schema(name: str) -> None:
     expected = columns(MODELS[name].sql)
     listed = documented_columns(section(SCHEMA, name))
@@ -120,6 +121,7 @@ def test_every_kpi_table_belongs_to_a_catalog_kpi() -> None:
 def test_analytics_layers_are_found() -> None:
     # Guards the parametrized tests above against a renamed layer leaving them empty.
     assert "lifecycle_ticket" in ANALYTICS and "flow_ticket" in ANALYTICS
+    assert "sla_status_business" in SLA
 
 
 @pytest.mark.parametrize("name", sorted(inputs.NAMES))

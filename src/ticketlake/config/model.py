@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from ticketlake.config.calendars import ALWAYS, Calendar, always, check_names
 from ticketlake.config.checks import (
     casefold_lookup,
     check_date_format,
@@ -383,6 +384,10 @@ class Settings(_Section):
     targets: dict[str, Target] = Field(
         default_factory=_default_targets, description="Canonical priority -> SLA targets."
     )
+    calendars: dict[str, Calendar] = Field(
+        default_factory=dict,
+        description="Name -> business calendar (docs/sla.md); 24/7 is built in.",
+    )
     aging_buckets: list[Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: [1.0, 3.0, 7.0, 30.0],
         description="Upper bounds in days of the backlog age buckets, increasing.",
@@ -407,7 +412,7 @@ class Settings(_Section):
             raise ValueError(f"duplicate source name '{duplicates[0]}'")
         return value
 
-    @field_validator("statuses", "targets", mode="before")
+    @field_validator("statuses", "targets", "calendars", mode="before")
     @classmethod
     def _dict_keys(cls, value: Any) -> Any:
         return string_keys(value)
@@ -426,6 +431,11 @@ class Settings(_Section):
         if unknown:
             raise ValueError(f"unknown priority '{unknown[0]}' (priorities.levels are {levels})")
         return value
+
+    @field_validator("calendars")
+    @classmethod
+    def _calendars(cls, value: dict[str, Calendar]) -> dict[str, Calendar]:
+        return check_names(value)
 
     @field_validator("aging_buckets")
     @classmethod
@@ -448,6 +458,11 @@ class Settings(_Section):
     def normalise_priority(self, raw: str | None) -> str:
         """Canonical priority of a raw value (case-insensitive), or ``unknown``."""
         return self.priorities.normalise(raw)
+
+    def business_calendars(self) -> dict[str, tuple[Calendar, str]]:
+        """Every calendar, the built-in ``24/7`` first, with the time zone it is read in."""
+        found = {ALWAYS: always(), **self.calendars}
+        return {name: (cal, cal.timezone or self.timezone) for name, cal in found.items()}
 
     def aging_bucket_labels(self) -> list[str]:
         """Labels of the backlog age buckets, e.g. ``['0-1d', '1-3d', '>3d']``."""

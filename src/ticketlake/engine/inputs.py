@@ -14,14 +14,24 @@ import duckdb
 import pyarrow as pa
 
 from ticketlake.config import Settings
+from ticketlake.engine import calendars
+from ticketlake.engine.calendars import Span
+
+WINDOWS, YEARS = "cfg_calendar_windows", "cfg_calendar_years"
+# The years of event times the calendar windows must cover (the same SQL on either engine).
+EVENT_SPAN_SQL = (
+    "SELECT year(min(event_time) - INTERVAL 2 DAY), year(max(event_time)) FROM ticket_events"
+)
 
 
-def tables(settings: Settings) -> dict[str, pa.Table]:
-    """Every ``cfg_*`` table for ``settings``."""
+def tables(settings: Settings, span: Span | None = None) -> dict[str, pa.Table]:
+    """Every ``cfg_*`` table for ``settings``; the calendar windows cover the local days of
+    ``span`` (none without it)."""
     levels = settings.priorities.levels
     aliases = {raw.strip().lower(): p for raw, p in settings.priorities.aliases.items()}
     aliases.update({level.strip().lower(): level for level in levels})
     targets = settings.targets
+    windows = calendars.windows_table(settings, span)
     bounds = [0.0, *settings.aging_buckets]
     labels = settings.aging_bucket_labels()
     return {
@@ -52,23 +62,46 @@ def tables(settings: Settings) -> dict[str, pa.Table]:
             "backlog_cutoff_hour": [settings.kpis.backlog_cutoff_hour],
             "conversion_min_interactions": [settings.kpis.conversion_min_interactions],
         }),
+        "cfg_calendars": calendars.calendars_table(settings),
+        WINDOWS: windows,
+        YEARS: calendars.years_table(windows, span),
     }  # fmt: skip
 
 
-NAMES = frozenset(
-    {"cfg_statuses", "cfg_priority_aliases", "cfg_priorities", "cfg_aging_buckets", "cfg_params"}
-)
+NAMES = frozenset({
+    "cfg_statuses", "cfg_priority_aliases", "cfg_priorities", "cfg_aging_buckets", "cfg_params",
+    "cfg_calendars", WINDOWS, YEARS,
+})  # fmt: skip
 
 
-def fingerprint(settings: Settings) -> str:
+def event_span(con: duckdb.DuckDBPyConnection) -> Span | None:
+    """The local days the calendar windows cover for the lake's events (lake views in ``con``)."""
+    first, last = con.execute(EVENT_SPAN_SQL).fetchall()[0]
+    return calendars.span_of(first, last)
+
+
+def fingerprint(settings: Settings, span: Span | None = None) -> str:
     """A digest of everything the ``cfg_*`` tables hold."""
-    body = {name: table.to_pylist() for name, table in sorted(tables(settings).items())}
+    return digest(tables(settings, span), settings)
+
+
+def digest(found: dict[str, pa.Table], settings: Settings) -> str:
+    """The fingerprint of the ``cfg_*`` tables ``found`` for ``settings``. The calendar
+    windows (and their years) count by the calendars that define them, not by the days they cover: a model
+    uses only differences of their running totals, which a longer span leaves unchanged, so
+    events reaching a new year do not force a full rebuild."""
+    body: dict[str, object] = {
+        name: table.to_pylist() for name, table in found.items() if name not in (WINDOWS, YEARS)
+    }
+    body[WINDOWS] = {name: cal.model_dump(mode="json") for name, cal in settings.calendars.items()}
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def write(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Create or replace the ``cfg_*`` tables in ``con``."""
-    for name, table in tables(settings).items():
+def write(con: duckdb.DuckDBPyConnection, settings: Settings, span: Span | None = None) -> str:
+    """Create or replace the ``cfg_*`` tables in ``con``; return their fingerprint."""
+    found = tables(settings, span)
+    for name, table in found.items():
         con.register("_cfg", table)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _cfg")
         con.unregister("_cfg")
+    return digest(found, settings)

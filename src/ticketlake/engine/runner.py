@@ -111,8 +111,7 @@ class Runner:
         self.con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} ({_COLUMNS})")
         _drop_unknown(self.con, catalog)
         create_views(self.con, self.lake.store, self.manifest)
-        inputs.write(self.con, self.settings)
-        self.digest = inputs.fingerprint(self.settings)
+        self.digest = inputs.write(self.con, self.settings, inputs.event_span(self.con))
         self.state = _load_state(self.con)
         self.before = dict(self.state)
         self.generation = max((s.done for s in self.state.values()), default=0) + 1

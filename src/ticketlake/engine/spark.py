@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ticketlake.common import extras
 from ticketlake.config import Settings
-from ticketlake.engine import inputs, models
+from ticketlake.engine import calendars, inputs, models
 from ticketlake.errors import UsageError
 from ticketlake.lake import Lake, integrity
 from ticketlake.lake import schema as lake_schema
@@ -129,7 +129,8 @@ def _register_inputs(
         frame.createOrReplaceTempView(table)
     ledger = pa.Table.from_pylist([ledger_row(b) for b in manifest.batches], schema=LEDGER)
     _frame(spark, ledger).createOrReplaceTempView("ledger")
-    for name, table in inputs.tables(settings).items():
+    span = calendars.span_of(*spark.sql(inputs.EVENT_SPAN_SQL).first())
+    for name, table in inputs.tables(settings, span).items():
         _frame(spark, table).createOrReplaceTempView(name)
 
 
