@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ticketlake import Project
 from ticketlake.synth import Options, write_shape
@@ -32,6 +33,22 @@ def desk(root: Path, shape: str, fmt: str, options: Options = OPTIONS) -> Projec
     assert not outcome.failed, [b.reason for b in outcome.failed]
     project.build()
     return project
+
+
+def hand_written(root: Path, folder: Path) -> tuple[Project, list[tuple[Path, str]]]:
+    """A hand-written export (``folder``) ingested into a project at ``root`` with auto
+    detection, then built; with the format auto detection chose for each file."""
+    Project(root).init()
+    outcome = Project(root).ingest([folder])
+    assert not outcome.failed, [b.reason for b in outcome.failed]
+    project = Project(root)
+    project.build()
+    return project, outcome.chosen
+
+
+def rows(project: Project, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of a query on ``project``'s warehouse, as tuples."""
+    return [tuple(r) for r in project.query(sql)[1]]
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.presets.desk import OPTIONS, desk, figures
+from tests.presets.desk import OPTIONS, desk, figures, hand_written, rows
 from ticketlake import Project
 from ticketlake.synth import Options, generate, write_shape
 from ticketlake.synth.shapes.github import PULL_SHARE
@@ -27,17 +26,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 @pytest.fixture(scope="module")
 def fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, list[tuple[Path, str]]]:
     """The hand-written export, ingested with auto detection, built."""
-    project = Project(tmp_path_factory.mktemp("github-fixture"))
-    project.init()
-    outcome = Project(project.root).ingest([FIXTURES])
-    assert not outcome.failed
-    project = Project(project.root)
-    project.build()
-    return project, outcome.chosen
-
-
-def _rows(project: Project, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in project.query(sql)[1]]
+    return hand_written(tmp_path_factory.mktemp("github-fixture"), FIXTURES)
 
 
 def test_the_desk_gives_the_events_figures(project: Project) -> None:
@@ -60,7 +49,7 @@ def test_the_desk_has_no_first_response_nor_closure_after_resolution(project: Pr
     sql = ("SELECT source, count(first_response_at), count(resolved_at), "
            "count(*) FILTER (WHERE closed_at = resolved_at) FROM fact_ticket "
            "GROUP BY source ORDER BY source")  # fmt: skip
-    (_, responses, resolved, _), (_, none, resolved2, same) = _rows(project, sql)
+    (_, responses, resolved, _), (_, none, resolved2, same) = rows(project, sql)
     assert responses > 0 and none == 0
     assert resolved2 == resolved == same
 
@@ -68,7 +57,7 @@ def test_the_desk_has_no_first_response_nor_closure_after_resolution(project: Pr
 def test_the_desk_pull_requests_are_counted(project: Project) -> None:
     kept = int(generate(OPTIONS).kept.sum())
     pulls = round(PULL_SHARE * kept)
-    reasons = dict(_rows(project, "SELECT path, reason FROM ledger WHERE source = 'preset'"))
+    reasons = dict(rows(project, "SELECT path, reason FROM ledger WHERE source = 'preset'"))
     assert {Path(p).name: r for p, r in reasons.items()} == {
         "issues.jsonl": f"left out: {pulls} pull requests",
         "issue_events.jsonl": f"left out: {pulls} pull request events",
@@ -85,7 +74,7 @@ def test_the_fixture_is_detected(fixture: tuple[Project, list[tuple[Path, str]]]
 
 def test_the_fixture_ledger(fixture: tuple[Project, list[tuple[Path, str]]]) -> None:
     project, _ = fixture
-    got = _rows(project, "SELECT path, rows_in, rows_loaded, rows_quarantined, reason "
+    got = rows(project, "SELECT path, rows_in, rows_loaded, rows_quarantined, reason "
                          "FROM ledger ORDER BY path")  # fmt: skip
     assert [(Path(p).name, *rest) for p, *rest in got] == [
         # nine events, one of them the close of pull request 1350
@@ -98,7 +87,7 @@ def test_the_fixture_ledger(fixture: tuple[Project, list[tuple[Path, str]]]) -> 
 
 def test_the_fixture_tickets(fixture: tuple[Project, list[tuple[Path, str]]]) -> None:
     project, _ = fixture
-    got = _rows(project, "SELECT ticket_id, status, status_category, requester, assignee, "
+    got = rows(project, "SELECT ticket_id, status, status_category, requester, assignee, "
                          "first_resolved_at::VARCHAR, resolution_hours, reopen_count "
                          "FROM fact_ticket ORDER BY ticket_id")  # fmt: skip
     assert got == [
@@ -114,7 +103,7 @@ def test_the_fixture_tickets(fixture: tuple[Project, list[tuple[Path, str]]]) ->
 def test_the_fixture_history(fixture: tuple[Project, list[tuple[Path, str]]]) -> None:
     project, _ = fixture
     stays = {s: (n, round(h or 0, 6)) for s, n, h in
-             _rows(project, "SELECT status, stays, total_hours FROM flow_time_in_status")}  # fmt: skip
+             rows(project, "SELECT status, stays, total_hours FROM flow_time_in_status")}  # fmt: skip
     assert stays == {
         # 1347: open 02-01 10:00 to 02-02 12:00 (26 h) and 02-02 15:00 to 02-03 16:00 (25 h);
         # 1349: open 10:00 to 18:00 (8 h); 1348 is still open: 26 + 25 + 8 = 59 h.
@@ -123,7 +112,7 @@ def test_the_fixture_history(fixture: tuple[Project, list[tuple[Path, str]]]) ->
         "closed": (1, 3.0),
         "closed (not planned)": (0, 0.0),
     }
-    labels = _rows(project, "SELECT ticket_id, labels FROM fact_ticket ORDER BY ticket_id")
+    labels = rows(project, "SELECT ticket_id, labels FROM fact_ticket ORDER BY ticket_id")
     assert labels == [(f"{REPO}#1347", '["bug","enhancement"]'), (f"{REPO}#1348", None),
                       (f"{REPO}#1349", '["enhancement"]')]  # fmt: skip
 
@@ -154,7 +143,7 @@ def test_reprocessing_keeps_the_count_of_pull_requests(tmp_path: Path) -> None:
     Project(project.root).reprocess()
     project = Project(project.root)
     project.build()
-    reasons = _rows(project, "SELECT status, reason FROM ledger ORDER BY batch_id")
+    reasons = rows(project, "SELECT status, reason FROM ledger ORDER BY batch_id")
     assert reasons[-1] == ("committed", "left out: 1 pull request")
 
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.presets.desk import desk, figures
+from tests.presets.desk import desk, figures, hand_written, rows
 from ticketlake import Project
 from ticketlake.sources.zendesk import Replay
 from ticketlake.synth import Options, write_shape
@@ -39,17 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 @pytest.fixture(scope="module")
 def fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, list[tuple[Path, str]]]:
     """The hand-written export, ingested with auto detection, built."""
-    project = Project(tmp_path_factory.mktemp("zendesk-fixture"))
-    project.init()
-    outcome = Project(project.root).ingest([FIXTURES])
-    assert not outcome.failed
-    project = Project(project.root)
-    project.build()
-    return project, outcome.chosen
-
-
-def _rows(project: Project, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in project.query(sql)[1]]
+    return hand_written(tmp_path_factory.mktemp("zendesk-fixture"), FIXTURES)
 
 
 def merged_stays(project: Project, source: str) -> dict[str, tuple[int, float]]:
@@ -66,7 +55,7 @@ def merged_stays(project: Project, source: str) -> dict[str, tuple[int, float]]:
                      (PARTITION BY ticket_id ORDER BY event_number)) / 3600000000.0 AS hours
               FROM e)
         SELECT status, count(hours), coalesce(sum(hours), 0) FROM h GROUP BY status"""
-    return {str(s): (int(n), round(float(h), 6)) for s, n, h in _rows(project, sql)}
+    return {str(s): (int(n), round(float(h), 6)) for s, n, h in rows(project, sql)}
 
 
 def test_the_desk_gives_the_events_figures(project: Project) -> None:
@@ -92,13 +81,13 @@ def test_the_desk_keeps_first_responses_and_reassignments(project: Project) -> N
         "SELECT source, count(first_response_at), sum(first_response_hours), "
         "sum(reassignment_count) FROM fact_ticket GROUP BY source ORDER BY source"
     )
-    (_, responses, hours, moves), (_, responses2, hours2, moves2) = _rows(project, sql)
+    (_, responses, hours, moves), (_, responses2, hours2, moves2) = rows(project, sql)
     assert (responses2, moves2) == (responses, moves)
     assert hours2 == pytest.approx(hours)
 
 
 def test_the_desk_is_loaded_whole(project: Project) -> None:
-    batches = _rows(
+    batches = rows(
         project,
         "SELECT path, rows_in, rows_loaded, rows_quarantined FROM ledger "
         "WHERE source = 'preset' ORDER BY path",
@@ -119,7 +108,7 @@ def test_the_fixture_is_detected(fixture: tuple[Project, list[tuple[Path, str]]]
 
 def test_the_fixture_tickets(fixture: tuple[Project, list[tuple[Path, str]]]) -> None:
     project, _ = fixture
-    got = _rows(
+    got = rows(
         project,
         "SELECT ticket_id, status, status_category, priority, group_name, "
         "assignee, resolution_hours, first_response_hours, reopen_count "
@@ -141,7 +130,7 @@ def test_the_fixture_history(fixture: tuple[Project, list[tuple[Path, str]]]) ->
     project, _ = fixture
     stays = {
         s: (n, round(h or 0, 6))
-        for s, n, h in _rows(project, "SELECT status, stays, total_hours FROM flow_time_in_status")
+        for s, n, h in rows(project, "SELECT status, stays, total_hours FROM flow_time_in_status")
     }
     assert stays == {
         # 35436: new 09:00-09:45 (0.75 h); 35437: new 11:00-12:00 (1 h): 1.75 h.
@@ -155,7 +144,7 @@ def test_the_fixture_history(fixture: tuple[Project, list[tuple[Path, str]]]) ->
         "solved": (1, 17.0),
         "deleted": (0, 0.0),
     }
-    pong = _rows(
+    pong = rows(
         project, "SELECT ticket_id, group_path, ping_pong FROM flow_ticket ORDER BY ticket_id"
     )
     assert pong == [
@@ -174,7 +163,7 @@ def test_the_fixture_keeps_zendesk_minutes_and_tags(
                 vendor_resolution_minutes, vendor_resolution_business_minutes
             FROM ticket_events WHERE ticket_id = '35436' AND vendor_reply_minutes IS NOT NULL""").fetchall()
     assert minutes == [(45.0, 45.0, 1530.0, 510.0)]
-    labels = _rows(project, "SELECT ticket_id, labels, channel, title FROM fact_ticket "
+    labels = rows(project, "SELECT ticket_id, labels, channel, title FROM fact_ticket "
                             "ORDER BY ticket_id")  # fmt: skip
     assert labels == [("35436", '["enterprise","printer"]', "web", "Printer on floor 3 jams"),
                       ("35437", '["vpn"]', "email", "VPN drops every hour"),

@@ -28,6 +28,7 @@ from ticketlake.sources.readers import (
     Chunk,
     FileProblem,
     Rejected,
+    open_binary,
     open_text,
 )
 
@@ -64,6 +65,16 @@ def kind(name: str, read: Callable[[Path], Iterator[Chunk]], *, history: bool = 
     return FileKind(name=name, container="json", synonyms=IDENTITY, required=required,
                     events_sql=events_sql, links_sql=links_sql, reader=read,
                     history=history)  # fmt: skip
+
+
+def head(path: Path, size: int = 1 << 16) -> str:
+    """The first ``size`` bytes of a (maybe gzipped) file as text, for ``Format.sniff``; empty
+    when the file cannot be read."""
+    try:
+        with open_binary(path) as stream:
+            return stream.read(size).decode("utf-8", errors="replace")
+    except (OSError, EOFError):
+        return ""
 
 
 def named(file_kind: FileKind, patterns: tuple[str, ...]) -> tuple[tuple[str, FileKind], ...]:

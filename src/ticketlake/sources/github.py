@@ -22,7 +22,7 @@ import pyarrow as pa
 from ticketlake.sources import documents
 from ticketlake.sources.base import Format
 from ticketlake.sources.documents import Record, Row, Unusable
-from ticketlake.sources.readers import Chunk, open_binary
+from ticketlake.sources.readers import Chunk
 
 # state_reason of a closed issue -> its status label and category (None: completed).
 CLOSED = {
@@ -255,11 +255,7 @@ _EVENT = re.compile(r'"event"\s*:\s*"[a-z_]+"')
 
 def sniff(path: Path) -> bool:
     """Whether the file's first bytes look like GitHub issues or issue events."""
-    try:
-        with open_binary(path) as stream:
-            head = stream.read(SNIFF_BYTES).decode("utf-8", errors="replace")
-    except (OSError, EOFError):
-        return False
+    head = documents.head(path, SNIFF_BYTES)
     github = bool(_GITHUB.search(head))
     return github and bool(_ISSUE.search(head) or (_EVENT.search(head) and '"actor"' in head))
 

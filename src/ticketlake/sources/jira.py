@@ -22,7 +22,6 @@ from typing import Any
 from ticketlake.sources import documents
 from ticketlake.sources.base import FileKind, Format
 from ticketlake.sources.documents import Record, Row, Unusable
-from ticketlake.sources.readers import open_binary
 from ticketlake.sources.rows import MILESTONE_EVENTS_SQL
 
 # Jira's status categories (statusCategory.key) as ticketlake's. ``done`` is resolved, not
@@ -242,11 +241,7 @@ def _explode(record: Record) -> Iterator[Row]:
 def sniff(path: Path) -> bool:
     """Whether ``path`` looks like Jira issues: an issue key and a ``fields`` object near the
     start (a search page, an array of issues, or issues as JSON lines)."""
-    try:
-        with open_binary(path) as stream:
-            head = stream.read(1 << 16).decode("utf-8", errors="replace")
-    except (OSError, EOFError):
-        return False
+    head = documents.head(path)
     return bool(_KEY.search(head) and _FIELDS.search(head))
 
 

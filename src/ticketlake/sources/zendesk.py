@@ -20,7 +20,7 @@ from typing import Any
 from ticketlake.sources import documents
 from ticketlake.sources.base import Format
 from ticketlake.sources.documents import Record, Row, Unusable
-from ticketlake.sources.readers import Chunk, open_binary
+from ticketlake.sources.readers import Chunk
 
 # Zendesk's statuses and the category each is; ``deleted`` is how the incremental export
 # lists a deleted ticket.
@@ -347,11 +347,7 @@ _AUDIT = re.compile(r'"audits"\s*:\s*\[|"field_name"\s*:')
 
 def sniff(path: Path) -> bool:
     """Whether the file's first bytes look like Zendesk tickets or audits."""
-    try:
-        with open_binary(path) as stream:
-            head = stream.read(SNIFF_BYTES).decode("utf-8", errors="replace")
-    except (OSError, EOFError):
-        return False
+    head = documents.head(path, SNIFF_BYTES)
     ticket = bool(_TICKET.search(head) and _TICKET_TOO.search(head))
     audit = bool(_AUDIT.search(head) and '"ticket_id"' in head and '"events"' in head)
     return ticket or audit
