@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ticketlake import Project
+from ticketlake.engine.health import breaches
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -73,6 +74,22 @@ def test_unknown_values_are_kept_as_unknown(project: Project, tmp_path: Path) ->
         ("A", "Mystery", "unknown", "unknown", None),
         ("B", "Closed", "closed", "P2", "Net"),
     ]
+
+
+def test_an_empty_status_map_leaves_every_status_unknown_and_says_so(tmp_path: Path) -> None:
+    """``statuses: {}`` is a setting, not a crash: the rows load with every status unknown,
+    and mapping health counts them."""
+    Project(tmp_path).init()
+    project = Project(tmp_path, overrides=["statuses={}"])
+    path = _write(tmp_path / "t.csv", "id,created,status\nA,2024-01-01 10:00,Open\n"
+                  "B,2024-01-02 10:00,Closed\n")  # fmt: skip
+    outcome = project.ingest([path], format="tickets")
+    assert not outcome.failed
+    with project.read() as con:
+        rows = con.execute("SELECT ticket_id, status_category FROM tickets ORDER BY 1").fetchall()
+    assert rows == [("A", "unknown"), ("B", "unknown")]
+    lines = breaches(project.health(), project.settings)
+    assert any("status unknown or missing: 2 of 2 tickets" in line for line in lines), lines
 
 
 def test_day_first_dates_time_zone_and_mapping_file(project: Project, tmp_path: Path) -> None:

@@ -215,12 +215,12 @@ def _same_file(manifest: mf.Manifest, target: Target) -> mf.Batch | None:
 def _lookup_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Status and priority vocabularies from the configuration, as tables the SQL joins."""
     con.execute("CREATE TEMP TABLE status_map (label VARCHAR, category VARCHAR)")
-    con.executemany("INSERT INTO status_map VALUES (?, ?)",
-                    [[k.strip().lower(), v] for k, v in settings.statuses.items()])  # fmt: skip
+    duck.insert(con, "status_map", ["label", "category"],
+                [[k.strip().lower(), v] for k, v in settings.statuses.items()])  # fmt: skip
     pairs = {a.strip().lower(): lvl for a, lvl in settings.priorities.aliases.items()}
     pairs.update({lvl.lower(): lvl for lvl in settings.priorities.levels})
     con.execute("CREATE TEMP TABLE priority_map (alias VARCHAR, level VARCHAR)")
-    con.executemany("INSERT INTO priority_map VALUES (?, ?)", [list(p) for p in pairs.items()])
+    duck.insert(con, "priority_map", ["alias", "level"], [list(p) for p in pairs.items()])
 
 
 def new_batch(target: Target, started: datetime, fp: Fingerprint | None = None) -> mf.Batch:
