@@ -253,7 +253,7 @@ def test_rules_pick_the_first_match(con: duckdb.DuckDBPyConnection) -> None:
 
 # ---------------------------------------------------------------- against the reference
 
-CATEGORIES = ["open", "pending", "on_hold", "open", "new"]
+CATEGORIES = ["open", "pending", "on_hold", "open", "new", "resolved"]  # resolved: then reopened
 DESKS = [
     {"timezone": "Europe/Berlin", "hours": {"mon-fri": ["08:00-12:00", "13:00-18:00"]},
      "holidays": {"country": "DE", "subdivision": "BE"}},
@@ -290,7 +290,7 @@ def reference(
     for (category, entered), left in zip(ticket.stays, ends, strict=True):
         a, b = at(entered), min(left, stop)
         seconds = sla_reference.business_seconds(calendar, zone, a, b) if a < b else 0.0
-        if category in ("pending", "on_hold"):
+        if category in ("pending", "on_hold", "resolved"):
             paused += seconds
         else:
             if breach is None and counted + seconds > target:

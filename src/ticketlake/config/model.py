@@ -455,10 +455,14 @@ class Settings(_Section):
             raise ValueError(f"bounds must be strictly increasing (got {value})")
         return value
 
-    @model_validator(mode="after")
-    def _policies(self) -> Settings:
-        check_policies(self.sla_policies, set(self.calendars), self.priorities.levels)
-        return self
+    @field_validator("sla_policies")
+    @classmethod
+    def _policies(cls, value: list[Policy], info: ValidationInfo) -> list[Policy]:
+        calendars = set(info.data.get("calendars", {}))
+        levels = (
+            info.data["priorities"].levels if "priorities" in info.data else Priorities().levels
+        )
+        return check_policies(value, calendars, levels)
 
     @model_validator(mode="after")
     def _build_lookup(self) -> Settings:
