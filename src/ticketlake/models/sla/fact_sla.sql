@@ -8,7 +8,8 @@
 -- closed stays before a reopen) do not count. Business time between two instants comes from
 -- the calendar windows' running total as in sla_status_business; the breach instant is where
 -- the running total reaches the clock's start value plus the target plus the paused time
--- before it. docs/sla.md gives the rules with worked examples.
+-- before it. docs/sla.md gives the rules with worked examples. No grain: a running clock is
+-- measured up to its source's as-of time, which any new batch moves, so every build recomputes it.
 WITH as_of AS (
     SELECT source, max(last_event_at) AS as_of_at FROM fact_ticket GROUP BY source
 ),
