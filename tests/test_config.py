@@ -523,3 +523,48 @@ def test_a_calendar_is_changed_with_set(tmp_path: Path) -> None:
     write_config(tmp_path, DESK + "    hours: {daily: ['09:00-17:00']}\n")
     settings = load_settings(tmp_path, ("calendars.desk.timezone=America/New_York",))
     assert settings.business_calendars()["desk"][1] == "America/New_York"
+
+
+# ---------------------------------------------------------------- SLA policies
+
+
+def test_policies_end_with_the_default_from_targets() -> None:
+    settings = Settings.model_validate({"sla_policies": [
+        {"name": "gold", "when": {"customer": "ACME"}, "resolution": {"hours": 8}}]})  # fmt: skip
+    gold, default = settings.policies()
+    assert gold.when.customer == ["ACME"] and list(gold.clocks()) == ["resolution"]
+    assert gold.clocks()["resolution"].hours_by_priority(["P1"]) == {"P1": 8, "unknown": 8}
+    assert default.name == "default" and default.when.customer == []
+    assert default.clocks()["response"].hours == {"P1": 0.5, "P2": 1, "P3": 4, "P4": 8}
+    assert default.clocks()["resolution"].calendar == "24/7"
+    assert default.clocks()["resolution"].pauses("resolution") == ("pending", "on_hold")
+    assert default.clocks()["response"].pauses("response") == ()
+    assert settings.sla_priority == "start"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("  - {name: a, resolution: {hours: 8, calendar: desk}}\n", "unknown calendar 'desk'"),
+        (
+            "  - {name: a, resolution: {hours: {P9: 8}}}\n",
+            "a.resolution.hours: unknown priority 'P9'",
+        ),
+        ("  - {name: a, when: {priority: P9}}\n", "a.when.priority: unknown priority 'P9'"),
+        ("  - {name: a}\n  - {name: a}\n", "policy 'a' is given twice"),
+        ("  - {name: default}\n", "'default' is built in from targets"),
+        ("  - {name: Gold}\n", "invalid policy name 'Gold'"),
+        ("  - {name: a, resolution: {hours: 0}}\n", "hours must be greater than 0"),
+        (
+            "  - {name: a, resolution: {hours: 1, paused_by: [waiting]}}\n",
+            "sla_policies[0].resolution.paused_by[0]",
+        ),
+        ("  - {name: a, when: {agent: x}}\n", "sla_policies[0].when.agent: unknown setting"),
+    ],
+)
+def test_policy_errors_name_the_key(tmp_path: Path, body: str, expected: str) -> None:
+    assert expected in config_error(write_config(tmp_path, "sla_policies:\n" + body))
+
+
+def test_sla_priority_is_start_or_current(tmp_path: Path) -> None:
+    assert "sla_priority" in config_error(write_config(tmp_path, "sla_priority: latest\n"))

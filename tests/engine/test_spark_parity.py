@@ -18,7 +18,8 @@ SHAPES = {"tickets": "tickets", "snapshots": "snapshots", "events": "eventlog",
           "interactions": "interactions", "json": "json", "jira-json": "jira"}  # fmt: skip
 TABLES = sorted(n for n, m in models.load().items())
 # Business calendars for sla_status_business beside the built-in 24/7: holidays, a part-day,
-# an overnight window and a change of hours (the generated desk's days: see synth Options).
+# an overnight window and a change of hours (the generated desk's days: see synth Options);
+# SLA policies on them for fact_sla, the rest falling through to the default on 24/7.
 CALENDARS = """calendars:
   berlin:
     timezone: Europe/Berlin
@@ -30,6 +31,15 @@ CALENDARS = """calendars:
     timezone: America/New_York
     hours: {daily: ["09:00-17:00"]}
     holidays: {country: US, subdivision: NY}
+"""
+POLICIES = """sla_policies:
+  - name: berlin_desk
+    when: {source: [tickets, events], priority: [P1, P2, P3]}
+    response: {hours: {P1: 1, P2: 4, P3: 8}, calendar: berlin, paused_by: [pending]}
+    resolution: {hours: 16, calendar: berlin}
+  - name: new_york_desk
+    when: {source: [jira_json, json]}
+    resolution: {hours: 12, calendar: new_york, paused_by: [on_hold]}
 """
 
 
@@ -48,7 +58,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     project.root.mkdir()
     project.init()
     config = project.root / "ticketlake.yml"
-    config.write_text(config.read_text("utf-8").replace("calendars: {}\n", CALENDARS), "utf-8")
+    text = config.read_text("utf-8").replace("calendars: {}\n", CALENDARS)
+    config.write_text(text.replace("sla_policies: []\n", POLICIES), "utf-8")
     options = Options(tickets=150, days=20, seed=5)
     for shape, fmt in SHAPES.items():
         data = write_shape(shape, root / shape, options)
@@ -122,3 +133,19 @@ def test_generated_shapes_slice_by_label(generated: tuple[Path, Path]) -> None:
 def test_servicenow_log(servicenow: tuple[Path, Path], table: str) -> None:
     """The real ServiceNow audit log (about 120k events)."""
     _compare(servicenow, table)
+
+
+def test_generated_fact_sla_covers_policies_and_stages(generated: tuple[Path, Path]) -> None:
+    """fact_sla is compared on rows of every policy, in business calendars, with pauses and
+    breach instants, not only on the default."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{generated[0]}' AS duck (READ_ONLY)")
+    policies = {r[0] for r in con.execute("SELECT DISTINCT policy FROM duck.fact_sla").fetchall()}
+    assert policies == {"berlin_desk", "new_york_desk", "default"}
+    stages = {r[0] for r in con.execute("SELECT DISTINCT stage FROM duck.fact_sla").fetchall()}
+    assert {"achieved", "breached"} <= stages
+    paused, breaches = con.execute(
+        "SELECT count(*) FILTER (paused_business_seconds > 0), count(breach_at) "
+        "FROM duck.fact_sla WHERE calendar <> '24/7'"
+    ).fetchone() or (0, 0)
+    assert paused > 0 and breaches > 0

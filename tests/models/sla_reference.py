@@ -77,3 +77,17 @@ def business_seconds(calendar: Calendar, zone: str, entered: datetime, left: dat
             total += part
         minute += MINUTE
     return total
+
+
+def instant_reaching(calendar: Calendar, zone: str, start: datetime, needed: float) -> datetime:
+    """The first instant after ``start`` by which ``needed`` open seconds (> 0) have passed."""
+    total = 0.0
+    minute = start.replace(second=0, microsecond=0)
+    while True:
+        begin = max(start, minute)
+        part = (minute + MINUTE - begin).total_seconds()
+        if is_open(calendar, zone, minute):
+            if total + part >= needed:
+                return begin + timedelta(seconds=needed - total)
+            total += part
+        minute += MINUTE

@@ -40,6 +40,7 @@ from ticketlake.config.defaults import (
     Encoding,
     StatusCategory,
 )
+from ticketlake.config.sla import DEFAULT, Clock, Match, Policy, PriorityRule, check_policies
 from ticketlake.sources import FIELDS, FORMATS
 
 
@@ -388,6 +389,14 @@ class Settings(_Section):
         default_factory=dict,
         description="Name -> business calendar (docs/sla.md); 24/7 is built in.",
     )
+    sla_policies: list[Policy] = Field(
+        default_factory=list,
+        description="SLA policies in order, the first whose `when` matches applies (docs/sla.md).",
+    )
+    sla_priority: PriorityRule = Field(
+        "start",
+        description="Priority choosing a target: start (in force when the clock started) or current.",
+    )
     aging_buckets: list[Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: [1.0, 3.0, 7.0, 30.0],
         description="Upper bounds in days of the backlog age buckets, increasing.",
@@ -446,6 +455,15 @@ class Settings(_Section):
             raise ValueError(f"bounds must be strictly increasing (got {value})")
         return value
 
+    @field_validator("sla_policies")
+    @classmethod
+    def _policies(cls, value: list[Policy], info: ValidationInfo) -> list[Policy]:
+        calendars = set(info.data.get("calendars", {}))
+        levels = (
+            info.data["priorities"].levels if "priorities" in info.data else Priorities().levels
+        )
+        return check_policies(value, calendars, levels)
+
     @model_validator(mode="after")
     def _build_lookup(self) -> Settings:
         self._status_lookup = casefold_lookup(self.statuses, "status")
@@ -463,6 +481,18 @@ class Settings(_Section):
         """Every calendar, the built-in ``24/7`` first, with the time zone it is read in."""
         found = {ALWAYS: always(), **self.calendars}
         return {name: (cal, cal.timezone or self.timezone) for name, cal in found.items()}
+
+    def policies(self) -> list[Policy]:
+        """The SLA policies in order, ending with the built-in ``default`` from ``targets``
+        (wall-clock hours by priority on ``24/7``), which applies when nothing else matches."""
+        targets = self.targets
+        default = Policy.model_construct(
+            name=DEFAULT,
+            when=Match(),
+            response=Clock(hours={p: t.response_hours for p, t in targets.items()}),
+            resolution=Clock(hours={p: t.resolution_hours for p, t in targets.items()}),
+        )
+        return [*self.sla_policies, default]
 
     def aging_bucket_labels(self) -> list[str]:
         """Labels of the backlog age buckets, e.g. ``['0-1d', '1-3d', '>3d']``."""

@@ -8,12 +8,14 @@ any of them does, which makes the next build recompute everything rather than mi
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 
 import duckdb
 import pyarrow as pa
 
 from ticketlake.config import Settings
+from ticketlake.config.sla import Policy
 from ticketlake.engine import calendars
 from ticketlake.engine.calendars import Span
 
@@ -61,7 +63,9 @@ def tables(settings: Settings, span: Span | None = None) -> dict[str, pa.Table]:
         "cfg_params": pa.table({
             "backlog_cutoff_hour": [settings.kpis.backlog_cutoff_hour],
             "conversion_min_interactions": [settings.kpis.conversion_min_interactions],
+            "sla_priority": [settings.sla_priority],
         }),
+        **sla_tables(settings),
         "cfg_calendars": calendars.calendars_table(settings),
         WINDOWS: windows,
         YEARS: calendars.years_table(windows, span),
@@ -70,8 +74,70 @@ def tables(settings: Settings, span: Span | None = None) -> dict[str, pa.Table]:
 
 NAMES = frozenset({
     "cfg_statuses", "cfg_priority_aliases", "cfg_priorities", "cfg_aging_buckets", "cfg_params",
-    "cfg_calendars", WINDOWS, YEARS,
+    "cfg_calendars", WINDOWS, YEARS, "cfg_sla_rules", "cfg_sla_targets", "cfg_sla_pauses",
 })  # fmt: skip
+RULE_COLUMNS = ("source", "priority", "group_name", "category", "channel", "customer")
+
+
+TEXT = pa.string()
+SLA_SCHEMAS = {
+    "cfg_sla_rules": pa.schema(
+        [("rule_order", pa.int64()), ("policy", TEXT)] + [(c, TEXT) for c in RULE_COLUMNS]
+    ),
+    "cfg_sla_targets": pa.schema(
+        [
+            ("policy", TEXT),
+            ("metric", TEXT),
+            ("priority", TEXT),
+            ("target_seconds", pa.float64()),
+            ("calendar", TEXT),
+        ]
+    ),
+    "cfg_sla_pauses": pa.schema([("policy", TEXT), ("metric", TEXT), ("status_category", TEXT)]),
+}
+
+
+def _rules(order: int, policy: Policy) -> list[dict[str, object]]:
+    """A row per combination of the values the policy's conditions list (NULL: any)."""
+    when = policy.when
+    values = [when.source, when.priority, when.group, when.category, when.channel, when.customer]
+    options: list[list[str | None]] = [list(v) if v else [None] for v in values]
+    return [
+        {"rule_order": order, "policy": policy.name, **dict(zip(RULE_COLUMNS, c, strict=True))}
+        for c in itertools.product(*options)
+    ]
+
+
+def _targets(policy: Policy, levels: list[str]) -> list[dict[str, object]]:
+    return [
+        {
+            "policy": policy.name,
+            "metric": metric,
+            "priority": priority,
+            "target_seconds": hours * 3600.0,
+            "calendar": clock.calendar,
+        }
+        for metric, clock in policy.clocks().items()
+        for priority, hours in clock.hours_by_priority(levels).items()
+    ]
+
+
+def sla_tables(settings: Settings) -> dict[str, pa.Table]:
+    """``cfg_sla_rules`` (a row per combination of a policy's conditions, in policy order),
+    ``cfg_sla_targets`` (policy, metric, priority -> seconds and calendar) and
+    ``cfg_sla_pauses`` (policy, metric -> the status categories that pause its clock)."""
+    policies = settings.policies()
+    rows = {
+        "cfg_sla_rules": [r for n, p in enumerate(policies, start=1) for r in _rules(n, p)],
+        "cfg_sla_targets": [t for p in policies for t in _targets(p, settings.priorities.levels)],
+        "cfg_sla_pauses": [
+            {"policy": p.name, "metric": metric, "status_category": category}
+            for p in policies
+            for metric, clock in p.clocks().items()
+            for category in clock.pauses(metric)
+        ],
+    }
+    return {name: pa.Table.from_pylist(rows[name], schema=SLA_SCHEMAS[name]) for name in rows}
 
 
 def event_span(con: duckdb.DuckDBPyConnection) -> Span | None:

@@ -135,8 +135,10 @@ def _register_inputs(
 
 
 def _frame(spark: Any, table: pa.Table) -> Any:
-    """A Spark DataFrame of a (small) Arrow table."""
-    return spark.createDataFrame(table.to_pandas(), schema=_spark_schema(table.schema))
+    """A Spark DataFrame of a (small) Arrow table. Rows go over as Python values, not through
+    pandas, whose string columns hold a missing value as NaN (pandas 3), not NULL."""
+    rows = list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+    return spark.createDataFrame(rows, schema=_spark_schema(table.schema))
 
 
 def _spark_schema(schema: pa.Schema) -> str:
