@@ -37,6 +37,27 @@ FROM valid WHERE problem_id IS NOT NULL
 GROUP BY ticket_id, problem_id
 """
 
+# An incident's own columns, named alike in the audit log and in the incident table
+# (sources/servicenow_table.py).
+INCIDENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "resolved_at": ("resolved_at",),
+    "closed_at": ("closed_at",),
+    "priority": ("priority",),
+    "impact": ("impact",),
+    "urgency": ("urgency",),
+    "category": ("category",),
+    "subcategory": ("subcategory",),
+    "group_name": ("assignment_group",),
+    "assignee": ("assigned_to",),
+    "requester": ("caller_id",),
+    "location": ("location",),
+    "channel": ("contact_type",),
+    "reopen_count": ("reopen_count",),
+    "reassignment_count": ("reassignment_count",),
+    "made_sla": ("made_sla",),
+    "problem_id": ("problem_id",),
+}
+
 KIND = FileKind(
     name="servicenow.audit",
     history=True,
@@ -47,23 +68,8 @@ KIND = FileKind(
         "event_seq": ("sys_mod_count",),
         "status": ("incident_state", "state"),
         "created_at": ("opened_at",),
-        "resolved_at": ("resolved_at",),
-        "closed_at": ("closed_at",),
-        "priority": ("priority",),
-        "impact": ("impact",),
-        "urgency": ("urgency",),
-        "category": ("category",),
-        "subcategory": ("subcategory",),
-        "group_name": ("assignment_group",),
-        "assignee": ("assigned_to",),
-        "requester": ("caller_id",),
-        "location": ("location",),
-        "channel": ("contact_type",),
         "changed_by": ("sys_updated_by",),
-        "reopen_count": ("reopen_count",),
-        "reassignment_count": ("reassignment_count",),
-        "made_sla": ("made_sla",),
-        "problem_id": ("problem_id",),
+        **INCIDENT_COLUMNS,
     },
     required=("ticket_id", "event_time", "created_at"),
     events_sql=_EVENTS_SQL,

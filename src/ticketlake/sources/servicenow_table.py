@@ -23,7 +23,7 @@ from ticketlake.sources import documents
 from ticketlake.sources.base import FileKind, Format, normalise_name
 from ticketlake.sources.readers import open_text
 from ticketlake.sources.rows import MILESTONE_EVENTS_SQL
-from ticketlake.sources.servicenow import LINKS_SQL
+from ticketlake.sources.servicenow import INCIDENT_COLUMNS, LINKS_SQL
 
 # The incident table's column names, best first, per canonical field.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -31,26 +31,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "external_id": ("sys_id",),
     "created_at": ("opened_at", "sys_created_on"),
     "updated_at": ("sys_updated_on",),
-    "resolved_at": ("resolved_at",),
-    "closed_at": ("closed_at",),
     "status": ("state", "incident_state"),
     "sub_status": ("close_code",),
-    "priority": ("priority",),
-    "impact": ("impact",),
-    "urgency": ("urgency",),
-    "category": ("category",),
-    "subcategory": ("subcategory",),
-    "group_name": ("assignment_group",),
-    "assignee": ("assigned_to",),
-    "requester": ("caller_id",),
-    "location": ("location",),
-    "channel": ("contact_type",),
     "title": ("short_description",),
     "description": ("description",),
-    "reopen_count": ("reopen_count",),
-    "reassignment_count": ("reassignment_count",),
-    "made_sla": ("made_sla",),
-    "problem_id": ("problem_id",),
+    **INCIDENT_COLUMNS,
     # Seconds, as the table holds them; EVENTS_SQL turns them into minutes.
     "vendor_resolution_minutes": ("calendar_stc",),
     "vendor_resolution_business_minutes": ("business_stc",),
