@@ -11,7 +11,7 @@ from ticketlake import Project, kpis
 from ticketlake.synth import Options, write_shape
 
 # ``--by`` names whose table column is named differently.
-COLUMNS = {"week": "week_start", "group": "group_name"}
+COLUMNS = {"week": "week_start", "group": "group_name", "ticket": "ticket_id"}
 # Every KPI whose table has a grain ``--by`` can express (row-level tables aside).
 CHECKED = [k.name for k in kpis.CATALOG.values()
            if not k.fixed and all(n in k.by_names() for n in k.grain)]  # fmt: skip

@@ -174,8 +174,11 @@ def test_breach_across_closed_hours(con: duckdb.DuckDBPyConnection) -> None:
     assert row["breach_at"] == at("2024-01-08T10:00")
     assert row["stage"] == "breached" and row["stopped_at"] is None
     assert row["elapsed_business_seconds"] == 4 * H and row["percent_elapsed"] == 200.0
+    assert row["due_at"] == row["breach_at"]
     resolution = fact_sla(con, desk_policy(2, 8), [ticket])["t", "resolution"]
     assert resolution["stage"] == "in_progress" and resolution["breach_at"] is None
+    # 4 of 8 h counted by Monday 12:00: due at 16:00 if nothing pauses it
+    assert resolution["due_at"] == at("2024-01-08T16:00")
 
 
 def test_priority_in_force_when_the_clock_started(con: duckdb.DuckDBPyConnection) -> None:
@@ -227,7 +230,7 @@ def test_a_cancelled_ticket(con: duckdb.DuckDBPyConnection) -> None:
     row = found["t", "resolution"]
     assert row["stage"] == "cancelled" and row["stopped_at"] == at("2024-01-09T06:00")
     assert row["elapsed_business_seconds"] == 30 * H
-    assert row["breach_at"] == at("2024-01-09T00:00")
+    assert row["breach_at"] == at("2024-01-09T00:00") and row["due_at"] is None
 
 
 def test_paused_now(con: duckdb.DuckDBPyConnection) -> None:
@@ -237,6 +240,8 @@ def test_paused_now(con: duckdb.DuckDBPyConnection) -> None:
     row = fact_sla(con, {}, [ticket])["t", "resolution"]
     assert row["stage"] == "paused" and row["elapsed_business_seconds"] == 2 * H
     assert row["paused_business_seconds"] == 46 * H
+    # 22 h left as of Wednesday 00:00: due at 22:00 if it resumed then
+    assert row["due_at"] == at("2024-01-10T22:00")
 
 
 def test_rules_pick_the_first_match(con: duckdb.DuckDBPyConnection) -> None:

@@ -18,6 +18,8 @@ LABEL = "label"
 NO_LABEL = "(none)"  # the slice of the tickets without labels
 LABELS_TABLE = "bridge_ticket_label"
 TICKET_BASES = frozenset({"fact_ticket", "lifecycle_ticket", "flow_ticket"})
+_SLA_DIMS = {"source": "source", "policy": "policy", "metric": "metric",
+             "priority": "priority", "group": "group_name"}  # fmt: skip
 _HOURS = {
     "mean_hours": "avg({x})",
     "median_hours": "median({x})",
@@ -344,6 +346,33 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
                   "median_throughput_hours": "median(throughput_hours)"},
         where="variant IS NOT NULL", share_over=frozenset({"variant"}),
         default_by=("source", "variant"),
+    ),
+    Kpi(
+        name="sla_attainment", table="kpi_sla_attainment", unit="% of SLA clocks",
+        summary="SLA clocks achieved and breached (business time, pauses) per policy and metric.",
+        grain=("day", "source", "policy", "metric", "priority", "group"),
+        base="kpi_sla_attainment", date="day", dims=_SLA_DIMS,
+        measures={
+            "achieved": "CAST(sum(achieved) AS BIGINT)", "breached": "CAST(sum(breached) AS BIGINT)",
+            "breached_running": "CAST(sum(breached_running) AS BIGINT)",
+            "cancelled": "CAST(sum(cancelled) AS BIGINT)",
+            "attainment_pct": _pct("CAST(sum(achieved) AS BIGINT)", "sum(achieved) + sum(breached)"),
+            "breach_pct": _pct("CAST(sum(breached) AS BIGINT)", "sum(achieved) + sum(breached)"),
+        },
+        default_by=("policy", "metric"),
+    ),
+    Kpi(
+        name="sla_at_risk", table="kpi_sla_at_risk", unit="SLA clocks",
+        summary="Running SLA clocks at 50% of their target or more: 50-75, 75-90, 90-100, breached.",
+        grain=("source", "ticket", "metric"),
+        base="kpi_sla_at_risk", date="due_date",
+        dims={**_SLA_DIMS, "risk": "risk", "stage": "stage", "ticket": "ticket_id"},
+        measures={
+            "clocks": "count(*)", "paused": "count(CASE WHEN stage = 'paused' THEN 1 END)",
+            "min_hours_left": "min(seconds_left) / 3600.0",
+            "next_due_at": "min(CASE WHEN stage <> 'breached' THEN due_at END)",
+        },
+        default_by=("risk",),
     ),
     Kpi(
         name="daily_ops", table="kpi_daily_ops", unit="mixed",

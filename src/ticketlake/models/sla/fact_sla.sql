@@ -263,7 +263,8 @@ values_line AS (
     UNION ALL
     SELECT calendar, breach_value, 0 AS kind, CAST(NULL AS BIGINT), source, ticket_id, metric
     FROM measured
-    WHERE is_breached
+    -- breached clocks, and running ones (where they will breach if nothing more pauses them)
+    WHERE is_breached OR (stop_at IS NULL AND cancelled_at IS NULL)
 ),
 
 reached AS (
@@ -294,7 +295,8 @@ staged AS (
     SELECT
         m.*,
         (m.total_microseconds - m.paused_microseconds) / 1000000.0 AS elapsed_business_seconds,
-        r.crossed_at AS breach_at
+        CASE WHEN m.is_breached THEN r.crossed_at END AS breach_at,
+        CASE WHEN m.stop_at IS NULL AND m.cancelled_at IS NULL THEN r.crossed_at END AS due_at
     FROM measured AS m
     LEFT JOIN reached AS r ON r.source = m.source AND r.ticket_id = m.ticket_id AND r.metric = m.metric
 )
@@ -315,6 +317,7 @@ SELECT
     date_diff('microsecond', created_at, until_at) / 1000000.0 AS elapsed_calendar_seconds,
     100.0 * elapsed_business_seconds / target_seconds AS percent_elapsed,
     breach_at,
+    due_at,
     CASE
         WHEN stop_at IS NOT NULL THEN CASE WHEN is_breached THEN 'breached' ELSE 'achieved' END
         WHEN cancelled_at IS NOT NULL THEN 'cancelled'
