@@ -332,6 +332,19 @@ class Project:
             "variants": self._top("flow_variants", where, "tickets", top),
         }
 
+    def sla(self, policy: str | None = None, at_risk: bool = False) -> pa.Table:
+        """SLA attainment per policy and metric (``sla_attainment``), or with ``at_risk`` the
+        at-risk queue (``kpi_sla_at_risk``), breached first, then by business time left;
+        ``policy`` keeps one policy (a name the settings do not have is an error)."""
+        self._require_project()
+        known = [p.name for p in self.settings.policies()]
+        if policy is not None and policy not in known:
+            raise UsageError(f"no SLA policy named {policy!r}; policies: {', '.join(known)}")
+        where = {"policy": policy} if policy else {}
+        if not at_risk:
+            return self.kpi("sla_attainment", ["policy", "metric"], None, None, **where)
+        return self._table("kpi_sla_at_risk", where, "risk DESC, seconds_left, source, ticket_id")
+
     def _table(self, table: str, where: dict[str, str], order: str) -> pa.Table:
         condition = _equal(where)
         return self.warehouse.arrow(f"SELECT * FROM {table} WHERE {condition} ORDER BY {order}")
