@@ -3,9 +3,11 @@ the same Vega-Lite specification goes into the HTML page and becomes the PNG fil
 
 from __future__ import annotations
 
-from ticketlake.report.charts import flow, kpi, lifecycle
+from ticketlake.report.charts import flow, kpi, lifecycle, sla
 from ticketlake.report.charts.base import Chart, Drawing, Rows
 
-CATALOG: dict[str, Chart] = {c.name: c for c in (*kpi.CHARTS, *lifecycle.CHARTS, *flow.CHARTS)}
+CATALOG: dict[str, Chart] = {
+    c.name: c for c in (*kpi.CHARTS, *sla.CHARTS, *lifecycle.CHARTS, *flow.CHARTS)
+}
 
 __all__ = ["CATALOG", "Chart", "Drawing", "Rows"]

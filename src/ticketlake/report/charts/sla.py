@@ -1,0 +1,57 @@
+"""Charts of the SLA KPIs (docs/metrics.md#sla_attainment, #sla_at_risk): attainment per
+policy in the period, and the at-risk queue as of the source's latest event."""
+
+from __future__ import annotations
+
+import altair as alt
+
+from ticketlake import kpis
+from ticketlake.common.sqltext import lit
+from ticketlake.report.charts import marks
+from ticketlake.report.charts.base import Chart, Drawing, Rows
+from ticketlake.report.scope import Scope
+
+METRICS = {"response": "Response", "resolution": "Resolution"}  # metric -> series label
+RISKS = ["50-75", "75-90", "90-100", "breached"]  # the queue's buckets, in order
+
+
+def _by_metric(value: str) -> str:
+    """One column per metric (its series label) holding ``value`` of that metric's rows."""
+    return ", ".join(f'max(CASE WHEN metric = {lit(m)} THEN {value} END) AS "{label}"'
+                     for m, label in METRICS.items())  # fmt: skip
+
+
+def _attainment(scope: Scope) -> str:
+    return (f"SELECT policy, {_by_metric('attainment_pct')}, "
+            "CAST(sum(achieved + breached) AS BIGINT) AS judged "
+            f"FROM ({scope.kpi('sla_attainment', 'policy', 'metric')}) "
+            "GROUP BY policy HAVING count(attainment_pct) > 0 ORDER BY policy")  # fmt: skip
+
+
+def _at_risk(scope: Scope) -> str:
+    # the queue is as of now, whatever the period: its due days are not the period's days
+    queue = kpis.query(kpis.get("sla_at_risk"), ("risk", "metric"), None, None,
+                       {"source": scope.source})  # fmt: skip
+    return (f"SELECT risk, {_by_metric('clocks')} FROM ({queue}) "
+            "GROUP BY risk ORDER BY risk")  # fmt: skip
+
+
+def _draw_attainment(rows: Rows) -> Drawing:
+    extra = [alt.Tooltip("judged:Q", title="Clocks judged", format=",")]
+    return marks.grouped_columns(rows, "policy", "Policy", list(METRICS.values()),
+                                 "% of clocks within target", extra)  # fmt: skip
+
+
+def _draw_at_risk(rows: Rows) -> Drawing:
+    filled = [{k: (v or 0) for k, v in r.items()} for r in rows]
+    return marks.grouped_columns(filled, "risk", "% of the target used", list(METRICS.values()),
+                                 "Running clocks of open tickets")  # fmt: skip
+
+
+CHARTS = (
+    Chart("sla_attainment", "SLA attainment per policy", "kpi sla_attainment (kpi_sla_attainment)",
+          "no SLA clock stopped or breached in the period", _attainment, _draw_attainment),
+    Chart("sla_at_risk", "SLA at-risk queue", "kpi sla_at_risk (kpi_sla_at_risk)",
+          "no running SLA clock has used half of its target", _at_risk, _draw_at_risk,
+          whole_history=True),
+)  # fmt: skip
