@@ -69,7 +69,8 @@ def queue(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 
 def kpi(project: Project, name: str, **kwargs: Any) -> list[dict[str, Any]]:
-    return project.kpi(name, **kwargs).to_pylist()
+    found: list[dict[str, Any]] = project.kpi(name, **kwargs).to_pylist()
+    return found
 
 
 def pick(rows: list[dict[str, Any]], *names: str) -> list[tuple[Any, ...]]:
@@ -129,7 +130,7 @@ def test_attainment_by_priority_and_policy(desk: Project) -> None:
 
 
 def test_at_risk_queue(queue: Project) -> None:
-    rows = {r[0]: r for r in queue.query(
+    rows: dict[Any, Any] = {r[0]: r for r in queue.query(
         "SELECT ticket_id, metric, risk, stage, percent_elapsed, seconds_left, due_at, due_date "
         "FROM kpi_sla_at_risk"
     )[1]}  # fmt: skip

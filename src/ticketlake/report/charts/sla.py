@@ -15,10 +15,13 @@ METRICS = {"response": "Response", "resolution": "Resolution"}  # metric -> seri
 RISKS = ["50-75", "75-90", "90-100", "breached"]  # the queue's buckets, in order
 
 
-def _by_metric(value: str) -> str:
-    """One column per metric (its series label) holding ``value`` of that metric's rows."""
-    return ", ".join(f'max(CASE WHEN metric = {lit(m)} THEN {value} END) AS "{label}"'
-                     for m, label in METRICS.items())  # fmt: skip
+def _by_metric(value: str, metric: str = "metric", empty: str = "NULL") -> str:
+    """One column per metric (its series label) holding ``value`` of that metric's rows
+    (``empty`` where it has none)."""
+    return ", ".join(
+        f'coalesce(max(CASE WHEN {metric} = {lit(m)} THEN {value} END), {empty}) AS "{label}"'
+        for m, label in METRICS.items()
+    )
 
 
 def _attainment(scope: Scope) -> str:
@@ -29,11 +32,15 @@ def _attainment(scope: Scope) -> str:
 
 
 def _at_risk(scope: Scope) -> str:
-    # the queue is as of now, whatever the period: its due days are not the period's days
+    # the queue is as of now, whatever the period: its due days are not the period's days;
+    # every bucket is on the axis, an empty one at 0
     queue = kpis.query(kpis.get("sla_at_risk"), ("risk", "metric"), None, None,
                        {"source": scope.source})  # fmt: skip
-    return (f"SELECT risk, {_by_metric('clocks')} FROM ({queue}) "
-            "GROUP BY risk ORDER BY risk")  # fmt: skip
+    buckets = ", ".join(f"({lit(r)})" for r in RISKS)
+    counts = _by_metric("q.clocks", "q.metric", "0")
+    return (f"WITH q AS ({queue}) SELECT b.risk, {counts} "
+            f"FROM (VALUES {buckets}) AS b(risk) LEFT JOIN q ON q.risk = b.risk "
+            "WHERE EXISTS (SELECT 1 FROM q) GROUP BY b.risk ORDER BY b.risk")  # fmt: skip
 
 
 def _draw_attainment(rows: Rows) -> Drawing:
@@ -43,8 +50,7 @@ def _draw_attainment(rows: Rows) -> Drawing:
 
 
 def _draw_at_risk(rows: Rows) -> Drawing:
-    filled = [{k: (v or 0) for k, v in r.items()} for r in rows]
-    return marks.grouped_columns(filled, "risk", "% of the target used", list(METRICS.values()),
+    return marks.grouped_columns(rows, "risk", "% of the target used", list(METRICS.values()),
                                  "Running clocks of open tickets")  # fmt: skip
 
 
