@@ -320,6 +320,15 @@ def test_model_agrees_with_the_reference(con: duckdb.DuckDBPyConnection, desk: d
         assert abs((row["breach_at"] - breach).total_seconds()) < 1e-3
     elif counted < hours * H - 1e-3:
         assert row["breach_at"] is None
+    if ticket.resolved is not None:
+        assert row["due_at"] is None
+    elif counted < hours * H - 1e-3:  # running: the rest of the target from the as-of time on
+        calendar, zone = Settings.model_validate(config).business_calendars()["desk"]
+        due = sla_reference.instant_reaching(calendar, zone, at(str(ticket.last_event)),
+                                             hours * H - counted)  # fmt: skip
+        assert abs((row["due_at"] - due).total_seconds()) < 1e-3
+    elif counted > hours * H + 1e-3:
+        assert row["due_at"] == row["breach_at"]
     # paused time plus counted time is the business time of the whole clock
     whole = sla_reference.business_seconds(
         *Settings.model_validate(config).business_calendars()["desk"],
