@@ -94,7 +94,7 @@ def specification(chart: Chart, where: Scope, found: list[dict[str, Any]]) -> di
 
 
 def _when(chart: Chart, where: Scope) -> str:
-    period = "whole history" if chart.whole_history else where.period.label()
+    period = chart.span if chart.whole_history else where.period.label()
     return f"Source {where.source} · {period}"
 
 

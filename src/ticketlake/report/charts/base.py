@@ -26,3 +26,4 @@ class Chart:
     sql: Callable[[Scope], str]
     draw: Callable[[Rows], Drawing]
     whole_history: bool = False  # reads a table without dates, so the period does not apply
+    span: str = "whole history"  # what a chart the period does not apply to shows instead

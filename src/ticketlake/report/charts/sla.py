@@ -59,5 +59,5 @@ CHARTS = (
           "no SLA clock stopped or breached in the period", _attainment, _draw_attainment),
     Chart("sla_at_risk", "SLA at-risk queue", "kpi sla_at_risk (kpi_sla_at_risk)",
           "no running SLA clock has used half of its target", _at_risk, _draw_at_risk,
-          whole_history=True),
+          whole_history=True, span="as of the latest event"),
 )  # fmt: skip
