@@ -358,6 +358,9 @@ class Check(_Section):
         0.05, ge=0, le=1, description="Share of a source's rows still in quarantine.",
     )  # fmt: skip
     top_values: int = Field(10, ge=1, description="Unmapped raw values listed per field.")
+    sla_tolerance_minutes: float = Field(
+        1.0, ge=0, description="Minutes a vendor's SLA figure may differ from ours and agree.",
+    )  # fmt: skip
 
 
 def _default_targets() -> dict[str, Target]:
