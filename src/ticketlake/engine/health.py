@@ -408,8 +408,17 @@ def _agreement(
         return []
     where = "true" if source is None else f"t.source = {lit(source)}"
     rows = run(agreement_sql(tolerance_minutes, where)).to_pylist()
-    return [Agreement(**{k: r[k] if k in ("source", "figure", "compared_with") else int(r[k])
-                         for k in r}) for r in rows]  # fmt: skip
+    return [
+        Agreement(
+            source=r["source"],
+            figure=r["figure"],
+            compared_with=r["compared_with"],
+            vendor=int(r["vendor"]),
+            both=int(r["both"]),
+            agree=int(r["agree"]),
+        )
+        for r in rows
+    ]
 
 
 def _reason(row: dict[str, Any]) -> str:
