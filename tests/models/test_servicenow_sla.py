@@ -118,41 +118,66 @@ class Calendar:
     def __init__(self) -> None:
         self.holidays = holidays.country_holidays("BR", years=range(2015, 2019))
 
-    def business_seconds(self, start: datetime, end: datetime) -> int:
-        """Open seconds between two instants: each local day's window, converted to UTC on
-        that day, intersected with them."""
-        total = 0
+    def open_pieces(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The open parts of the span between two instants, in order: each local day's
+        window, converted to UTC on that day, intersected with it."""
         day = start.astimezone(ZONE).date() - timedelta(days=1)
         while day <= end.astimezone(ZONE).date():
             if day.weekday() < 5 and day not in self.holidays:
                 opens = datetime.combine(day, OPENS, ZONE).astimezone(UTC)
                 closes = datetime.combine(day, CLOSES, ZONE).astimezone(UTC)
-                total += max(0, int((min(end, closes) - max(start, opens)).total_seconds()))
+                if max(start, opens) < min(end, closes):
+                    yield max(start, opens), min(end, closes)
             day += timedelta(days=1)
-        return total
+
+    def business_seconds(self, start: datetime, end: datetime) -> int:
+        """Open seconds between two instants."""
+        return sum(int((b - a).total_seconds()) for a, b in self.open_pieces(start, end))
+
+    def reached(self, segments: list[tuple[datetime, datetime]], seconds: int) -> datetime | None:
+        """The first instant at which the open time inside ``segments`` (in order, apart)
+        reaches ``seconds``; None if it does not."""
+        left = timedelta(seconds=seconds)
+        for segment in segments:
+            for a, b in self.open_pieces(*segment):
+                if left <= b - a:
+                    return a + left
+                left -= b - a
+        return None
+
+
+Span = tuple[datetime, datetime]
 
 
 @pytest.fixture(scope="module")
-def expected(raw: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int, int, str]]:
-    """Per incident: (priority at the start, counted and paused business seconds, stage)."""
-    calendar = Calendar()
-    clocks = raw.execute("SELECT number, created_at, resolved_at FROM expected").fetchall()
+def clocks(raw: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, Span, list[Span]]]:
+    """Per incident: the priority at the start, the clock's span and its pauses (instants)."""
+    rows = raw.execute("SELECT number, created_at, resolved_at FROM expected").fetchall()
     first = dict(raw.execute(FIRST_PRIORITY).fetchall())
-    paused: dict[str, int] = Counter()
-    spans = {number: (utc(created), utc(resolved)) for number, created, resolved in clocks}
+    pauses: dict[str, list[Span]] = {n: [] for n, _, _ in rows}
+    found = {n: (PRIORITIES[first[n]], (utc(a), utc(b)), pauses[n]) for n, a, b in rows}
     for number, label, entered, left in raw.execute(STAYS).fetchall():
         if CATEGORIES.get(label) not in PAUSING:
             continue
-        start, stop = spans[number]
+        start, stop = found[number][1]
         begin, end = max(utc(entered), start), min(utc(left) if left else stop, stop)
         if begin < end:
-            paused[number] += calendar.business_seconds(begin, end)
+            pauses[number].append((begin, end))
+    return found
+
+
+@pytest.fixture(scope="module")
+def expected(
+    clocks: dict[str, tuple[str, Span, list[Span]]],
+) -> dict[str, tuple[str, int, int, str]]:
+    """Per incident: (priority at the start, counted and paused business seconds, stage)."""
+    calendar = Calendar()
     found = {}
-    for number, (start, stop) in spans.items():
-        priority = PRIORITIES[first[number]]
-        counted = calendar.business_seconds(start, stop) - paused[number]
+    for number, (priority, (start, stop), pauses) in clocks.items():
+        paused = sum(calendar.business_seconds(a, b) for a, b in pauses)
+        counted = calendar.business_seconds(start, stop) - paused
         stage = "achieved" if counted <= TARGET_HOURS[priority] * 3600 else "breached"
-        found[number] = (priority, counted, paused[number], stage)
+        found[number] = (priority, counted, paused, stage)
     return found
 
 
@@ -200,6 +225,34 @@ def test_attainment_by_priority_matches(
     )[1]
     assert [((p, stage), n) for p, stage, n in got] == want
     assert dict(want) == DOCUMENTED
+
+
+def test_the_breach_instant_per_incident_matches(
+    clocks: dict[str, tuple[str, Span, list[Span]]],
+    expected: dict[str, tuple[str, int, int, str]],
+    sla: Project,
+) -> None:
+    """Per breached incident, the instant its counted time reached the target, stepping
+    through the clock's parts outside its pauses; none for the achieved ones."""
+    calendar = Calendar()
+    want: dict[str, datetime | None] = {}
+    for number, (priority, (start, stop), pauses) in clocks.items():
+        if expected[number][3] != "breached":
+            want[number] = None
+            continue
+        segments, at = [], start
+        for a, b in sorted(pauses):
+            if at < a:
+                segments.append((at, a))
+            at = max(at, b)
+        segments.append((at, stop))
+        reached = calendar.reached(segments, TARGET_HOURS[priority] * 3600)
+        assert reached is not None and reached < stop, number
+        want[number] = reached.replace(tzinfo=None)
+    got = {r[0]: r[1] for r in sla.query("SELECT ticket_id, breach_at FROM fact_sla")[1]}
+    differ = sorted(n for n in want if got[n] != want[n])
+    assert not differ, [(n, got[n], want[n]) for n in differ[:5]]
+    assert sum(1 for at in want.values() if at) == 4_078
 
 
 def test_the_priority_is_the_one_in_force_at_the_start(
