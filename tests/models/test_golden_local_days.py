@@ -197,10 +197,13 @@ def test_daily_ops_backlog_follows_the_days_volume(zoned: Project) -> None:
 def test_a_utc_project_keeps_utc_days(plain: Project) -> None:
     """Without zones every day is the UTC day, as before local days: the cast of the instant,
     and the cut-off is midnight ending the day."""
-    assert rows(plain, """SELECT count(*) FROM fact_ticket WHERE timezone <> 'UTC'
+    assert rows(
+        plain,
+        """SELECT count(*) FROM fact_ticket WHERE timezone <> 'UTC'
         OR created_date IS DISTINCT FROM CAST(created_at AS DATE)
         OR resolved_date IS DISTINCT FROM CAST(resolved_at AS DATE)
-        OR first_resolved_date IS DISTINCT FROM CAST(first_resolved_at AS DATE)""") == [(0,)]
+        OR first_resolved_date IS DISTINCT FROM CAST(first_resolved_at AS DATE)""",
+    ) == [(0,)]
     assert rows(plain, "SELECT count(*) FROM fact_ticket_event "
                        "WHERE event_date <> CAST(event_time AS DATE)") == [(0,)]  # fmt: skip
     assert rows(plain, "SELECT count(*) FROM dim_date WHERE backlog_cutoff_at <> "
