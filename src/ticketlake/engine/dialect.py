@@ -31,11 +31,13 @@ from collections.abc import Callable
 import sqlglot
 from sqlglot import exp
 
+from ticketlake.errors import TicketlakeError
+
 READ = "duckdb"
 UTC = "'UTC'"
 
 
-class DialectError(ValueError):
+class DialectError(TicketlakeError):
     """A model uses ``timezone()`` in a shape the Spark rules do not know."""
 
 
