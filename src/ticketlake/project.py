@@ -218,9 +218,10 @@ class Project:
         resolutions derived by rule; see docs/sources.md#mapping-health."""
         current = self.warehouse.current()
         built = current is not None and "fact_ticket" in current.tables
+        sla = built and current is not None and "fact_sla" in current.tables
         with self.read() as con:
             found = health.measure(con, self.settings, source,
-                                   self.warehouse.arrow if built else None)  # fmt: skip
+                                   self.warehouse.arrow if built else None, sla)  # fmt: skip
         if source is not None and not found.sources and not found.unloaded:
             raise UsageError(f"--source {source}: no events of that source in the lake")
         return found

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import run
-from tests.engine.test_health import BREACHES, LOG
+from tests.engine.test_health import AGREEMENT, BREACHES, DESK, INCIDENTS, LOG
+from tests.models.conftest import build_project
 
 UNMAPPED = "desk: unmapped status values (events): 'Foo' x3, 'Bar' x1"
 RELAXED = [
@@ -126,3 +127,25 @@ def test_status_shows_the_same_warnings(project: tuple[Path, dict[str, str]]) ->
     assert "warnings:" in shown and f"  {UNMAPPED}" in shown[shown.index("warnings:") :]
     document = json.loads(run("status", "--format", "json", cwd=project[0]).stdout)
     assert document["warnings"][: len(BREACHES)] == BREACHES and UNMAPPED in document["warnings"]
+
+
+def test_check_shows_the_agreement_of_the_vendors_sla_figures(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The hand-counted incident table of tests/engine/test_health.py: a table of the figures
+    it exports with their rates, and the same counts in the JSON output."""
+    project = build_project(
+        tmp_path_factory.mktemp("agreement"),
+        {"incident.csv": INCIDENTS},
+        "servicenow-table",
+        "table",
+        DESK,
+    )
+    table = run(*RELAXED, "check", cwd=project.root)
+    assert table.returncode == 0, table.stderr
+    assert "SLA figures of the source against ticketlake's (minutes within 1)" in table.stdout
+    assert "made_sla" in table.stdout and "66.7%" in table.stdout
+    document = json.loads(run(*RELAXED, "check", "--format", "json", cwd=project.root).stdout)
+    got = [(a["figure"], a["vendor"], a["both"], a["agree"]) for a in document["sla_agreement"]]
+    assert got == AGREEMENT
+    assert document["sla_tolerance_minutes"] == 1.0

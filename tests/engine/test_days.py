@@ -301,13 +301,15 @@ def test_touched_days_of_points_and_spans() -> None:
     assert _touched([(jan[1], None, 1)], [(jan[1], midnight, 1)], span, {"start_at", "end_at"}) == [
         date(2024, 1, d) for d in range(5, 11)
     ]
-    # Starting at midnight, it may count at the end of the day before.
+    # Starting at midnight, it may count at the end of the day before; it may count on the
+    # day after its end's UTC day too (that day's cut-off in a zone west of UTC, New York's
+    # 00:00 being 05:00 UTC).
     assert _touched([], [("2024-01-04 00:00", jan[5], 1)], span, {"start_at", "end_at"}) == [
-        date(2024, 1, d) for d in range(3, 7)
+        date(2024, 1, d) for d in range(3, 8)
     ]
     assert _touched(
         [(jan[1], jan[3], 1)], [(jan[1], jan[3], 2)], span, {"start_at", "end_at", "n"}
-    ) == [date(2024, 1, d) for d in range(1, 5)]
+    ) == [date(2024, 1, d) for d in range(1, 6)]
     # A column the model does not read changes nothing.
     assert (
         _touched([(jan[1], jan[3], 1)], [(jan[1], jan[3], 2)], span, {"start_at", "end_at"}) == []

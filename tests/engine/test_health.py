@@ -274,3 +274,109 @@ def test_fields_a_source_does_not_export_are_counted_but_never_breach(desk: Proj
     assert found.breaches == [b for b in BREACHES if "priority" not in b and "created" not in b]
     assert len(found.breaches) == len(BREACHES) - 2
     assert found.fields == desk.health().fields
+
+
+# The vendor's SLA figures against ticketlake's (docs/sla.md#the-vendors-own-figures), on an
+# incident table and a policy of 8 business hours on Monday to Friday 09:00-17:00 UTC, nothing
+# pausing it. 2024-01-01 is a Monday. By hand (ours: calendar / business minutes, verdict):
+#   INC1 Mon 09:00 -> 13:00: 240 / 240, achieved. Vendor: made, 240, 240.5: all agree.
+#   INC2 Fri 15:00 -> Mon 12:00: 4140 / 300 (Fri 15-17, Mon 9-12), achieved. Vendor: not made
+#        (disagrees), 4140 (agrees), 4140 business (its schedule is 24/7: disagrees).
+#   INC3 Mon 09:00 -> Tue 12:00: 1620 / 660, breached. Vendor: not made, 1622 (2 minutes off:
+#        disagrees within 1, agrees within 2), 660.
+#   INC4 open since Mon 01-08 11:00, as of 12:00: 60 business minutes, in progress, no verdict:
+#        its made_sla has nothing to agree with, and no minutes.
+INCIDENTS = """\
+number,sys_updated_on,opened_at,resolved_at,state,priority,made_sla,calendar_stc,business_stc
+INC1,2024-01-01 13:00:00,2024-01-01 09:00:00,2024-01-01 13:00:00,Resolved,3,true,14400,14430
+INC2,2024-01-08 12:00:00,2024-01-05 15:00:00,2024-01-08 12:00:00,Resolved,3,false,248400,248400
+INC3,2024-01-02 12:00:00,2024-01-01 09:00:00,2024-01-02 12:00:00,Resolved,3,false,97320,39600
+INC4,2024-01-08 11:00:00,2024-01-08 11:00:00,,In Progress,3,true,,
+"""
+
+DESK = """
+calendars:
+  desk: {timezone: UTC, hours: {mon-fri: ["09:00-17:00"]}}
+sla_policies:
+  - name: desk
+    resolution: {hours: 8, calendar: desk, paused_by: []}
+"""
+
+# (figure, vendor, both, agree)
+AGREEMENT = [
+    ("made_sla", 4, 3, 2),  # INC1, INC3
+    ("vendor_resolution_business_minutes", 3, 3, 2),  # INC1, INC3
+    ("vendor_resolution_minutes", 3, 3, 2),  # INC1, INC2
+]
+
+
+@pytest.fixture(scope="module")
+def incidents(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return build_project(
+        tmp_path_factory.mktemp("agreement"),
+        {"incident.csv": INCIDENTS},
+        "servicenow-table",
+        "table",
+        DESK,
+    )
+
+
+def test_the_vendors_sla_figures_agree_as_counted_by_hand(incidents: Project) -> None:
+    found = incidents.health()
+    got = [(a.source, a.figure, a.vendor, a.both, a.agree) for a in found.agreement]
+    assert got == [("table", *row) for row in AGREEMENT]
+    assert [a.rate for a in found.agreement] == [2 / 3] * 3
+    assert {a.figure: a.compared_with for a in found.agreement} == {
+        "made_sla": "fact_sla resolution achieved",
+        "vendor_resolution_business_minutes": "fact_sla resolution elapsed_business_seconds",
+        "vendor_resolution_minutes": "fact_ticket.resolution_hours",
+    }
+    stages = incidents.query("SELECT ticket_id, stage, elapsed_business_seconds / 60 "
+                             "FROM fact_sla WHERE metric = 'resolution' ORDER BY 1")[1]  # fmt: skip
+    assert stages == [("INC1", "achieved", 240.0), ("INC2", "achieved", 300.0),
+                      ("INC3", "breached", 660.0), ("INC4", "in_progress", 60.0)]  # fmt: skip
+    assert found.as_dict()["sla_agreement"][0] == {
+        "source": "table",
+        "figure": "made_sla",
+        "compared_with": "fact_sla resolution achieved",
+        "vendor": 4,
+        "both": 3,
+        "agree": 2,
+        "rate": round(2 / 3, 6),
+    }
+    assert found.as_dict()["sla_tolerance_minutes"] == 1.0
+
+
+def test_the_tolerance_is_a_setting(incidents: Project) -> None:
+    wider = Project(incidents.root, ["check.sla_tolerance_minutes=2"]).health()
+    calendar = next(a for a in wider.agreement if a.figure == "vendor_resolution_minutes")
+    assert (calendar.both, calendar.agree) == (3, 3)  # INC3's 2 minutes now agree
+    made = next(a for a in wider.agreement if a.figure == "made_sla")
+    assert made.agree == 2  # a flag agrees exactly or not at all
+
+
+def test_zendesk_metric_sets_agree(tmp_path: Path) -> None:
+    """The Zendesk fixture's one solved ticket (35436): reply 45 minutes, resolution 1,530,
+    business 510 (its 17 h pending excluded), on the default policy (24/7, pending pauses
+    resolution): every figure agrees; the others export none."""
+    project = Project(tmp_path)
+    project.init()
+    fixtures = Path(__file__).parents[1] / "presets" / "fixtures" / "zendesk"
+    assert not Project(tmp_path).ingest([fixtures], format="zendesk").failed
+    project = Project(tmp_path)
+    project.build()
+    got = [(a.figure, a.vendor, a.both, a.agree) for a in project.health().agreement]
+    assert got == [
+        ("vendor_reply_business_minutes", 1, 1, 1),
+        ("vendor_reply_minutes", 1, 1, 1),
+        ("vendor_resolution_business_minutes", 1, 1, 1),
+        ("vendor_resolution_minutes", 1, 1, 1),
+    ]
+
+
+def test_no_agreement_without_vendor_figures_or_a_build(desk: Project) -> None:
+    """An event log exports no SLA figure; before a build nothing is compared."""
+    assert desk.health().agreement == []
+    assert desk.health().as_dict()["sla_agreement"] == []
+    with desk.read() as con:
+        assert measure(con, desk.settings).agreement == []

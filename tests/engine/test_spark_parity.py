@@ -50,6 +50,20 @@ def _both(project: Project) -> tuple[Path, Path]:
     return duck, spark
 
 
+# Local days: the project's zone is Berlin (the shapes ingested by path take it) and the event
+# log is a configured source in New York, so local days and backlog cut-offs are compared in
+# two zones, neither of them UTC.
+ZONED = "events"  # the shape configured as a source with its own zone
+
+
+def _zones(root: Path) -> str:
+    return (
+        "timezone: Europe/Berlin\nsources:\n"
+        f"  - name: {ZONED}\n    format: {SHAPES[ZONED]}\n    path: {root / ZONED}\n"
+        "    timezone: America/New_York\n"
+    )
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Every generated shape, each as its own source, built by both engines."""
@@ -59,12 +73,35 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     project.init()
     config = project.root / "ticketlake.yml"
     text = config.read_text("utf-8").replace("calendars: {}\n", CALENDARS)
+    text = text.replace("timezone: UTC\n", "").replace("sources: []\n", _zones(root))
     config.write_text(text.replace("sla_policies: []\n", POLICIES), "utf-8")
+    project = Project(project.root)
     options = Options(tickets=150, days=20, seed=5)
     for shape, fmt in SHAPES.items():
         data = write_shape(shape, root / shape, options)
-        project.ingest([data.out], format=fmt)
+        if shape == ZONED:
+            project.ingest(source=ZONED)
+        else:
+            project.ingest([data.out], format=fmt)
     return _both(project)
+
+
+def test_generated_shapes_have_local_days(generated: tuple[Path, Path]) -> None:
+    """The parity covers local days in two zones, the configured source's and the project's,
+    which differ from UTC dates for some tickets."""
+    con = duckdb.connect(str(generated[0]), read_only=True)
+    try:
+        zones = dict(
+            con.execute("SELECT source, max(timezone) FROM fact_ticket GROUP BY 1").fetchall()
+        )
+        shifted = con.execute(
+            "SELECT count(*) FROM fact_ticket WHERE created_date <> CAST(created_at AS DATE)"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert zones[ZONED] == "America/New_York"
+    assert {z for s, z in zones.items() if s != ZONED} == {"Europe/Berlin"}
+    assert shifted > 0
 
 
 @pytest.fixture(scope="module")

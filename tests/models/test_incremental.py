@@ -119,11 +119,13 @@ def arrivals(draw: st.DrawFn) -> Plan:
 
 
 def _project(root: Path) -> Project:
-    """A project with an event-log source ``desk`` and an interactions source ``contact``."""
+    """A project with an event-log source ``desk`` (local days in New York) and an
+    interactions source ``contact`` (in Berlin), so that refreshing by day meets local days."""
     root.mkdir(parents=True)
     config = Project(root).init()
-    sources = "".join(f"  - name: {n}\n    format: {f}\n    path: exports/{n}\n"
-                      for n, f in (("desk", "eventlog"), ("contact", "interactions")))  # fmt: skip
+    sources = "".join(f"  - name: {n}\n    format: {f}\n    path: exports/{n}\n    timezone: {z}\n"
+                      for n, f, z in (("desk", "eventlog", "America/New_York"),
+                                      ("contact", "interactions", "Europe/Berlin")))  # fmt: skip
     text = config.read_text(encoding="utf-8").replace("sources: []\n", f"sources:\n{sources}", 1)
     text = text.replace("conversion_min_interactions: 50", "conversion_min_interactions: 1", 1)
     config.write_text(text, encoding="utf-8")

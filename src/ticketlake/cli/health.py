@@ -10,7 +10,7 @@ import typer
 from typer.exceptions import Exit
 
 from ticketlake.cli.output import Format, FormatOption, emit, error, say
-from ticketlake.engine.health import FieldHealth, Health, SourceHealth, warnings
+from ticketlake.engine.health import Agreement, FieldHealth, Health, SourceHealth, warnings
 from ticketlake.project import Project
 
 CheckSourceOption = Annotated[
@@ -25,8 +25,8 @@ def check(
 
     Per source: the share of events and tickets whose status, priority, group, creation
     time or resolution is unknown or missing, the unmapped raw values, tickets whose state
-    nothing reveals, events outside the source's period, and resolutions derived by rule.
-    Above a threshold it prints one line per breach on stderr, so a scheduled run can alert.
+    nothing reveals, events outside the source's period, resolutions derived by rule, and how
+    often the SLA figures a source exports agree with ticketlake's. Above a threshold it prints one line per breach on stderr, so a scheduled run can alert.
     """
     project: Project = ctx.obj
     found = project.health(source)
@@ -66,6 +66,9 @@ def _tables(found: Health, output: Format) -> None:
     else:
         say("every status and priority value is mapped", stdout=True)
     emit([_source_row(s) for s in found.sources], output, title="per source")
+    if found.agreement:
+        title = f"SLA figures of the source against ticketlake's (minutes within {found.tolerance_minutes:g})"
+        emit([_agreement_row(a) for a in found.agreement], output, title=title)
 
 
 def _field_rows(fields: list[FieldHealth]) -> list[dict[str, Any]]:
@@ -99,6 +102,18 @@ def _source_row(s: SourceHealth) -> dict[str, Any]:
         "outside": s.out_of_period,
         "by_rule": s.resolved_by_rule,
         "differs": s.resolved_differs,
+    }
+
+
+def _agreement_row(a: Agreement) -> dict[str, Any]:
+    return {
+        "source": a.source,
+        "figure": a.figure,
+        "against": a.compared_with,
+        "vendor": a.vendor,
+        "both": a.both,
+        "agree": a.agree,
+        "rate": "-" if a.rate is None else f"{a.rate:.1%}",
     }
 
 

@@ -137,7 +137,9 @@ class SourceConfig(_Section):
         description="Canonical field name -> source column name or dotted JSON path.",
     )
     timezone: str | None = Field(
-        None, description="Time zone of naive timestamps; null uses the project timezone."
+        None,
+        description="Time zone of naive timestamps and of the source's local days; null uses "
+        "the project timezone.",
     )
     date_format: str | None = Field(
         None, description="strftime pattern of the dates, e.g. '%d/%m/%Y %H:%M'; null guesses."
@@ -292,7 +294,8 @@ class Kpis(_Section):
 
     backlog_cutoff_hour: int = Field(
         24, ge=0, le=24,
-        description="Hour of the day (UTC) at which each day's backlog is counted; 24 = midnight.",
+        description="Hour of the local day (in each source's zone) at which its backlog is "
+        "counted; 24 = midnight.",
     )  # fmt: skip
     conversion_min_interactions: int = Field(
         50, ge=1,
@@ -358,6 +361,9 @@ class Check(_Section):
         0.05, ge=0, le=1, description="Share of a source's rows still in quarantine.",
     )  # fmt: skip
     top_values: int = Field(10, ge=1, description="Unmapped raw values listed per field.")
+    sla_tolerance_minutes: float = Field(
+        1.0, ge=0, description="Minutes a vendor's SLA figure may differ from ours and agree.",
+    )  # fmt: skip
 
 
 def _default_targets() -> dict[str, Target]:
@@ -369,7 +375,10 @@ class Settings(_Section):
     """All settings of a ticketlake project, as read from ``ticketlake.yml``."""
 
     paths: Paths = Field(default_factory=Paths, description="Where data, warehouse and logs live.")
-    timezone: str = Field("UTC", description="Project time zone (IANA name) for naive timestamps.")
+    timezone: str = Field(
+        "UTC",
+        description="Project time zone (IANA name) for naive timestamps and local days.",
+    )
     engine: Engine = Field(default_factory=Engine, description="Engine and DuckDB resource limits.")
     spark: Spark = Field(default_factory=Spark, description="Spark settings for engine.name spark.")
     sources: list[SourceConfig] = Field(

@@ -99,27 +99,30 @@ def _seen(days: models.Days, shown: list[str], rows: str, calendar: models.Model
 
 
 def _span(start: str, end: str | None, rows: str, calendar: models.Model | None) -> str:
-    """Each row of ``rows`` with every calendar day its span may cover: from the day before
-    its start (an instant at the end of that day may be the start) to its end's day."""
+    """Each row of ``rows`` with every calendar day its span may cover: from the UTC day
+    before its start to the UTC day after its end. A local day's instant (its cut-off in a
+    zone from UTC-14 to UTC+14, at hour 0 to 24) lies from 14 hours before the day's UTC
+    midnight to 36 hours after it, so a day outside those cannot be covered."""
     if calendar is None:  # models.parse allows spans only in models that read the calendar
         raise models.ModelError(f"a span in '-- days:' needs the model {models.CALENDAR}")
     day = f"c.{ident(str(calendar.key))}"
     covered = f"{day} >= CAST(r.{ident(start)} AS DATE) - 1"
     if end is not None:
-        covered += f" AND (r.{ident(end)} IS NULL OR {day} <= CAST(r.{ident(end)} AS DATE))"
+        covered += f" AND (r.{ident(end)} IS NULL OR {day} <= CAST(r.{ident(end)} AS DATE) + 1)"
     return f"SELECT r._rid, {day} AS _day FROM {rows} r JOIN {calendar.name} c ON {covered}"
 
 
 def _as_seen(days: models.Days, column: str) -> str:
     """A column of a row as day ``p._day`` sees it: a point column as whether it falls on
-    the day; a span's bound only on the two days around it, where it decides whether the
-    span covers the day's instant (on any other day of the span it does)."""
+    the day; a span's bound only on the UTC days around it (the one before to the one
+    after), where it decides whether the span covers the day's instant (on any other day of
+    the span it does; see :func:`_span`)."""
     name = f"r.{ident(column)}"
     if column in days.points:
         return f"CAST({name} AS DATE) IS NOT DISTINCT FROM p._day AS {ident(column)}"
     if any(column in span for span in days.spans):
         return (
-            f"CASE WHEN p._day BETWEEN CAST({name} AS DATE) - 1 AND CAST({name} AS DATE) "
+            f"CASE WHEN p._day BETWEEN CAST({name} AS DATE) - 1 AND CAST({name} AS DATE) + 1 "
             f"THEN {name} END AS {ident(column)}"
         )
     return name

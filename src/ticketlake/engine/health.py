@@ -141,6 +141,57 @@ SELECT source,
                      AND resolved_at IS DISTINCT FROM source_resolved_at) AS resolved_differs
 FROM fact_ticket WHERE {where} GROUP BY source"""
 
+# The SLA figures a source may export (canonical fields, beside ticketlake's own in
+# fact_ticket) and what each is compared with: (figure, the vendor's value, ticketlake's
+# value, what that is, exact). made_sla is 1 or 0 against the verdict of the resolution clock
+# (achieved 1, breached 0); minutes agree within check.sla_tolerance_minutes. Only stopped
+# clocks count: a running one has no final figure yet (docs/sla.md#the-vendors-own-figures).
+SLA_FIGURES: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("made_sla", "CASE WHEN t.source_sla_met THEN 1.0 WHEN NOT t.source_sla_met THEN 0.0 END",
+     "s.resolution_made", "fact_sla resolution achieved", True),
+    ("vendor_reply_minutes", "t.vendor_reply_minutes", "t.first_response_hours * 60",
+     "fact_ticket.first_response_hours", False),
+    ("vendor_reply_business_minutes", "t.vendor_reply_business_minutes", "s.response_business",
+     "fact_sla response elapsed_business_seconds", False),
+    ("vendor_resolution_minutes", "t.vendor_resolution_minutes", "t.resolution_hours * 60",
+     "fact_ticket.resolution_hours", False),
+    ("vendor_resolution_business_minutes", "t.vendor_resolution_business_minutes",
+     "s.resolution_business", "fact_sla resolution elapsed_business_seconds", False),
+)  # fmt: skip
+
+# Per ticket, the verdict and business minutes of its stopped SLA clocks.
+_SLA_STOPPED = """
+sla AS (
+    SELECT source, ticket_id,
+        max(CASE WHEN metric = 'resolution' THEN CASE stage WHEN 'achieved' THEN 1.0
+                                                             WHEN 'breached' THEN 0.0 END END)
+            AS resolution_made,
+        max(CASE WHEN metric = 'response' AND stopped AND stage IN ('achieved', 'breached')
+                 THEN elapsed_business_seconds / 60 END) AS response_business,
+        max(CASE WHEN metric = 'resolution' AND stopped AND stage IN ('achieved', 'breached')
+                 THEN elapsed_business_seconds / 60 END) AS resolution_business
+    FROM (SELECT *, stopped_at IS NOT NULL AS stopped FROM fact_sla)
+    GROUP BY source, ticket_id
+)"""
+
+
+def agreement_sql(tolerance_minutes: float, where: str = "true") -> str:
+    """Per source and SLA figure: tickets with the vendor's value, with both values, and with
+    both agreeing (``where`` filters fact_ticket)."""
+    pairs = " UNION ALL ".join(
+        f"SELECT t.source, {lit(name)} AS figure, {lit(label)} AS compared_with, "
+        f"{vendor} AS vendor, {ours} AS ours, {0.0 if exact else float(tolerance_minutes)!r} "
+        f"AS tolerance FROM fact_ticket AS t LEFT JOIN sla AS s "
+        f"ON s.source = t.source AND s.ticket_id = t.ticket_id WHERE {where}"
+        for name, vendor, ours, label, exact in SLA_FIGURES
+    )
+    return f"""WITH {_SLA_STOPPED}, pairs AS ({pairs})
+SELECT source, figure, compared_with, count(vendor) AS vendor,
+    count(CASE WHEN vendor IS NOT NULL AND ours IS NOT NULL THEN 1 END) AS "both",
+    count(CASE WHEN abs(vendor - ours) <= tolerance THEN 1 END) AS agree
+FROM pairs GROUP BY source, figure, compared_with HAVING count(vendor) > 0
+ORDER BY source, figure"""
+
 
 @dataclass(frozen=True)
 class FieldHealth:
@@ -206,6 +257,24 @@ class SourceHealth:
     resolved_differs: int | None = None
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """An SLA figure a source exports, against ticketlake's own (:data:`SLA_FIGURES`):
+    tickets with the vendor's value, with both values, and with both agreeing."""
+
+    source: str
+    figure: str
+    compared_with: str
+    vendor: int
+    both: int
+    agree: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share of the tickets with both values that agree, 0 to 1; None without any."""
+        return self.agree / self.both if self.both else None
+
+
 @dataclass
 class Health:
     """Everything ``check`` reports, and the breaches of the configured thresholds."""
@@ -215,6 +284,8 @@ class Health:
     unmapped: list[Unmapped] = field(default_factory=list)
     unloaded: list[Unloaded] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
+    agreement: list[Agreement] = field(default_factory=list)
+    tolerance_minutes: float = 1.0
     breaches: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -226,6 +297,11 @@ class Health:
             "unmapped": [asdict(u) for u in self.unmapped],
             "unloaded": [asdict(u) for u in self.unloaded],
             "quarantined": [asdict(q) for q in self.quarantined],
+            "sla_agreement": [
+                {**asdict(a), "rate": None if a.rate is None else round(a.rate, 6)}
+                for a in self.agreement
+            ],
+            "sla_tolerance_minutes": self.tolerance_minutes,
             "breaches": self.breaches,
         }
 
@@ -235,10 +311,12 @@ def measure(
     settings: Settings,
     source: str | None = None,
     fact_ticket: Callable[[str], pa.Table] | None = None,
+    fact_sla: bool = False,
 ) -> Health:
     """The health of every source in the lake behind ``con`` (or of ``source``), judged
     against ``settings.check``; ``fact_ticket`` runs a query on the last build, if it has
-    that table."""
+    that table, and ``fact_sla`` says whether the build has that one too (for the agreement
+    of the vendor's SLA figures with ticketlake's)."""
     where = "true" if source is None else f"e.source = {lit(source)}"
     _register(con, settings)
     try:
@@ -255,8 +333,11 @@ def measure(
         )
         for r in _dicts(con, _QUARANTINED.format(where=files))
     ]
+    found.tolerance_minutes = settings.check.sla_tolerance_minutes
     if fact_ticket is not None:
         found.sources = _with_milestones(found.sources, fact_ticket, source)
+        if fact_sla:
+            found.agreement = _agreement(fact_ticket, source, found.tolerance_minutes)
     found.breaches = breaches(found, settings)
     return found
 
@@ -316,6 +397,28 @@ def _with_milestones(
     where = "true" if source is None else f"source = {lit(source)}"
     rows = {r["source"]: r for r in fact_ticket(MILESTONES_SQL.format(where=where)).to_pylist()}
     return [SourceHealth(**{**asdict(s), **_counts(rows.get(s.source))}) for s in sources]
+
+
+def _agreement(
+    run: Callable[[str], pa.Table], source: str | None, tolerance_minutes: float
+) -> list[Agreement]:
+    """The agreement of the vendor's SLA figures with ticketlake's, from the last build; none
+    when that build is from before fact_ticket.vendor_reply_minutes."""
+    if "vendor_reply_minutes" not in run("SELECT * FROM fact_ticket LIMIT 0").column_names:
+        return []
+    where = "true" if source is None else f"t.source = {lit(source)}"
+    rows = run(agreement_sql(tolerance_minutes, where)).to_pylist()
+    return [
+        Agreement(
+            source=r["source"],
+            figure=r["figure"],
+            compared_with=r["compared_with"],
+            vendor=int(r["vendor"]),
+            both=int(r["both"]),
+            agree=int(r["agree"]),
+        )
+        for r in rows
+    ]
 
 
 def _reason(row: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from ticketlake.engine import calendars
 from ticketlake.engine.calendars import Span
 
 WINDOWS, YEARS = "cfg_calendar_windows", "cfg_calendar_years"
+TEXT = pa.string()
 # The years of event times the calendar windows must cover (the same SQL on either engine).
 EVENT_SPAN_SQL = (
     "SELECT year(min(event_time) - INTERVAL 2 DAY), year(max(event_time)) FROM ticket_events"
@@ -64,6 +65,12 @@ def tables(settings: Settings, span: Span | None = None) -> dict[str, pa.Table]:
             "backlog_cutoff_hour": [settings.kpis.backlog_cutoff_hour],
             "conversion_min_interactions": [settings.kpis.conversion_min_interactions],
             "sla_priority": [settings.sla_priority],
+            "timezone": [settings.timezone],  # the project's; the zone of unconfigured sources
+        }),
+        # source -> the zone its local days are in (engine/dialect.py), the project's if unset
+        "cfg_source_zones": pa.table({
+            "source": pa.array([s.name for s in settings.sources], TEXT),
+            "timezone": pa.array([s.timezone or settings.timezone for s in settings.sources], TEXT),
         }),
         **sla_tables(settings),
         "cfg_calendars": calendars.calendars_table(settings),
@@ -74,12 +81,10 @@ def tables(settings: Settings, span: Span | None = None) -> dict[str, pa.Table]:
 
 NAMES = frozenset({
     "cfg_statuses", "cfg_priority_aliases", "cfg_priorities", "cfg_aging_buckets", "cfg_params",
-    "cfg_calendars", WINDOWS, YEARS, "cfg_sla_rules", "cfg_sla_targets", "cfg_sla_pauses",
+    "cfg_calendars", WINDOWS, YEARS, "cfg_sla_rules", "cfg_sla_targets", "cfg_sla_pauses", "cfg_source_zones",
 })  # fmt: skip
 RULE_COLUMNS = ("source", "priority", "group_name", "category", "channel", "customer")
 
-
-TEXT = pa.string()
 SLA_SCHEMAS = {
     "cfg_sla_rules": pa.schema(
         [("rule_order", pa.int64()), ("policy", TEXT)] + [(c, TEXT) for c in RULE_COLUMNS]

@@ -55,8 +55,8 @@ class Days:
 
     A row falls on the day of each point column (``created_date``; a NULL day is a day too),
     and on every day a span (``event_time .. next_event_time``) may cover: the model counts
-    the row on day d when start <= t < end for an instant t of d (from d 00:00 to d+1 00:00,
-    such as d's backlog cut-off); a NULL start covers no day, a NULL or missing end (``a ..``)
+    the row on day d when start <= t < end for an instant t of local day d in some zone (from
+    14 hours before d 00:00 UTC to 36 hours after it, such as d's backlog cut-off); a NULL start covers no day, a NULL or missing end (``a ..``)
     never ends, so the span runs to the calendar's last day. ``every`` (``-- every day:
     table(source)``) names columns whose each value has a row on every day: one appearing or
     vanishing changes every day. The model's rows for day d must depend on nothing else.

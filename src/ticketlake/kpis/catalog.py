@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ticketlake.engine.dialect import local_day
+
 PERIODS = {
     "day": "{date}",
     "week": "CAST(date_trunc('week', {date}) AS DATE)",
@@ -182,7 +184,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
         name="reopen_rate", table="kpi_reopen_rate", unit="% of resolved tickets",
         summary="Share of tickets resolved at least once that were reopened.",
         grain=("week", "source", "priority"),
-        base="fact_ticket", date="CAST(first_resolved_at AS DATE)", dims=_TICKET_DIMS,
+        base="fact_ticket", date="first_resolved_date", dims=_TICKET_DIMS,
         measures={
             "resolved_tickets": "count(*)",
             "reopened_tickets": "count(CASE WHEN reopen_count > 0 THEN 1 END)",
@@ -234,7 +236,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
         name="lifecycle", table="lifecycle_summary", unit="hours",
         summary="How tickets ended and how long they lived: mean, maximum, 95th percentile.",
         grain=("source",),
-        base="lifecycle_ticket", date="CAST(created_at AS DATE)",
+        base="lifecycle_ticket", date=local_day("created_at", "timezone"),
         dims={"source": "source", "priority": "priority", "customer": "customer",
               "group": "group_name", "ended_by": "ended_by"},
         measures={
@@ -253,7 +255,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
         name="update_intervals", table="lifecycle_update_interval", unit="hours",
         summary="Hours between consecutive user modifications of a ticket.",
         grain=("source", "ticket", "modified_at"),
-        base="lifecycle_update_interval", date="CAST(modified_at AS DATE)",
+        base="lifecycle_update_interval", date=local_day("modified_at", "timezone"),
         dims={"source": "source", "priority": "priority", "customer": "customer",
               "group": "group_name", "ticket": "ticket_id"},
         measures={"intervals": "count(*)", "mean_hours": "avg(interval_hours)",
@@ -266,7 +268,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
         name="update_lag", table="lifecycle_lag", unit="seconds",
         summary="Seconds from a user's change to the system's record of it (snapshot _ts).",
         grain=("source", "ticket", "modified_at"),
-        base="lifecycle_lag", date="CAST(modified_at AS DATE)",
+        base="lifecycle_lag", date=local_day("modified_at", "timezone"),
         dims={"source": "source", "priority": "priority", "customer": "customer",
               "group": "group_name", "ticket": "ticket_id"},
         measures={"updates": "count(*)", "mean_seconds": "avg(lag_seconds)",
@@ -289,7 +291,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
         name="time_in_status", table="flow_time_in_status", unit="hours",
         summary="Completed stays in each status: count, total, mean, median, 90th percentile.",
         grain=("source", "status"),
-        base="flow_status_interval", date="CAST(entered_at AS DATE)",
+        base="flow_status_interval", date=local_day("entered_at", "timezone"),
         dims={"source": "source", "status": "status", "category": "status_category"},
         measures={
             "status_category": "max(status_category)",
@@ -305,7 +307,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
         name="transitions", table="flow_transitions", unit="transitions",
         summary="Status transition matrix: moves between statuses and median hours before.",
         grain=("source", "from_status", "to_status"),
-        base="flow_status_interval", date="CAST(left_at AS DATE)",
+        base="flow_status_interval", date=local_day("left_at", "timezone"),
         dims={"source": "source", "from_status": "status", "to_status": "next_status"},
         measures={"transitions": "count(*)", "median_hours": "median(hours)"},
         where="next_status IS NOT NULL", default_by=("source", "from_status", "to_status"),
@@ -314,7 +316,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
         name="flow", table="flow_summary", unit="mixed",
         summary="Throughput, handoffs, ping-pong and tiered-support conformance per source.",
         grain=("source",),
-        base="flow_ticket", date="CAST(first_event_at AS DATE)",
+        base="flow_ticket", date=local_day("first_event_at", "timezone"),
         dims={"source": "source", "priority": "priority", "group": "group_name"},
         measures={
             "tickets": "count(*)",
@@ -339,7 +341,7 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in [
         name="variants", table="flow_variants", unit="tickets",
         summary="Status sequences (variants) with their tickets, share and median throughput.",
         grain=("source", "variant"),
-        base="flow_ticket", date="CAST(first_event_at AS DATE)",
+        base="flow_ticket", date=local_day("first_event_at", "timezone"),
         dims={"source": "source", "variant": "variant", "priority": "priority"},
         measures={"tickets": "count(*)",
                   "share_pct": "100.0 * count(*) / sum(count(*)) OVER ({share})",

@@ -36,9 +36,10 @@ def write(con: duckdb.DuckDBPyConnection, out_dir: Path, title: str, start: date
     the mapping-health lines shown under the summary."""
     period = scope.period(con, start, end)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sources = scope.sources(con)
+    zones = scope.zones(con)
+    sources = list(zones)
     summary = summarise(con, period, sources)
-    scopes = [Scope(s, period) for s in sources]
+    scopes = [Scope(s, period, zone) for s, zone in zones.items()]
     drawn, omitted, specs = _draw_all(con, scopes, out_dir, progress)
     _prune(out_dir / PNG_DIR, {d.png for d in drawn})
     text = page.render(title, period, summary, _build(con), drawn, omitted, specs, bundle(),
@@ -95,7 +96,7 @@ def specification(chart: Chart, where: Scope, found: list[dict[str, Any]]) -> di
 
 def _when(chart: Chart, where: Scope) -> str:
     period = chart.span if chart.whole_history else where.period.label()
-    return f"Source {where.source} · {period}"
+    return f"Source {where.source} · {period} · days in {where.timezone}"
 
 
 def _png(spec: dict[str, Any], path: Path) -> None:

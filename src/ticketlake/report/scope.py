@@ -40,7 +40,14 @@ def last_day(con: duckdb.DuckDBPyConnection) -> date:
 
 def sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every source with tickets in the warehouse, in name order."""
-    return [r["source"] for r in rows(con, "SELECT DISTINCT source FROM fact_ticket ORDER BY 1")]
+    return list(zones(con))
+
+
+def zones(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every source with tickets in the warehouse, in name order, with the time zone of its
+    local days (fact_ticket.timezone)."""
+    found = rows(con, "SELECT source, max(timezone) AS zone FROM fact_ticket GROUP BY 1 ORDER BY 1")
+    return {r["source"]: r["zone"] for r in found}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class Scope:
 
     source: str
     period: Period
+    timezone: str = "UTC"  # the zone of the source's local days
 
     def kpi(self, name: str, *by: str) -> str:
         """SQL of KPI ``name`` by ``by`` for this source and period, exactly as

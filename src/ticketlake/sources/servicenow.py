@@ -3,7 +3,10 @@
 Each row becomes an ``updated`` event keyed by its ``sys_mod_count``. The incident's
 milestones (``opened_at``, ``resolved_at``, ``closed_at``) repeat on every row; they are
 taken once, from the incident's latest row, without its group and assignee (those belong to
-the latest row's time, not the milestone's, and would fake handoffs). ``problem_id`` becomes an incident-to-problem link.
+the latest row's time, not the milestone's, and would fake handoffs). The creation carries the
+priority of the incident's first row, the one in force when it opened (an SLA clock's target
+starts from it, docs/sla.md); the resolution and closure that of its latest row.
+``problem_id`` becomes an incident-to-problem link.
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ SELECT ticket_id, event_time, 'updated' AS event_type, CAST(event_seq AS VARCHAR
 FROM valid
 UNION ALL BY NAME
 SELECT v.ticket_id, x.event_time, x.event_type, '' AS event_key, NULL AS event_seq,
-       NULL AS status, v.priority AS priority_raw, v.impact, v.urgency, NULL AS group_name,
+       NULL AS status, CASE x.event_type WHEN 'created' THEN v.first_priority ELSE v.priority END
+           AS priority_raw, v.impact, v.urgency, NULL AS group_name,
        NULL AS assignee, v.requester, v.location, v.channel, v.category, v.subcategory,
        NULL AS changed_by, NULL AS reopen_count, NULL AS reassignment_count, NULL AS made_sla,
        v.created_at, v._line
-FROM (SELECT * FROM valid
+FROM (SELECT *, first_value(priority IGNORE NULLS) OVER (PARTITION BY ticket_id
+                      ORDER BY event_seq, event_time, _line
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_priority
+      FROM valid
       QUALIFY row_number() OVER (PARTITION BY ticket_id
                                  ORDER BY event_seq DESC, event_time DESC, _line DESC) = 1) v,
      LATERAL (VALUES ('created', v.created_at), ('resolved', v.resolved_at),

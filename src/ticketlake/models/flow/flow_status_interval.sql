@@ -11,6 +11,7 @@ WITH statused AS (
         ticket_id,
         event_number,
         event_time,
+        timezone,
         status,
         status_category,
         lag(status) OVER (PARTITION BY source, ticket_id ORDER BY event_number) AS previous_status
@@ -23,7 +24,9 @@ WITH statused AS (
 ),
 
 entered AS (
-    SELECT source, ticket_id, event_number, event_time AS entered_at, status, status_category
+    SELECT
+        source, ticket_id, event_number, event_time AS entered_at, timezone, status,
+        status_category
     FROM statused
     WHERE previous_status IS NULL OR previous_status <> status
 ),
@@ -45,6 +48,7 @@ SELECT
     status_category,
     entered_at,
     left_at,
+    timezone,
     next_status,
     date_diff('microsecond', entered_at, left_at) / 3600000000.0 AS hours
 FROM stays

@@ -148,6 +148,7 @@ SELECT
     f.status_category,
     s.first_event_at,
     s.last_event_at,
+    f.timezone,
     date_diff('microsecond', s.first_event_at, s.last_event_at) / 3600000000.0
         AS throughput_hours,
     v.variant,

@@ -1,11 +1,16 @@
--- kpi_agent_load_daily: per UTC day, source and technician: tickets assigned to them that
+-- kpi_agent_load_daily: per local day (in the source's zone), source and technician: tickets assigned to them that
 -- day, tickets they resolved that day (the ticket's final resolution, credited to its
 -- current assignee) and tickets they held open at the day's backlog cut-off.
 -- grain: day
 -- days: dim_date(date_day), fact_ticket(resolved_date)
 -- days: fact_ticket_event(event_date, event_time .. next_event_time)
 WITH cutoffs AS (
-    SELECT date_day AS day, backlog_cutoff_at AS cutoff_at FROM dim_date
+    SELECT
+        d.date_day AS day,
+        z.timezone,
+        timezone('UTC', timezone(z.timezone, d.backlog_cutoff_local)) AS cutoff_at
+    FROM dim_date AS d
+    CROSS JOIN (SELECT DISTINCT timezone FROM fact_ticket_event) AS z
 ),
 
 assigned AS (
@@ -26,7 +31,8 @@ held AS (
     SELECT c.day, e.source, e.assignee_now AS agent, count(*) AS n
     FROM cutoffs AS c
     INNER JOIN fact_ticket_event AS e
-        ON e.event_time <= c.cutoff_at
+        ON e.timezone = c.timezone
+        AND e.event_time <= c.cutoff_at
         AND (e.next_event_time IS NULL OR e.next_event_time > c.cutoff_at)
     WHERE e.state IN ('new', 'open', 'pending', 'on_hold', 'unknown')
         AND e.assignee_now IS NOT NULL

@@ -1,4 +1,4 @@
--- kpi_daily_ops: one operations row per UTC day and source: volume (created, resolved,
+-- kpi_daily_ops: one operations row per local day and source: volume (created, resolved,
 -- closed), turnaround of the tickets resolved that day (mean and median hours), the share of
 -- them that missed their resolution target (resolved_breach_pct; kpi_target_attainment's
 -- breach_pct also counts open tickets past their target), reopens that day and the backlog.

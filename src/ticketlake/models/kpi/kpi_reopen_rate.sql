@@ -1,9 +1,9 @@
--- kpi_reopen_rate: per ISO week of first resolution, source and priority: tickets resolved at
+-- kpi_reopen_rate: per ISO week (local) of first resolution, source and priority: tickets resolved at
 -- least once, how many of them were reopened at least once, the reopen rate and the reopens.
 -- grain: week(week_start)
--- days: fact_ticket(first_resolved_at)
+-- days: fact_ticket(first_resolved_date)
 SELECT
-    CAST(date_trunc('week', first_resolved_at) AS DATE) AS week_start,
+    CAST(date_trunc('week', first_resolved_date) AS DATE) AS week_start,
     source,
     priority,
     count(*) AS resolved_tickets,
@@ -12,4 +12,4 @@ SELECT
     CAST(sum(reopen_count) AS BIGINT) AS reopens
 FROM fact_ticket
 WHERE first_resolved_at IS NOT NULL
-GROUP BY CAST(date_trunc('week', first_resolved_at) AS DATE), source, priority
+GROUP BY CAST(date_trunc('week', first_resolved_date) AS DATE), source, priority

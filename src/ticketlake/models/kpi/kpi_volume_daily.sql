@@ -1,7 +1,7 @@
--- kpi_volume_daily: tickets created, resolved and closed per UTC day, by the ticket's current
--- source, priority, category, group, channel and location. A ticket counts as resolved on the
--- day of its final resolution and as closed on the day it was closed; reopened tickets that
--- are open again count as created only.
+-- kpi_volume_daily: tickets created, resolved and closed per local day (in the source's
+-- zone), by the ticket's current source, priority, category, group, channel and location. A
+-- ticket counts as resolved on the day of its final resolution and as closed on the day it
+-- was closed; reopened tickets that are open again count as created only.
 -- grain: day
 -- days: fact_ticket(created_date, resolved_date, closed_date)
 WITH activity AS (

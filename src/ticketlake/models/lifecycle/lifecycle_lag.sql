@@ -10,6 +10,7 @@ SELECT
     f.group_name,
     e.event_time AS modified_at,
     e.observed_at AS recorded_at,
+    e.timezone,
     date_diff('microsecond', e.event_time, e.observed_at) / 1000000.0 AS lag_seconds
 FROM fact_ticket_event AS e
 INNER JOIN fact_ticket AS f ON f.source = e.source AND f.ticket_id = e.ticket_id

@@ -76,6 +76,7 @@ SELECT
     e.customer,
     e.group_name,
     e.created_at,
+    f.timezone,
     e.ended_by,
     e.ended_by = 'vanished' AS vanished,
     CASE e.ended_by

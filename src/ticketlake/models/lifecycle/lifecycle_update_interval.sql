@@ -27,6 +27,7 @@ SELECT
     f.group_name,
     g.previous_at,
     g.modified_at,
+    f.timezone,
     date_diff('microsecond', g.previous_at, g.modified_at) / 3600000000.0 AS interval_hours
 FROM gaps AS g
 INNER JOIN fact_ticket AS f ON f.source = g.source AND f.ticket_id = g.ticket_id

@@ -1,8 +1,12 @@
--- dim_date: one row per calendar day (UTC) from the first ticket's creation to the last event,
--- with the instant its backlog is counted at (kpis.backlog_cutoff_hour).
+-- dim_date: one row per local day from the first ticket's creation to the last event (each
+-- ticket's days in its source's zone, so every local day of any source is here), with the
+-- instant its backlog is counted at in the project's zone (kpis.backlog_cutoff_hour of that
+-- local day, as a UTC instant; engine/dialect.py says what a skipped or repeated hour means).
 -- grain: day(date_day)
 WITH bounds AS (
-    SELECT min(CAST(created_at AS DATE)) AS first_day, max(CAST(last_event_at AS DATE)) AS last_day
+    SELECT
+        min(created_date) AS first_day,
+        max(CAST(timezone(timezone, timezone('UTC', last_event_at)) AS DATE)) AS last_day
     FROM fact_ticket
 ),
 
@@ -13,7 +17,14 @@ series AS (
 ),
 
 days AS (
-    SELECT CAST(day_value AS DATE) AS date_day FROM series
+    SELECT
+        CAST(day_value AS DATE) AS date_day,
+        -- The cut-off as a local wall time; the KPIs convert it in each source's zone.
+        CAST(CAST(day_value AS DATE) AS TIMESTAMP) + INTERVAL 1 HOUR * p.backlog_cutoff_hour
+            AS backlog_cutoff_local,
+        p.timezone
+    FROM series
+    CROSS JOIN cfg_params AS p
 )
 
 SELECT
@@ -34,6 +45,6 @@ SELECT
     month(date_day) AS month,
     quarter(date_day) AS quarter,
     year(date_day) AS year,
-    CAST(date_day AS TIMESTAMP) + INTERVAL 1 HOUR * p.backlog_cutoff_hour AS backlog_cutoff_at
+    backlog_cutoff_local,
+    timezone('UTC', timezone(timezone, backlog_cutoff_local)) AS backlog_cutoff_at
 FROM days
-CROSS JOIN cfg_params AS p

@@ -1,5 +1,7 @@
 -- fact_ticket: one row per ticket, keyed by (source, ticket_id), with its milestones, current
 -- state, counters, durations and service-level outcome. docs/metrics.md gives every rule.
+-- Its days (created_date, ...) are local days in its source's zone (timezone, as on its
+-- events; engine/dialect.py defines local time once).
 -- grain: ticket
 WITH ev AS (
     SELECT
@@ -7,6 +9,7 @@ WITH ev AS (
         e.ticket_id,
         max(CASE WHEN l.format = 'interactions' THEN 1 ELSE 0 END) AS interactions,
         max_by(e.state, e.event_number) AS final_state,
+        max(e.timezone) AS timezone,
         max(CASE WHEN e.is_reopen THEN e.event_time END) AS last_reopen_at,
         count(e.assignee_now) + count(e.group_now) AS assignment_facts,
         min(CASE WHEN e.event_type = 'responded' THEN e.event_time END) AS first_response_at,
@@ -70,6 +73,7 @@ shaped AS (
         END AS closed_at,
         CASE WHEN ev.final_state = 'cancelled' THEN ev.state_since END AS cancelled_at,
         t.last_event_at,
+        ev.timezone,
         t.status,
         coalesce(ev.final_state, 'unknown') AS status_category,
         ev.final_state NOT IN ('resolved', 'closed', 'cancelled') AS is_open,  -- NULL: unknown
@@ -142,9 +146,11 @@ SELECT
         ELSE substr(md5(concat_ws('|', coalesce(category, ''), coalesce(subcategory, ''))), 1, 16)
     END AS category_key,
     coalesce(substr(md5(channel), 1, 16), '-') AS channel_key,
-    CAST(created_at AS DATE) AS created_date,
-    CAST(resolved_at AS DATE) AS resolved_date,
-    CAST(closed_at AS DATE) AS closed_date,
+    timezone,
+    CAST(timezone(timezone, timezone('UTC', created_at)) AS DATE) AS created_date,
+    CAST(timezone(timezone, timezone('UTC', first_resolved_at)) AS DATE) AS first_resolved_date,
+    CAST(timezone(timezone, timezone('UTC', resolved_at)) AS DATE) AS resolved_date,
+    CAST(timezone(timezone, timezone('UTC', closed_at)) AS DATE) AS closed_date,
     created_at,
     first_response_at,
     first_resolved_at,

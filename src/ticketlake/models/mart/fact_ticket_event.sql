@@ -1,5 +1,6 @@
 -- fact_ticket_event: one row per canonical event of a ticket (an audit row, a status change,
--- a changed snapshot row or a milestone), numbered in the ticket's own order.
+-- a changed snapshot row or a milestone), numbered in the ticket's own order. event_date is
+-- the local day of event_time in the ticket's zone (timezone; engine/dialect.py).
 -- grain: ticket
 -- Order: event time; at the same instant creation first and resolution, then closure, last;
 -- then commit order and source line. An event that arrives late in a later batch still takes
@@ -18,6 +19,8 @@ WITH ordered AS (
         END
             AS category_now,
         coalesce(a.priority, 'unknown') AS priority_now,
+        -- The zone of the ticket's local days: its source's (cfg_source_zones), else the project's.
+        coalesce(z.timezone, p.timezone) AS timezone,
         row_number() OVER (
             PARTITION BY e.source, e.ticket_id
             ORDER BY
@@ -34,6 +37,8 @@ WITH ordered AS (
     FROM ticket_events AS e
     LEFT JOIN cfg_statuses AS s ON s.status_key = lower(trim(e.status))
     LEFT JOIN cfg_priority_aliases AS a ON a.raw_key = lower(trim(e.priority_raw))
+    LEFT JOIN cfg_source_zones AS z ON z.source = e.source
+    CROSS JOIN cfg_params AS p
 ),
 
 stated AS (
@@ -93,8 +98,9 @@ SELECT
     ticket_id,
     event_number,
     event_time,
-    CAST(event_time AS DATE) AS event_date,
+    CAST(timezone(timezone, timezone('UTC', event_time)) AS DATE) AS event_date,
     next_event_time,
+    timezone,
     event_type,
     event_key,
     status,

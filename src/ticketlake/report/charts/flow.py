@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import altair as alt
 
+from ticketlake.engine.dialect import local_day
 from ticketlake.report.charts import marks
 from ticketlake.report.charts.base import Chart, Drawing, Rows
 from ticketlake.report.scope import Scope
@@ -27,7 +28,7 @@ def _handoffs(scope: Scope) -> str:
             "ELSE CAST(group_changes AS VARCHAR) END AS handoffs, "
             f"CASE WHEN ping_pong THEN '{PATTERNS[1]}' ELSE '{PATTERNS[0]}' END AS pattern, "
             "count(*) AS tickets FROM flow_ticket "
-            f"WHERE {scope.where('CAST(first_event_at AS DATE)')} AND group_path IS NOT NULL "
+            f"WHERE {scope.where(local_day('first_event_at', 'timezone'))} AND group_path IS NOT NULL "
             "GROUP BY ALL ORDER BY handoff_order, pattern")  # fmt: skip
 
 

@@ -47,8 +47,9 @@ def series_color(series: list[str], title: str | None = None,
 
 
 def day_x() -> alt.X:
-    """Days on the x axis, read and labelled as UTC days (as the warehouse counts them)."""
-    return alt.X("day:T", timeUnit="utcyearmonthdate", title="Day (UTC)",
+    """Days on the x axis: the warehouse's local days (each chart's subtitle names the zone),
+    read as UTC dates so that the browser's own zone cannot shift them."""
+    return alt.X("day:T", timeUnit="utcyearmonthdate", title="Day (local)",
                  axis=alt.Axis(format="%d %b", labelAngle=0))  # fmt: skip
 
 
