@@ -20,6 +20,7 @@ The desk log of test_golden_kpis.py (as of 2024-01-09 08:00):
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,4 +173,19 @@ def test_at_risk_kpi(queue: Project) -> None:
         ("L1", "50-75", 1),  # A
         ("L1", "75-90", 1),  # B
         ("L2", "90-100", 1),  # D
+    ]
+
+
+def test_days_are_local_days(tmp_path: Path) -> None:
+    """In Tokyo (UTC+9) T2's resolution, stopped 01-03 22:00 UTC, counts on 01-04 (07:00
+    local); T4's breach at 01-03 10:00 UTC stays on 01-03 (19:00); the others stay on their
+    days (T1 21:00, T7 19:00, T3 18:00, T6 17:00)."""
+    project = build_project(tmp_path, {"events.csv": DESK}, settings="timezone: Asia/Tokyo")
+    found = kpi(project, "sla_attainment", by=["day"], metric="resolution")
+    assert pick(found, "day", "achieved", "breached", "cancelled") == [
+        (date(2024, 1, 1), 1, 0, 0),
+        (date(2024, 1, 3), 0, 1, 0),
+        (date(2024, 1, 4), 0, 1, 1),
+        (date(2024, 1, 5), 1, 0, 0),
+        (date(2024, 1, 9), 1, 0, 0),
     ]

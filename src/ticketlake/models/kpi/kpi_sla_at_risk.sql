@@ -22,8 +22,9 @@ SELECT
     END AS risk,
     s.target_seconds - s.elapsed_business_seconds AS seconds_left,
     s.due_at,
-    -- the day a clock is due (breaches, or breached): a UTC day; the one place
-    CAST(s.due_at AS DATE) AS due_date,
+    -- the day a clock is due (breaches, or breached), as a local day in the source's zone
+    -- (fact_ticket.timezone; as fact_ticket's days); the one place
+    CAST(timezone(f.timezone, timezone('UTC', s.due_at)) AS DATE) AS due_date,
     s.as_of_at
 FROM fact_sla AS s
 INNER JOIN fact_ticket AS f ON f.source = s.source AND f.ticket_id = s.ticket_id

@@ -1,13 +1,14 @@
 -- kpi_sla_attainment: the SLA clocks of fact_sla that have an outcome, counted per day,
 -- source, policy, metric, priority (the one that chose the target) and the ticket's current
--- group. A stopped clock counts on the day it stopped: achieved or breached, or cancelled
+-- group. A stopped clock counts on the (local) day it stopped: achieved or breached, or cancelled
 -- (apart from attainment); a running clock past its target counts as breached on the day it
 -- breached, and moves to the day it stops once it does. A running clock within its target has
 -- no outcome yet (kpi_sla_at_risk lists it). docs/metrics.md#sla_attainment.
 WITH outcomes AS (
     SELECT
-        -- the day a clock counts on: its stop, else its breach (a UTC day; the one place)
-        CAST(coalesce(s.stopped_at, s.breach_at) AS DATE) AS day,
+        -- the day a clock counts on: its stop, else its breach, as a local day in the source's
+        -- zone (fact_ticket.timezone; as fact_ticket's days); the one place
+        CAST(timezone(f.timezone, timezone('UTC', coalesce(s.stopped_at, s.breach_at))) AS DATE) AS day,
         s.source,
         s.policy,
         s.metric,
