@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests import real_data
+from ticketlake.config import Settings
+from ticketlake.engine import spark as engine
 from ticketlake.synth import Generated, Options, write_shape
 
 SMALL = Options(tickets=3_000, days=45, seed=7)
@@ -17,6 +20,18 @@ def servicenow_log() -> Path:
     """The real ServiceNow audit log (tests/real_data.py says where it is looked for); its
     tests skip with the reason when it is missing, and fail under ``CI=true``."""
     return real_data.servicenow_log()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """A Spark session of its own (own temporary views and SQL settings) on the process's
+    Spark context, which Spark builds in the same test process share (local[2], as a
+    project's default). One shuffle partition: the model tests' inputs are a few rows."""
+    pytest.importorskip("pyspark", reason="PySpark is in the spark and dev extras")
+    session = engine.session(Settings()).newSession()
+    for key, value in {**engine.REQUIRED_CONF, "spark.sql.shuffle.partitions": "1"}.items():
+        session.conf.set(key, value)
+    return session
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ relative (summation order differs), percentiles by the same exact definition on 
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -17,21 +18,27 @@ from ticketlake.synth import Options, write_shape
 SHAPES = {"tickets": "tickets", "snapshots": "snapshots", "events": "eventlog",
           "interactions": "interactions", "json": "json", "jira-json": "jira"}  # fmt: skip
 TABLES = sorted(n for n, m in models.load().items())
-# Business calendars for sla_status_business beside the built-in 24/7: holidays, a part-day,
-# an overnight window and a change of hours (the generated desk's days: see synth Options);
-# SLA policies on them for fact_sla, the rest falling through to the default on 24/7.
+# Business calendars for sla_status_business beside the built-in 24/7: holidays (Berlin's
+# German Unity Day, New York's Columbus and Election Days), a part-day, overnight windows across
+# the autumn daylight-saving changes (Saturday night into Sunday 2024-10-27 in Berlin and
+# 2024-11-03 in New York) and a change of hours, inside the generated desk's 40 days from
+# 2024-10-01 (OPTIONS); SLA policies on them for fact_sla, the rest falling through to the
+# default on 24/7.
+OPTIONS = Options(tickets=150, days=40, start=date(2024, 10, 1), seed=5)
 CALENDARS = """calendars:
   berlin:
     timezone: Europe/Berlin
     hours: {mon-fri: ["08:00-12:00", "13:00-18:00"], sat: ["22:00-06:00"]}
     holidays: {country: DE, subdivision: BE}
-    closed: ["2024-01-10 13:00-24:00"]
-    changes: [{since: 2024-01-15, hours: {daily: ["07:00-19:00"]}}]
+    closed: ["2024-10-10 13:00-24:00"]
+    changes: [{since: 2024-11-01, hours: {daily: ["07:00-19:00"]}}]
   new_york:
     timezone: America/New_York
-    hours: {daily: ["09:00-17:00"]}
+    hours: {mon-fri: ["09:00-17:00"], sat: ["20:00-04:00"]}
     holidays: {country: US, subdivision: NY}
 """
+# The instants the clocks change, for the check that generated stays cross them.
+CHANGES = {"berlin": datetime(2024, 10, 27, 1), "new_york": datetime(2024, 11, 3, 6)}
 POLICIES = """sla_policies:
   - name: berlin_desk
     when: {source: [tickets, events], priority: [P1, P2, P3]}
@@ -76,7 +83,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     text = text.replace("timezone: UTC\n", "").replace("sources: []\n", _zones(root))
     config.write_text(text.replace("sla_policies: []\n", POLICIES), "utf-8")
     project = Project(project.root)
-    options = Options(tickets=150, days=20, seed=5)
+    options = OPTIONS
     for shape, fmt in SHAPES.items():
         data = write_shape(shape, root / shape, options)
         if shape == ZONED:
@@ -186,3 +193,20 @@ def test_generated_fact_sla_covers_policies_and_stages(generated: tuple[Path, Pa
         "FROM duck.fact_sla WHERE calendar <> '24/7'"
     ).fetchone() or (0, 0)
     assert paused > 0 and breaches > 0
+
+
+def test_generated_stays_cross_the_clock_changes(generated: tuple[Path, Path]) -> None:
+    """sla_status_business and fact_sla are compared on stays and clocks that span each
+    business calendar's daylight-saving change and count open time on both sides of it."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{generated[0]}' AS duck (READ_ONLY)")
+    for calendar, change in CHANGES.items():
+        stays, clocks = con.execute(
+            "SELECT (SELECT count(*) FROM duck.sla_status_business WHERE calendar = $1 "
+            "AND entered_at < $2 - INTERVAL 1 DAY AND left_at > $2 + INTERVAL 1 DAY "
+            "AND business_seconds > 0), (SELECT count(*) FROM duck.fact_sla WHERE calendar = $1 "
+            "AND started_at < $2 - INTERVAL 1 DAY AND coalesce(stopped_at, as_of_at) > $2 "
+            "+ INTERVAL 1 DAY)",
+            [calendar, change],
+        ).fetchone() or (0, 0)
+        assert stays > 0 and clocks > 0, calendar

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
+from tests.models import engines
 from ticketlake import Project
 
 Builder = Callable[..., Project]
@@ -37,6 +39,16 @@ def build_project(root: Path, files: dict[str, str], fmt: str = "eventlog",
     assert not outcome.failed, [b.reason for b in outcome.failed]
     project.build()
     return project
+
+
+@pytest.fixture(scope="module", params=engines.ENGINES)
+def run(request: pytest.FixtureRequest) -> engines.Run:
+    """Runs a model on stand-in input tables (tests/models/engines.py), once per engine."""
+    if request.param == "spark":
+        return engines.on_spark(request.getfixturevalue("spark"))
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return engines.on_duckdb(con)
 
 
 @pytest.fixture

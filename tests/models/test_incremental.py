@@ -118,9 +118,33 @@ def arrivals(draw: st.DrawFn) -> Plan:
     return order, builds
 
 
+# Business calendars and SLA policies, so fact_sla and sla_status_business are compared on
+# business time (holidays, an overnight window, pauses) and not only on the default's 24/7.
+CALENDARS = """calendars:
+  berlin:
+    timezone: Europe/Berlin
+    hours: {mon-fri: ["08:00-12:00", "13:00-18:00"], sat: ["22:00-06:00"]}
+    holidays: {country: DE, subdivision: BE}
+    closed: ["2024-01-10 13:00-24:00"]
+  new_york:
+    timezone: America/New_York
+    hours: {daily: ["09:00-17:00"]}
+"""
+POLICIES = """sla_policies:
+  - name: desk
+    when: {source: [desk]}
+    response: {hours: {P1: 1, P2: 4, P3: 8}, calendar: berlin, paused_by: [pending]}
+    resolution: {hours: 16, calendar: berlin}
+  - name: contact
+    when: {source: [contact]}
+    resolution: {hours: 12, calendar: new_york, paused_by: [on_hold]}
+"""
+
+
 def _project(root: Path) -> Project:
     """A project with an event-log source ``desk`` (local days in New York) and an
-    interactions source ``contact`` (in Berlin), so that refreshing by day meets local days."""
+    interactions source ``contact`` (in Berlin), so that refreshing by day meets local days,
+    each measured by an SLA policy of its own."""
     root.mkdir(parents=True)
     config = Project(root).init()
     sources = "".join(f"  - name: {n}\n    format: {f}\n    path: exports/{n}\n    timezone: {z}\n"
@@ -128,6 +152,7 @@ def _project(root: Path) -> Project:
                                       ("contact", "interactions", "Europe/Berlin")))  # fmt: skip
     text = config.read_text(encoding="utf-8").replace("sources: []\n", f"sources:\n{sources}", 1)
     text = text.replace("conversion_min_interactions: 50", "conversion_min_interactions: 1", 1)
+    text = text.replace("calendars: {}\n", CALENDARS, 1).replace("sla_policies: []\n", POLICIES, 1)
     config.write_text(text, encoding="utf-8")
     return Project(root)
 
@@ -193,6 +218,8 @@ def test_incremental_builds_end_equal_to_a_full_build(plan: Plan) -> None:
         assert "incremental" in modes
         incremental = _snapshot(project.warehouse.path.resolve())
         full = _snapshot(project.build(full=True).path)
+        policies = {r[0] for r in rows(project, "SELECT DISTINCT policy FROM fact_sla")}
+    assert {"desk", "contact"} <= policies, policies
     assert set(incremental) == set(full)
     assert {"fact_ticket", "fact_ticket_event", "bridge_ticket_link", "kpi_conversion"} <= set(full)
     for name in sorted(full):

@@ -1,7 +1,9 @@
 """Business time per status stay (models/sla/sla_status_business.sql) against the reference in
 sla_reference.py, on hypothesis-generated calendars and stays, plus golden cases computed by
-hand. The model runs in DuckDB on a table of stays standing in for flow_status_interval and
-the ``cfg_*`` tables of the settings; tests/engine/test_spark_parity.py builds it on Spark."""
+hand. The model runs on a table of stays standing in for flow_status_interval and the
+``cfg_*`` tables of the settings: the golden cases and the reference comparison on DuckDB and
+on Spark (tests/models/engines.py), the other properties on DuckDB;
+tests/engine/test_spark_parity.py builds it on both from a generated lake."""
 
 from __future__ import annotations
 
@@ -15,48 +17,57 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.models import sla_reference
+from tests.models import engines, sla_reference
+from tests.models.engines import Run
 from ticketlake.config import Settings
-from ticketlake.config.calendars import WEEKDAYS
-from ticketlake.engine import calendars, inputs, models
+from ticketlake.config.calendars import ALWAYS, WEEKDAYS
+from ticketlake.engine import calendars, inputs
 
 EXAMPLES = int(os.environ.get("TICKETLAKE_EXAMPLES", "15"))
-SQL = models.load()["sla_status_business"].sql
 STAYS = pa.schema([
     ("source", pa.string()), ("ticket_id", pa.string()), ("stay_number", pa.int64()),
     ("status", pa.string()), ("status_category", pa.string()),
     ("entered_at", pa.timestamp("us")), ("left_at", pa.timestamp("us")),
 ])  # fmt: skip
 Stay = tuple[datetime, datetime | None]
+Case = tuple[dict[str, Any], list[Stay]]  # calendars by name, and stays
+Seconds = dict[str, list[float | None]]  # calendar -> business seconds of each stay, in order
 
 
 @pytest.fixture(scope="module")
-def con() -> duckdb.DuckDBPyConnection:
+def con() -> Run:
+    """The model on DuckDB, for the properties checked there only."""
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
-    return connection
+    return engines.on_duckdb(connection)
 
 
-def business(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
-             stays: list[Stay]) -> dict[str, list[float | None]]:  # fmt: skip
+def business(run: Run, config: dict[str, Any], stays: list[Stay]) -> Seconds:
     """Business seconds of each stay (in order) per calendar, as the model computes them."""
-    found = Settings.model_validate(config)
-    ends = [t for stay in stays for t in stay if t is not None]
+    base = {k: v for k, v in config.items() if k != "calendars"}
+    return batch(run, base, [(config.get("calendars", {}), stays)])[0]
+
+
+def batch(run: Run, base: dict[str, Any], cases: list[Case]) -> list[Seconds]:
+    """:func:`business` of many cases in one query (settings ``base`` plus every case's
+    calendars): case ``i``'s calendars are named ``c<i>_<name>``, its stays ticket ``i``'s."""
+    config = {**base, "calendars": {f"c{i}_{name}": cal for i, (found, _) in enumerate(cases)
+                                    for name, cal in found.items()}}  # fmt: skip
+    ends = [t for _, stays in cases for stay in stays for t in stay if t is not None]
     span = calendars.span_of(min(ends).year, max(ends).year)
-    inputs.write(con, found, span)
-    rows = [{"source": "s", "ticket_id": "t", "stay_number": n, "status": "x",
+    rows = [{"source": "s", "ticket_id": str(i), "stay_number": n, "status": "x",
              "status_category": "open", "entered_at": a, "left_at": b}
+            for i, (_, stays) in enumerate(cases)
             for n, (a, b) in enumerate(stays, start=1)]  # fmt: skip
-    con.register("flow_status_interval", pa.Table.from_pylist(rows, schema=STAYS))
-    try:
-        result = con.execute(
-            f"SELECT calendar, stay_number, business_seconds FROM ({SQL}) ORDER BY 1, 2"
-        ).fetchall()
-    finally:
-        con.unregister("flow_status_interval")
-    out: dict[str, list[float | None]] = {}
-    for calendar, _, seconds in result:
-        out.setdefault(calendar, []).append(seconds)
+    tables = {**inputs.tables(Settings.model_validate(config), span),
+              "flow_status_interval": pa.Table.from_pylist(rows, schema=STAYS)}  # fmt: skip
+    out: list[Seconds] = [{} for _ in cases]
+    found = run("sla_status_business", tables)
+    for row in sorted(found, key=lambda r: (r["calendar"], r["stay_number"])):
+        prefix, name = f"c{row['ticket_id']}_", row["calendar"]
+        if name == ALWAYS or name.startswith(prefix):
+            seconds = out[int(row["ticket_id"])].setdefault(name.removeprefix(prefix), [])
+            seconds.append(row["business_seconds"])
     return out
 
 
@@ -121,19 +132,31 @@ def stays(draw: st.DrawFn) -> list[Stay]:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(calendar(), stays())
-def test_model_agrees_with_the_reference(con: duckdb.DuckDBPyConnection,
-                                         cal: dict[str, Any], found: list[Stay]) -> None:  # fmt: skip
+def test_model_agrees_with_the_reference(con: Run, cal: dict[str, Any],
+                                         found: list[Stay]) -> None:  # fmt: skip
     config = {"timezone": "America/Sao_Paulo", "calendars": {"desk": cal}}
-    computed = business(con, config, found)
+    _agree(config, found, business(con, config, found))
+
+
+def test_spark_agrees_with_the_reference(spark: Any) -> None:
+    """The same on Spark, every generated case in one query."""
+    base = {"timezone": "America/Sao_Paulo"}
+    cases = engines.drawn(st.tuples(calendar(), stays()), EXAMPLES)
+    found = batch(engines.on_spark(spark), base, [({"desk": c}, s) for c, s in cases])
+    for (cal, stays_), computed in zip(cases, found, strict=True):
+        _agree({**base, "calendars": {"desk": cal}}, stays_, computed)
+
+
+def _agree(config: dict[str, Any], stays_: list[Stay], computed: Seconds) -> None:
     for name in ("desk", "24/7"):
-        expected = reference(config, name, found)
-        assert computed[name] == pytest.approx(expected, abs=1e-3), name
+        expected = reference(config, name, stays_)
+        assert computed[name] == pytest.approx(expected, abs=1e-3), (name, config, stays_)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(calendar(), stays(), st.floats(0, 1))
-def test_splitting_a_stay_adds_up(con: duckdb.DuckDBPyConnection, cal: dict[str, Any],
+def test_splitting_a_stay_adds_up(con: Run, cal: dict[str, Any],
                                   found: list[Stay], share: float) -> None:  # fmt: skip
     entered, left = found[0]
     assert left is not None
@@ -149,10 +172,10 @@ def test_splitting_a_stay_adds_up(con: duckdb.DuckDBPyConnection, cal: dict[str,
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(st.sampled_from(ZONES), stays())
-def test_always_counts_calendar_time(con: duckdb.DuckDBPyConnection, zone: str,
+def test_always_counts_calendar_time(con: Run, zone: str,
                                      found: list[Stay]) -> None:  # fmt: skip
     computed = business(con, {"timezone": zone}, found)["24/7"]
-    assert computed == pytest.approx([(b - a).total_seconds() for a, b in found if b], abs=1e-6)  # type: ignore[operator]
+    assert computed == pytest.approx([(b - a).total_seconds() for a, b in found if b], abs=1e-6)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -160,7 +183,7 @@ def test_always_counts_calendar_time(con: duckdb.DuckDBPyConnection, zone: str,
 @given(
     calendar(), st.sampled_from(DAYS), st.integers(0, 86400 * 10**6), st.integers(0, 86400 * 10**6)
 )
-def test_a_closed_day_adds_nothing(con: duckdb.DuckDBPyConnection, cal: dict[str, Any],
+def test_a_closed_day_adds_nothing(con: Run, cal: dict[str, Any],
                                    day: date, a: int, b: int) -> None:  # fmt: skip
     """A stay inside a local day that ``closed`` lists, or inside a day without hours (nor
     hours the day before, whose overnight window could reach into it), counts 0."""
@@ -289,37 +312,55 @@ GOLDEN = [
 ]
 
 
+BERLIN_9_17 = {"timezone": "Europe/Berlin", "hours": {"mon-fri": ["09:00-17:00"]},
+               "holidays": {"country": "DE", "subdivision": "BE"}}  # fmt: skip
+SHORTER = {"timezone": "UTC", "hours": {"daily": ["09:00-17:00"]},
+           "changes": [{"since": "2024-01-03", "hours": {"daily": ["09:00-12:00"]}}]}  # fmt: skip
+
+
+def _golden(zone: str, hours: dict[str, list[str]], closed: list[str], entered: str,
+            left: str, expected: float) -> Case:  # fmt: skip
+    return {"desk": {"timezone": zone, "hours": hours, "closed": closed}}, [(at(entered), at(left))]
+
+
+CASES: dict[str, Case] = {
+    **{repr(p.values[:5]): _golden(*p.values) for p in GOLDEN},  # type: ignore[arg-type]
+    "holidays": ({"desk": BERLIN_9_17}, [(at("2024-12-22T23:00"), at("2024-12-28T00:00"))]),
+    "change of hours": ({"desk": SHORTER}, [(at("2024-01-01T00:00"), at("2024-01-06T00:00"))]),
+    "current stay": ({}, [(at("2024-01-01T00:00"), at("2024-01-02T00:00")),
+                          (at("2024-01-02T00:00"), None)]),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def golden(run: Run) -> dict[str, Seconds]:
+    """Every golden case's business seconds, in one query per engine."""
+    return dict(zip(CASES, batch(run, {}, list(CASES.values())), strict=True))
+
+
 @pytest.mark.parametrize(("zone", "hours", "closed", "entered", "left", "expected"), GOLDEN)
-def test_golden(con: duckdb.DuckDBPyConnection, zone: str, hours: dict[str, list[str]],
+def test_golden(golden: dict[str, Seconds], zone: str, hours: dict[str, list[str]],
                 closed: list[str], entered: str, left: str, expected: float) -> None:  # fmt: skip
     config = {"calendars": {"desk": {"timezone": zone, "hours": hours, "closed": closed}}}
-    found = business(con, config, [(at(entered), at(left))])
+    found = golden[repr((zone, hours, closed, entered, left))]
     assert found["desk"] == [expected]
     if at(left) - at(entered) < timedelta(days=10):  # the reference steps minutes
         assert reference(config, "desk", [(at(entered), at(left))]) == [expected]
     assert found["24/7"] == [(at(left) - at(entered)).total_seconds()]
 
 
-def test_golden_holidays(con: duckdb.DuckDBPyConnection) -> None:
+def test_golden_holidays(golden: dict[str, Seconds]) -> None:
     """Berlin's public holidays close 25 and 26 December 2024 (a Wednesday and a Thursday);
     Monday to Friday 09:00-17:00 from Monday the 23rd to Saturday the 28th counts Monday,
     Tuesday and Friday: 24 h."""
-    desk = {"timezone": "Europe/Berlin", "hours": {"mon-fri": ["09:00-17:00"]},
-            "holidays": {"country": "DE", "subdivision": "BE"}}  # fmt: skip
-    stay = (at("2024-12-22T23:00"), at("2024-12-28T00:00"))
-    assert business(con, {"calendars": {"desk": desk}}, [stay])["desk"] == [24 * H]
+    assert golden["holidays"]["desk"] == [24 * H]
 
 
-def test_golden_change_of_hours(con: duckdb.DuckDBPyConnection) -> None:
+def test_golden_change_of_hours(golden: dict[str, Seconds]) -> None:
     """Hours 09:00-17:00 (UTC) until Wednesday 2024-01-03, 09:00-12:00 from then on: Monday
     to Friday of that week is 8 + 8 + 3 + 3 + 3 = 25 h."""
-    desk = {"timezone": "UTC", "hours": {"daily": ["09:00-17:00"]},
-            "changes": [{"since": "2024-01-03", "hours": {"daily": ["09:00-12:00"]}}]}  # fmt: skip
-    stay = (at("2024-01-01T00:00"), at("2024-01-06T00:00"))
-    assert business(con, {"calendars": {"desk": desk}}, [stay])["desk"] == [25 * H]
+    assert golden["change of hours"]["desk"] == [25 * H]
 
 
-def test_the_current_stay_has_no_business_time(con: duckdb.DuckDBPyConnection) -> None:
-    found = business(con, {}, [(at("2024-01-01T00:00"), at("2024-01-02T00:00")),
-                               (at("2024-01-02T00:00"), None)])  # fmt: skip
-    assert found["24/7"] == [86400.0, None]
+def test_the_current_stay_has_no_business_time(golden: dict[str, Seconds]) -> None:
+    assert golden["current stay"]["24/7"] == [86400.0, None]

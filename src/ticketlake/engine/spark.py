@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -130,7 +130,13 @@ def _register_inputs(
     ledger = pa.Table.from_pylist([ledger_row(b) for b in manifest.batches], schema=LEDGER)
     _frame(spark, ledger).createOrReplaceTempView("ledger")
     span = calendars.span_of(*spark.sql(inputs.EVENT_SPAN_SQL).first())
-    for name, table in inputs.tables(settings, span).items():
+    register(spark, inputs.tables(settings, span))
+
+
+def register(spark: Any, tables: Mapping[str, pa.Table]) -> None:
+    """A temporary view of each (small) Arrow table, under its name: the settings' ``cfg_*``
+    tables here, and the stand-in inputs of the model tests."""
+    for name, table in tables.items():
         _frame(spark, table).createOrReplaceTempView(name)
 
 
