@@ -18,19 +18,18 @@ from ticketlake.synth import Options, write_shape
 SHAPES = {"tickets": "tickets", "snapshots": "snapshots", "events": "eventlog",
           "interactions": "interactions", "json": "json", "jira-json": "jira"}  # fmt: skip
 TABLES = sorted(n for n, m in models.load().items())
-# Business calendars for sla_status_business beside the built-in 24/7: holidays (Berlin's
-# German Unity Day, New York's Columbus and Election Days), a part-day, overnight windows across
-# the autumn daylight-saving changes (Saturday night into Sunday 2024-10-27 in Berlin and
-# 2024-11-03 in New York) and a change of hours, inside the generated desk's 40 days from
-# 2024-10-01 (OPTIONS); SLA policies on them for fact_sla, the rest falling through to the
+# Business calendars for sla_status_business beside the built-in 24/7: holidays (New York's
+# Election Day), a part-day, overnight windows across the autumn daylight-saving changes
+# (Saturday night into Sunday 2024-10-27 in Berlin and 2024-11-03 in New York) and a change of
+# hours, inside the generated desk's 20 days from 2024-10-18 (OPTIONS); SLA policies on them for fact_sla, the rest falling through to the
 # default on 24/7.
-OPTIONS = Options(tickets=150, days=40, start=date(2024, 10, 1), seed=5)
+OPTIONS = Options(tickets=150, days=20, start=date(2024, 10, 18), seed=5)
 CALENDARS = """calendars:
   berlin:
     timezone: Europe/Berlin
     hours: {mon-fri: ["08:00-12:00", "13:00-18:00"], sat: ["22:00-06:00"]}
     holidays: {country: DE, subdivision: BE}
-    closed: ["2024-10-10 13:00-24:00"]
+    closed: ["2024-10-22 13:00-24:00"]
     changes: [{since: 2024-11-01, hours: {daily: ["07:00-19:00"]}}]
   new_york:
     timezone: America/New_York
