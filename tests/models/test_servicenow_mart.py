@@ -107,15 +107,21 @@ def mart(tmp_path_factory: pytest.TempPathFactory, servicenow_log: Path) -> Proj
     return project
 
 
-@pytest.fixture(scope="module")
-def raw(servicenow_log: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB holding the independent computation (tables ``loaded``,
-    ``latest``, ``expected_hours``)."""
+def independent(log: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding the independent computation from the raw ``log`` (tables
+    ``loaded``, ``latest``, ``expected``, ``expected_hours``)."""
     con = duckdb.connect(config={"threads": 1})  # one thread keeps row_number() in file order
     con.execute("SET TimeZone = 'UTC'")
-    path = "'" + str(servicenow_log).replace("'", "''") + "'"
+    path = "'" + str(log).replace("'", "''") + "'"
     for statement in INDEPENDENT:
         con.execute(statement.format(path=path))
+    return con
+
+
+@pytest.fixture(scope="module")
+def raw(servicenow_log: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The independent computation (:func:`independent`)."""
+    con = independent(servicenow_log)
     yield con
     con.close()
 

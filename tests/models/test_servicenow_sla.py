@@ -28,7 +28,7 @@ import holidays
 import pytest
 import yaml
 
-from tests.models.test_servicenow_mart import INDEPENDENT
+from tests.models.test_servicenow_mart import independent
 from ticketlake import Project
 
 ZONE = ZoneInfo("America/Sao_Paulo")
@@ -99,11 +99,7 @@ def sla(tmp_path_factory: pytest.TempPathFactory, servicenow_log: Path) -> Proje
 @pytest.fixture(scope="module")
 def raw(servicenow_log: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The independent milestones (``expected``: local times, as the CSV writes them)."""
-    con = duckdb.connect(config={"threads": 1})  # one thread keeps row_number() in file order
-    con.execute("SET TimeZone = 'UTC'")
-    path = "'" + str(servicenow_log).replace("'", "''") + "'"
-    for statement in INDEPENDENT:
-        con.execute(statement.format(path=path))
+    con = independent(servicenow_log)
     yield con
     con.close()
 
