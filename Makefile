@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 BENCHSTAMP := $(VENV)/.installed-bench
 SCALE  ?= full
-# Test processes (pytest-xdist); each test file runs whole in one, so its fixtures are shared.
+# Test processes (pytest-xdist); each test file runs whole in one, so its fixtures are shared,
+# and the files that start Spark share one (tests/conftest.py), so one JVM runs.
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
@@ -41,7 +42,7 @@ lint: $(DEVSTAMP) ## Run ruff (lint + format check) and mypy on src/
 	$(BIN)/mypy src
 
 test: lint ## Install dev extras, lint, type-check and run the test suite
-	$(BIN)/pytest -n $(WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup
 
 format: $(DEVSTAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests

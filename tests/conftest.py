@@ -13,6 +13,28 @@ from ticketlake.engine import spark as engine
 from ticketlake.synth import Generated, Options, write_shape
 
 SMALL = Options(tickets=3_000, days=45, seed=7)
+SPARK_GROUP = "spark"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schedule for ``pytest -n 2 --dist loadgroup`` (the Makefile's): each test file runs
+    whole in one worker, so its module fixtures are built once, and every file that starts
+    Spark (the ``spark`` mark, the ``spark`` fixture, or a test parametrized with the spark
+    engine) runs in the same worker, so one JVM serves them all instead of one per worker
+    competing for the machine's two cores."""
+    modules = {item.nodeid.split("::", 1)[0] for item in items if _needs_spark(item)}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        group = SPARK_GROUP if module in modules else module
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _needs_spark(item: pytest.Item) -> bool:
+    """Whether the test starts Spark in the test process or through a Spark command."""
+    if item.get_closest_marker("spark") is not None or "spark" in getattr(item, "fixturenames", ()):
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "spark" in params.values()
 
 
 @pytest.fixture(scope="session")

@@ -81,6 +81,7 @@ def test_spark_rewrites() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.spark
 def test_spark_gives_the_same_instants_and_days() -> None:
     """Both shapes on Spark (local mode, session zone UTC) give the hand-computed values."""
     spark = spark_engine.session(Settings())

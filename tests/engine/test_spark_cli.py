@@ -21,7 +21,7 @@ from ticketlake.cli.main import app
 from ticketlake.engine import spark_job
 from ticketlake.synth import Options, write_shape
 
-pytestmark = pytest.mark.slow  # Spark local mode: about a minute for the module
+pytestmark = [pytest.mark.slow, pytest.mark.spark]  # Spark local mode: about a minute
 needs_spark = pytest.mark.skipif(
     importlib.util.find_spec("pyspark") is None, reason="PySpark is not installed"
 )

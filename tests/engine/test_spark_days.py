@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.engine.test_days import DAY_MODELS, EARLY, HEADER, _ingest
 from tests.models.test_incremental import _assert_same, _snapshot
 from ticketlake import Project
+
+pytestmark = pytest.mark.spark  # these files share the one Spark worker
 
 LATER = HEADER + (
     "B,2024-01-03T10:00:00Z,assigned,In Progress,cy,Low\n"

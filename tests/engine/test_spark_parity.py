@@ -15,6 +15,8 @@ from ticketlake import Project
 from ticketlake.engine import models
 from ticketlake.synth import Options, write_shape
 
+pytestmark = pytest.mark.spark  # these files share the one Spark worker
+
 SHAPES = {"tickets": "tickets", "snapshots": "snapshots", "events": "eventlog",
           "interactions": "interactions", "json": "json", "jira-json": "jira"}  # fmt: skip
 TABLES = sorted(n for n, m in models.load().items())

@@ -173,6 +173,7 @@ def test_orphans_of_a_live_writer_elsewhere_are_kept(bucket: str, tmp_path: Path
         assert con.execute("SELECT count(*) FROM ticket_events").fetchall() == [(31,)]
 
 
+@pytest.mark.spark  # its last step is a Spark build refused for the damage
 def test_damage_is_found_in_the_cache_and_in_the_bucket(bucket: str, tmp_path: Path) -> None:
     """A damaged cached copy is fetched again, on every read and by verify. An object changed
     in the bucket stops verify and Spark (which reads the bucket) while this machine's cached
@@ -217,6 +218,7 @@ def test_cli_names_the_lake_when_the_bucket_is_missing(bucket: str, tmp_path: Pa
 
 
 @pytest.mark.slow
+@pytest.mark.spark
 @pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="needs PySpark")
 def test_spark_reads_an_s3_lake_through_s3a(bucket: str, tmp_path: Path) -> None:
     """Spark is handed the manifest's files as s3a:// URIs. PySpark's own Hadoop has no S3A
