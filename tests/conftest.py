@@ -16,6 +16,7 @@ SMALL = Options(tickets=3_000, days=45, seed=7)
 SPARK_GROUP = "spark"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups off the marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Schedule for ``pytest -n 2 --dist loadgroup`` (the Makefile's): each test file runs
     whole in one worker, so its module fixtures are built once, and every file that starts
