@@ -67,10 +67,11 @@ def series_color(series: list[str], title: str | None = None,
                      scale=alt.Scale(domain=series, range=COLORS[: len(series)]))  # fmt: skip
 
 
-def time_x(scope: Scope) -> alt.X:
+def time_x(scope: Scope, bars: bool = False) -> alt.X:
     """The period on the x axis, a point per day, week or month (``day`` holds the first day
     of each): the warehouse's local days (each chart's subtitle names the zone), read as UTC
-    dates so that the browser's own zone cannot shift them, with the year on the axis."""
+    dates so that the browser's own zone cannot shift them, with the year on the axis. The
+    axis spans the whole period, days without data included (to the end of the last bar)."""
     grain = scope.grain
     if grain == "day":
         lines = f"[utcFormat(datum.value, '%d %b'), {_YEAR_UNDER.format(day=' && utcdate(datum.value) <= 7')}]"
@@ -80,7 +81,21 @@ def time_x(scope: Scope) -> alt.X:
         step = month_step(scope)
         axis = alt.Axis(labelExpr=lines, labelAngle=0,
                         tickCount=alt.TimeIntervalStep(interval="month", step=step))  # fmt: skip
-    return alt.X("day:T", timeUnit="utcyearmonthdate", title=TIME_TITLES[grain], axis=axis)
+    first, last = (_first(day, grain) for day in (scope.period.start, scope.period.end))
+    domain = [_utc(first), _utc(_next(last, grain) if bars else last)]
+    return alt.X("day:T", timeUnit="utcyearmonthdate", title=TIME_TITLES[grain], axis=axis,
+                 scale=alt.Scale(domain=domain))  # fmt: skip
+
+
+def _first(day: date, grain: Grain) -> date:
+    """The first day of the day, week (Monday) or month ``day`` is in."""
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1) if grain == "month" else day
+
+
+def _utc(day: date) -> alt.DateTime:
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
 
 
 def month_step(scope: Scope) -> int:
@@ -162,7 +177,7 @@ def stacked_over_time(rows: Rows, scope: Scope, stack: str, order: str, value: s
     chart: alt.Chart = (
         alt.Chart(data(until(rows, scope.grain)))
         .mark_bar(orient="vertical", stroke="white", strokeWidth=0.5)
-        .encode(x=time_x(scope), x2=alt.X2("until:T", timeUnit="utcyearmonthdate"),
+        .encode(x=time_x(scope, bars=True), x2=alt.X2("until:T", timeUnit="utcyearmonthdate"),
                 y=alt.Y(f"{value}:Q", title=unit, stack="zero"),
                 color=alt.Color(f"{stack}:N", title=legend, sort=alt.EncodingSortField(order),
                                 scale=alt.Scale(scheme="orangered")),
