@@ -20,7 +20,7 @@ from ticketlake import UsageError
 from ticketlake.engine.health import warnings
 from ticketlake.report import missing
 from ticketlake.report import page as report_page
-from ticketlake.report.charts import CATALOG
+from ticketlake.report.charts import CATALOG, fixed_width
 from ticketlake.report.page import script_json
 from ticketlake.report.render import PNG_SCALE, VEGA_LITE
 from ticketlake.report.render import bundle as render_bundle
@@ -251,9 +251,12 @@ def test_each_png_exists_with_sensible_dimensions(written: Written) -> None:
 @pytest.mark.parametrize("source, chart", [("desk", "backlog"), ("snap", "system_lag")])
 def test_the_png_is_the_chart_on_the_page(specs: dict[str, dict[str, Any]], written: Written,
                                           source: str, chart: str) -> None:  # fmt: skip
-    """The PNG file is the page's own specification rendered: one definition, both outputs."""
+    """The PNG file is the page's own specification rendered at a fixed width: one
+    definition, both outputs."""
     spec = specs[f"chart-{source}-{chart}"]
-    png = vl_convert.vegalite_to_png(spec, VEGA_LITE, scale=PNG_SCALE, allowed_base_urls=[])
+    assert spec["width"] == "container"
+    png = vl_convert.vegalite_to_png(fixed_width(spec), VEGA_LITE, scale=PNG_SCALE,
+                                     allowed_base_urls=[])  # fmt: skip
     assert png == (written.result.html.parent / "png" / source / f"{chart}.png").read_bytes()
 
 

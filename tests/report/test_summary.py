@@ -34,6 +34,26 @@ INDEPENDENT = {
                    "/ nullif(count(*), 0) FROM fact_ticket WHERE source = '{s}' "
                    "AND CAST(first_resolved_at AS DATE) BETWEEN '{a}' AND '{b}'",
 }  # fmt: skip
+# The tickets behind each headline, which decide whether its change has a percentage.
+SAMPLES = {
+    "Created": INDEPENDENT["Created"],
+    "Resolved": INDEPENDENT["Resolved"],
+    "Backlog at end": INDEPENDENT["Backlog at end"],
+    "Median first response": INDEPENDENT["Median first response"].replace("median(", "count("),
+    "Median resolution": INDEPENDENT["Median resolution"].replace("median(", "count("),
+    "Response target met": "SELECT count(within_response_target) FROM fact_ticket "
+                           "WHERE source = '{s}' AND created_date BETWEEN '{a}' AND '{b}'",
+    "Resolution target met": "SELECT sum(resolution_within + resolution_late + overdue_open) "
+                             "FROM kpi_target_attainment "
+                             "WHERE source = '{s}' AND day BETWEEN '{a}' AND '{b}'",
+    "Reopen rate": "SELECT count(*) FROM fact_ticket WHERE source = '{s}' "
+                   "AND CAST(first_resolved_at AS DATE) BETWEEN '{a}' AND '{b}'",
+}  # fmt: skip
+
+
+def sample(written: Written, label: str, source: str, period: Period) -> int:
+    sql = SAMPLES[label].format(s=source, a=period.start, b=period.end)
+    return int(written.project.query(sql)[1][0][0] or 0)
 
 
 def expected(written: Written, label: str, source: str, period: Period) -> float | None:
@@ -63,11 +83,13 @@ def test_headlines_match_sql_for_the_period_and_the_previous_one(written: Writte
         before = expected(written, figure.label, source, period.previous)
         assert figure.value == pytest.approx(now), (source, figure.label)
         assert figure.previous == pytest.approx(before), (source, figure.label)
+        assert figure.sample == sample(written, figure.label, source, period)
+        assert figure.previous_sample == sample(written, figure.label, source, period.previous)
         if now is None or before is None:
             assert figure.change is None and figure.change_pct is None
             continue
         assert figure.change == pytest.approx(now - before)
-        pct = None if before == 0 else 100 * (now - before) / abs(before)
+        pct = None if before == 0 or figure.too_small else 100 * (now - before) / abs(before)
         assert figure.change_pct == pytest.approx(pct)
 
 

@@ -12,7 +12,7 @@ from string import Template
 from typing import Any
 
 from ticketlake.report.charts import CATALOG
-from ticketlake.report.result import Drawn, Figure, Omitted, Period
+from ticketlake.report.result import MIN_SAMPLE, Drawn, Figure, Omitted, Period
 
 TEMPLATE = "templates/report.html"
 FORMATS = {"tickets": "{:,.0f}", "hours": "{:,.1f} h", "%": "{:.1f} %"}
@@ -38,6 +38,10 @@ def render(title: str, period: Period, summary: dict[str, list[Figure]], build: 
         counts=_counts(len(summary), drawn, omitted),
         nav="".join(f'<a href="#{section_id(s)}">{_e(s)}</a>' for s in summary),
         summary=_summary(summary),
+        minimum=_e(
+            f"A change is given as a percentage only when both periods have at least "
+            f"{MIN_SAMPLE} tickets behind the figure."
+        ),
         warnings=_warnings(warnings),
         sections="\n".join(_section(s, drawn, omitted) for s in summary),
         specs=script_json(specs),
@@ -109,11 +113,16 @@ def _number(value: float | None, fmt: str) -> str:
 
 
 def _change(figure: Figure) -> str:
-    """``+12 (+5.3 %)``; without a percentage when the previous value is 0 or missing."""
+    """``+12 (+5.3 %)``; without a percentage when the previous value is 0 or missing, and
+    with a note instead when a period has fewer than ``MIN_SAMPLE`` tickets behind it."""
     if figure.change is None:
         return "no comparison"
     change = CHANGES[figure.unit].format(figure.change)
     pct = figure.change_pct
+    if figure.too_small and figure.previous:
+        note = (f"no %: fewer than {MIN_SAMPLE} tickets "
+                f"({figure.sample:,} and {figure.previous_sample:,})")  # fmt: skip
+        return f'{_e(change)}<span class="small" data-small="1">{_e(note)}</span>'
     return _e(change if pct is None else f"{change} ({pct:+.1f} %)")
 
 
@@ -131,7 +140,7 @@ def _section(source: str, drawn: list[Drawn], omitted: list[Omitted]) -> str:
             parts.append(f'<p class="note" data-chart="{name}"><strong>{_e(chart.title)}'
                          f"</strong>: left out for {_e(source)}: {_e(notes[name])}.</p>")  # fmt: skip
     return (f'<section id="{section_id(source)}"><h2>Source {_e(source)}</h2>'
-            f"{''.join(parts)}</section>")  # fmt: skip
+            f"<div class=\"charts\">{''.join(parts)}</div></section>")  # fmt: skip
 
 
 def script_json(value: Any) -> str:

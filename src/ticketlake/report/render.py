@@ -1,6 +1,7 @@
 """Writing the report: each chart of the catalogue, for each source, becomes one Vega-Lite
-specification, which is both embedded in ``report.html`` and rendered to a PNG file by
-vl-convert (no browser). The page carries the Vega libraries inline, so it opens offline."""
+specification (:func:`ticketlake.report.charts.spec`), which is both embedded in
+``report.html``, sized to its box, and rendered at a fixed width to a PNG file by vl-convert
+(no browser). The page carries the Vega libraries inline, so it opens offline."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import altair as alt
 import duckdb
 import vl_convert
 
-from ticketlake.report import Progress, page, scope
-from ticketlake.report.charts import CATALOG, Chart
-from ticketlake.report.data import jsonable, rows
+from ticketlake.report import Progress, charts, page, scope
+from ticketlake.report.charts import CATALOG
+from ticketlake.report.data import rows
 from ticketlake.report.page import slug
 from ticketlake.report.result import Drawn, Omitted, ReportResult
 from ticketlake.report.scope import Scope
@@ -63,40 +64,14 @@ def _draw_all(con: duckdb.DuckDBPyConnection, scopes: list[Scope], out_dir: Path
         if not found:
             omitted.append(Omitted(where.source, chart.name, chart.title, chart.empty))
             continue
-        spec = specification(chart, where, found)
+        spec = charts.spec(chart, found, where)
         png = out_dir / PNG_DIR / slug(where.source) / f"{chart.name}.png"
-        _png(spec, png)
+        _png(charts.fixed_width(spec), png)
         drawn.append(Drawn(where.source, chart.name, chart.title, png))
         specs[page.chart_id(where.source, chart.name)] = spec
     if progress:
         progress(len(plan), len(plan), "done")
     return drawn, omitted, specs
-
-
-def specification(chart: Chart, where: Scope, found: list[dict[str, Any]]) -> dict[str, Any]:
-    """The Vega-Lite specification of ``chart`` for one source: data inline, titled, with
-    no ``$schema`` (a URL) and nothing else that points outside the page."""
-    subtitle = [_when(chart, where), f"Reads {chart.reads}"]
-    drawing = chart.draw(jsonable(found)).properties(
-        title=alt.Title(chart.title, subtitle=subtitle),
-        description=f"{chart.title}. {'. '.join(subtitle)}.",  # read out by screen readers
-    )
-    spec: dict[str, Any] = (
-        drawing.configure(background="white", padding=12)
-        .configure_title(anchor="start", fontSize=16, subtitleFontSize=11,
-                         subtitleColor="#555555", offset=10)
-        .configure_axis(labelFontSize=11, titleFontSize=12, titlePadding=8)
-        .configure_legend(orient="top", labelFontSize=11, titleFontSize=11, labelLimit=320)
-        .configure_view(stroke=None)
-        .to_dict()
-    )  # fmt: skip
-    spec.pop("$schema", None)
-    return spec
-
-
-def _when(chart: Chart, where: Scope) -> str:
-    period = chart.span if chart.whole_history else where.period.label()
-    return f"Source {where.source} · {period} · days in {where.timezone}"
 
 
 def _png(spec: dict[str, Any], path: Path) -> None:

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+# A percentage change is shown only when both periods have at least this many tickets (or
+# clocks) behind the figure: 3 against 5 is not "+67 %" (docs/report.md, "Summary").
+MIN_SAMPLE = 30
+
 
 @dataclass(frozen=True)
 class Period:
@@ -38,6 +42,14 @@ class Figure:
     value: float | None
     previous: float | None
     better: int  # +1 when a higher value is better, -1 when lower is, 0 when neither
+    sample: int | None = None  # tickets behind ``value`` (None: not known)
+    previous_sample: int | None = None  # tickets behind ``previous``
+
+    @property
+    def too_small(self) -> bool:
+        """Whether either period has fewer than ``MIN_SAMPLE`` tickets behind its figure."""
+        known = [n for n in (self.sample, self.previous_sample) if n is not None]
+        return any(n < MIN_SAMPLE for n in known)
 
     @property
     def change(self) -> float | None:
@@ -48,8 +60,9 @@ class Figure:
 
     @property
     def change_pct(self) -> float | None:
-        """The change as a percentage of the previous value; None when that is 0 or missing."""
-        if self.change is None or not self.previous:
+        """The change as a percentage of the previous value; None when that is 0 or missing,
+        or when a period has too few tickets behind its figure (:attr:`too_small`)."""
+        if self.change is None or not self.previous or self.too_small:
             return None
         return 100.0 * self.change / abs(self.previous)
 

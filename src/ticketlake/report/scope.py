@@ -1,9 +1,11 @@
-"""What a report covers: its period (default: the last 28 days with data) and its sources."""
+"""What a report covers: its period (default: the last 28 days with data), its sources, and
+the grain of its time axes (days, weeks or months, from the period's length)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 import duckdb
 
@@ -14,6 +16,19 @@ from ticketlake.report.data import rows
 from ticketlake.report.result import Period
 
 DEFAULT_DAYS = 28
+# Time axes show one point per day up to WEEKLY_AFTER_DAYS days, per week (Monday, as the
+# catalog's ``week``) up to MONTHLY_AFTER_DAYS days, and per month beyond (docs/report.md).
+WEEKLY_AFTER_DAYS = 90
+MONTHLY_AFTER_DAYS = 730
+Grain = Literal["day", "week", "month"]
+
+
+def grain_of(period: Period) -> Grain:
+    """The points of a time axis over ``period``: days, weeks when it is longer than
+    ``WEEKLY_AFTER_DAYS`` days, months when it is longer than ``MONTHLY_AFTER_DAYS``."""
+    if period.days > MONTHLY_AFTER_DAYS:
+        return "month"
+    return "week" if period.days > WEEKLY_AFTER_DAYS else "day"
 
 
 def period(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> Period:
@@ -57,6 +72,12 @@ class Scope:
     source: str
     period: Period
     timezone: str = "UTC"  # the zone of the source's local days
+    points: Grain | None = None  # the time axes' grain; None: from the period (grain_of)
+
+    @property
+    def grain(self) -> Grain:
+        """One point per day, week or month on the time axes (the catalog's own periods)."""
+        return self.points or grain_of(self.period)
 
     def kpi(self, name: str, *by: str) -> str:
         """SQL of KPI ``name`` by ``by`` for this source and period, exactly as

@@ -2,7 +2,9 @@
 
 Each headline is one column of one catalog KPI (docs/metrics.md), read with the KPI's own
 query for the period and for the previous period of the same length; nothing is computed
-here but the difference.
+here but the difference, and the tickets behind each figure (a sum of the KPI's own count
+columns), which decide whether the change is also given as a percentage
+(:data:`ticketlake.report.result.MIN_SAMPLE`).
 """
 
 from __future__ import annotations
@@ -25,18 +27,33 @@ class Headline:
     column: str
     unit: str
     better: int  # +1 higher is better, -1 lower is better, 0 neither
+    sample: tuple[str, ...]  # the KPI's columns whose sum is the tickets behind the figure
     zero_when_absent: bool = False  # a source without a row had none (a count), not unknown
 
 
 HEADLINES = (
-    Headline("Created", "volume", "created", "tickets", 0, zero_when_absent=True),
-    Headline("Resolved", "volume", "resolved", "tickets", +1, zero_when_absent=True),
-    Headline("Backlog at end", "backlog", "open_tickets", "tickets", -1),
-    Headline("Median first response", "response_time", "median_hours", "hours", -1),
-    Headline("Median resolution", "resolution_time", "median_hours", "hours", -1),
-    Headline("Response target met", "target_attainment", "response_attainment_pct", "%", +1),
-    Headline("Resolution target met", "target_attainment", "resolution_attainment_pct", "%", +1),
-    Headline("Reopen rate", "reopen_rate", "reopen_rate_pct", "%", -1),
+    Headline("Created", "volume", "created", "tickets", 0, ("created",), zero_when_absent=True),
+    Headline("Resolved", "volume", "resolved", "tickets", +1, ("resolved",), zero_when_absent=True),
+    Headline("Backlog at end", "backlog", "open_tickets", "tickets", -1, ("open_tickets",)),
+    Headline("Median first response", "response_time", "median_hours", "hours", -1, ("responded",)),
+    Headline("Median resolution", "resolution_time", "median_hours", "hours", -1, ("resolved",)),
+    Headline(
+        "Response target met",
+        "target_attainment",
+        "response_attainment_pct",
+        "%",
+        +1,
+        ("response_within", "response_breached"),
+    ),
+    Headline(
+        "Resolution target met",
+        "target_attainment",
+        "resolution_attainment_pct",
+        "%",
+        +1,
+        ("resolution_within", "resolution_late", "overdue_open"),
+    ),
+    Headline("Reopen rate", "reopen_rate", "reopen_rate_pct", "%", -1, ("resolved_tickets",)),
 )
 
 Read = dict[str, dict[str, Row]]  # KPI -> source -> its row
@@ -66,4 +83,9 @@ def _figure(headline: Headline, now: Read, before: Read, source: str) -> Figure:
         found: float | None = absent if row is None else row[headline.column]
         return found
 
-    return Figure(headline.label, headline.unit, value(now), value(before), headline.better)
+    def sample(read: Read) -> int:
+        row = read[headline.kpi].get(source) or {}
+        return int(sum(row.get(c) or 0 for c in headline.sample))
+
+    return Figure(headline.label, headline.unit, value(now), value(before), headline.better,
+                  sample=sample(now), previous_sample=sample(before))  # fmt: skip

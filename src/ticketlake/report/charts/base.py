@@ -24,6 +24,6 @@ class Chart:
     reads: str  # the KPI or table it reads, shown under the title
     empty: str  # why a source may have no rows: "no ticket was resolved in the period"
     sql: Callable[[Scope], str]
-    draw: Callable[[Rows], Drawing]
+    draw: Callable[[Rows, Scope], Drawing]  # the rows ``sql`` read for the scope
     whole_history: bool = False  # reads a table without dates, so the period does not apply
     span: str = "whole history"  # what a chart the period does not apply to shows instead

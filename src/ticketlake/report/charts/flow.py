@@ -38,13 +38,13 @@ def _variants(scope: Scope) -> str:
             f"ORDER BY tickets DESC, variant LIMIT {TOP}")  # fmt: skip
 
 
-def _draw_time_in_status(rows: Rows) -> Drawing:
+def _draw_time_in_status(rows: Rows, scope: Scope) -> Drawing:
     extra = [alt.Tooltip("stays:Q", title="Completed stays", format=",")]
     return marks.ranked_bars(rows, "status", "Status", ["Median", "90th percentile"], "Hours",
                              extra)  # fmt: skip
 
 
-def _draw_handoffs(rows: Rows) -> Drawing:
+def _draw_handoffs(rows: Rows, scope: Scope) -> Drawing:
     chart: alt.Chart = (
         alt.Chart(marks.data(rows))
         .mark_bar()
@@ -57,12 +57,12 @@ def _draw_handoffs(rows: Rows) -> Drawing:
                 tooltip=[alt.Tooltip("handoffs:N", title="Changes of group"),
                          alt.Tooltip("pattern:N", title="Pattern"),
                          alt.Tooltip("tickets:Q", title="Tickets", format=",")])
-        .properties(width=marks.WIDTH, height=marks.HEIGHT)
+        .properties(height=marks.HEIGHT)
     )  # fmt: skip
     return chart
 
 
-def _draw_variants(rows: Rows) -> Drawing:
+def _draw_variants(rows: Rows, scope: Scope) -> Drawing:
     extra = [alt.Tooltip("share_pct:Q", title="% of tickets with a variant", format=".1f"),
              alt.Tooltip("median_throughput_hours:Q", title="Median throughput (hours)",
                          format=",.1f")]  # fmt: skip

@@ -17,16 +17,22 @@ PERCENTILES = ["Median", "90th percentile"]
 
 
 def _volume(scope: Scope) -> str:
-    return (f"WITH k AS ({scope.kpi('daily_ops')}) "
-            'SELECT day, created AS "Created", resolved AS "Resolved" FROM k '
+    # per day from daily_ops (a row for every day, 0 included); per week or month from
+    # volume, the KPI daily_ops reads its counts from, at the catalog's own grain
+    grain = scope.grain
+    daily = grain == "day"
+    k = scope.kpi("daily_ops") if daily else scope.kpi("volume", grain)
+    return (f"WITH k AS ({k}) "
+            f'SELECT {grain} AS day, created AS "Created", resolved AS "Resolved" FROM k '
             "WHERE (SELECT sum(created + resolved) FROM k) > 0 ORDER BY day")  # fmt: skip
 
 
 def _backlog(scope: Scope) -> str:
-    return ("SELECT k.day, k.age_bucket, b.bucket_order, k.open_tickets "
-            f"FROM ({scope.kpi('backlog', 'day', 'age_bucket')}) AS k "
+    # a week's or a month's backlog is its last day's, as the KPI reads a level
+    return (f"SELECT k.{scope.grain} AS day, k.age_bucket, b.bucket_order, k.open_tickets "
+            f"FROM ({scope.kpi('backlog', scope.grain, 'age_bucket')}) AS k "
             "JOIN cfg_aging_buckets AS b ON b.bucket = k.age_bucket "
-            "WHERE k.open_tickets > 0 ORDER BY k.day, b.bucket_order")  # fmt: skip
+            "WHERE k.open_tickets > 0 ORDER BY day, b.bucket_order")  # fmt: skip
 
 
 def _percentiles(kpi: str, counted: str) -> Callable[[Scope], str]:
@@ -40,8 +46,8 @@ def _percentiles(kpi: str, counted: str) -> Callable[[Scope], str]:
     return sql
 
 
-def _draw_percentiles(counted: str) -> Callable[[Rows], Drawing]:
-    def draw(rows: Rows) -> Drawing:
+def _draw_percentiles(counted: str) -> Callable[[Rows, Scope], Drawing]:
+    def draw(rows: Rows, scope: Scope) -> Drawing:
         extra = [alt.Tooltip(f"{counted}:Q", title=f"Tickets {counted}", format=",")]
         return marks.grouped_columns(rows, "priority", "Priority", PERCENTILES, "Hours", extra)
 
@@ -49,9 +55,9 @@ def _draw_percentiles(counted: str) -> Callable[[Rows], Drawing]:
 
 
 def _attainment(scope: Scope) -> str:
-    return ('SELECT day, response_attainment_pct AS "Response target met", '
+    return (f'SELECT {scope.grain} AS day, response_attainment_pct AS "Response target met", '
             'resolution_attainment_pct AS "Resolution target met" '
-            f"FROM ({scope.kpi('target_attainment', 'day')}) "
+            f"FROM ({scope.kpi('target_attainment', scope.grain)}) "
             "WHERE response_attainment_pct IS NOT NULL "
             "OR resolution_attainment_pct IS NOT NULL ORDER BY day")  # fmt: skip
 
@@ -77,29 +83,29 @@ def _locations(scope: Scope) -> str:
             f"WHERE location IS NOT NULL ORDER BY tickets DESC, place LIMIT {TOP_LOCATIONS}")  # fmt: skip
 
 
-def _draw_volume(rows: Rows) -> Drawing:
-    return marks.lines_by_day(rows, ["Created", "Resolved"], "Tickets")
+def _draw_volume(rows: Rows, scope: Scope) -> Drawing:
+    return marks.lines_over_time(rows, scope, ["Created", "Resolved"], "Tickets")
 
 
-def _draw_backlog(rows: Rows) -> Drawing:
-    return marks.stacked_by_day(rows, "age_bucket", "bucket_order", "open_tickets",
-                                "Open tickets", "Age")  # fmt: skip
+def _draw_backlog(rows: Rows, scope: Scope) -> Drawing:
+    return marks.stacked_over_time(rows, scope, "age_bucket", "bucket_order", "open_tickets",
+                                   "Open tickets", "Age")  # fmt: skip
 
 
-def _draw_attainment(rows: Rows) -> Drawing:
+def _draw_attainment(rows: Rows, scope: Scope) -> Drawing:
     series = ["Response target met", "Resolution target met"]
-    return marks.lines_by_day(rows, series, "% of tickets", ",.1f", (0, 100))
+    return marks.lines_over_time(rows, scope, series, "% of tickets", ",.1f", (0, 100))
 
 
-def _draw_agents(rows: Rows) -> Drawing:
+def _draw_agents(rows: Rows, scope: Scope) -> Drawing:
     return marks.ranked_bars(rows, "agent", "Agent", ["Assigned", "Resolved"], "Tickets")
 
 
-def _draw_groups(rows: Rows) -> Drawing:
+def _draw_groups(rows: Rows, scope: Scope) -> Drawing:
     return marks.ranked_bars(rows, "group", "Group", ["Created", "Resolved"], "Tickets")
 
 
-def _draw_locations(rows: Rows) -> Drawing:
+def _draw_locations(rows: Rows, scope: Scope) -> Drawing:
     extra = [alt.Tooltip("share_pct:Q", title="% of the source's tickets", format=".1f"),
              alt.Tooltip("open_tickets:Q", title="Open now", format=","),
              alt.Tooltip("median_resolution_hours:Q", title="Median resolution (hours)",
@@ -108,7 +114,8 @@ def _draw_locations(rows: Rows) -> Drawing:
 
 
 CHARTS = (
-    Chart("volume", "Tickets created and resolved per day", "kpi daily_ops (kpi_daily_ops)",
+    Chart("volume", "Tickets created and resolved",
+          "kpi daily_ops (kpi_daily_ops) per day, kpi volume per week or month",
           "no ticket was created or resolved in the period", _volume, _draw_volume),
     Chart("backlog", "Backlog by age", "kpi backlog (kpi_backlog_daily)",
           "no ticket was open in the period (or the source has no status)", _backlog,
@@ -120,7 +127,7 @@ CHARTS = (
     Chart("resolution_time", "Time to resolution by priority",
           "kpi resolution_time (fact_ticket)", "no ticket was resolved in the period",
           _percentiles("resolution_time", "resolved"), _draw_percentiles("resolved")),
-    Chart("target_attainment", "Target attainment per day of creation",
+    Chart("target_attainment", "Target attainment by creation date",
           "kpi target_attainment (kpi_target_attainment)",
           "no ticket created in the period could be judged against a target", _attainment,
           _draw_attainment),

@@ -43,13 +43,13 @@ def _at_risk(scope: Scope) -> str:
             "WHERE EXISTS (SELECT 1 FROM q) GROUP BY b.risk ORDER BY b.risk")  # fmt: skip
 
 
-def _draw_attainment(rows: Rows) -> Drawing:
+def _draw_attainment(rows: Rows, scope: Scope) -> Drawing:
     extra = [alt.Tooltip("judged:Q", title="Clocks judged", format=",")]
     return marks.grouped_columns(rows, "policy", "Policy", list(METRICS.values()),
                                  "% of clocks within target", extra)  # fmt: skip
 
 
-def _draw_at_risk(rows: Rows) -> Drawing:
+def _draw_at_risk(rows: Rows, scope: Scope) -> Drawing:
     return marks.grouped_columns(rows, "risk", "% of the target used", list(METRICS.values()),
                                  "Running clocks of open tickets")  # fmt: skip
 
