@@ -11,7 +11,7 @@ SCALE  ?= full
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint format docs bench bench-report clean
+.PHONY: help demo test lint format docs bench bench-serve bench-report clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,7 +42,7 @@ lint: $(DEVSTAMP) ## Run ruff (lint + format check) and mypy on src/
 	$(BIN)/mypy src
 
 test: lint ## Install dev extras, lint, type-check and run the test suite
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile
 
 format: $(DEVSTAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests
@@ -52,11 +52,15 @@ docs: $(STAMP) ## Regenerate docs/cli.md from --help
 	$(BIN)/python -m ticketlake.cli.docgen > docs/cli.md
 
 $(BENCHSTAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[pandas]'
+	$(BIN)/python -m pip install --quiet -e '.[pandas,serve]'
 	touch $@
 
-bench: $(BENCHSTAMP) ## Benchmark vs DuckDB and pandas baselines (SCALE=full|small|smoke; full: 30-45 min)
+bench: $(BENCHSTAMP) ## Benchmark vs DuckDB and pandas baselines (SCALE=full|small|smoke; full: 30-45 min), then the serve load
 	$(BIN)/python -m bench.run --scale $(SCALE)
+	$(BIN)/python -m bench.serve_load
+
+bench-serve: $(BENCHSTAMP) ## Only the load on `ticketlake serve` while builds publish (a few minutes)
+	$(BIN)/python -m bench.serve_load
 
 bench-report: $(BENCHSTAMP) ## Print the newest benchmark results as the README table
 	$(BIN)/python -m bench.report

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from tests import real_data
 from ticketlake.config import Settings
@@ -13,21 +14,41 @@ from ticketlake.engine import spark as engine
 from ticketlake.synth import Generated, Options, write_shape
 
 SMALL = Options(tickets=3_000, days=45, seed=7)
-SPARK_GROUP = "spark"
+# The test files that start Spark (in the test process or as a command). They run one after
+# another in one worker, so one JVM serves them all instead of one per worker competing for
+# the machine's two cores; collection fails if a test elsewhere starts Spark.
+SPARK_FILES = frozenset({
+    "tests/engine/test_local_time.py",
+    "tests/engine/test_spark_cli.py",
+    "tests/engine/test_spark_days.py",
+    "tests/engine/test_spark_parity.py",
+    "tests/lake/test_stores.py",
+    "tests/models/test_fact_sla.py",
+    "tests/models/test_sla_business.py",
+})  # fmt: skip
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups off the marks
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """The schedule of ``pytest -n 2`` (the Makefile's): each test file runs whole in one
+    worker, so its module fixtures are built once, and the :data:`SPARK_FILES` together."""
+    return SparkTogether(config, log)
+
+
+class SparkTogether(LoadScopeScheduling):
+    """pytest-xdist's per-scope schedule with a test file as the scope, the Spark files one."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return "spark" if module in SPARK_FILES else module
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Schedule for ``pytest -n 2 --dist loadgroup`` (the Makefile's): each test file runs
-    whole in one worker, so its module fixtures are built once, and every file that starts
-    Spark (the ``spark`` mark, the ``spark`` fixture, or a test parametrized with the spark
-    engine) runs in the same worker, so one JVM serves them all instead of one per worker
-    competing for the machine's two cores."""
-    modules = {item.nodeid.split("::", 1)[0] for item in items if _needs_spark(item)}
+    """A test that starts Spark outside :data:`SPARK_FILES` is a collection error."""
     for item in items:
         module = item.nodeid.split("::", 1)[0]
-        group = SPARK_GROUP if module in modules else module
-        item.add_marker(pytest.mark.xdist_group(group))
+        if _needs_spark(item) and module not in SPARK_FILES:
+            raise pytest.UsageError(f"{item.nodeid} starts Spark: add {module} to SPARK_FILES "
+                                    "in tests/conftest.py")  # fmt: skip
 
 
 def _needs_spark(item: pytest.Item) -> bool:
