@@ -371,11 +371,8 @@ class Project:
                 f"unknown export format {fmt!r}; choose one of {', '.join(export.FORMATS)}"
             )
         out = Path(os.path.abspath(out_dir))
-        con = self.warehouse.connect(write_to=out)
-        try:
-            return export.export(con, out, fmt)
-        finally:
-            con.close()
+        with self.warehouse.reading(write_to=out) as snapshot:
+            return export.export(snapshot.con, out, fmt)
 
     def report(
         self,
@@ -391,11 +388,9 @@ class Project:
         reporting.require()
         out = Path(out_dir) if out_dir is not None else self.root / "report"
         warnings = health.warnings(self.health())
-        con = self.warehouse.connect()
-        try:
-            done = reporting.write(con, out, self.root.name, start, end, progress, warnings)
-        finally:
-            con.close()
+        with self.warehouse.reading() as snapshot:
+            done = reporting.write(snapshot.con, out, self.root.name, start, end, progress,
+                                   warnings)  # fmt: skip
         log.info("wrote report %s", done.html, extra={"charts": len(done.drawn),
                  "left_out": len(done.omitted), "period": done.period.label()})  # fmt: skip
         return done
