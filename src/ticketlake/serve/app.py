@@ -1,7 +1,7 @@
 """The ASGI app of ``ticketlake serve``: the JSON API under ``/api``, with its OpenAPI schema.
 
 :func:`create_app` assembles it from routers: access (login, logout, me) and health here,
-the data endpoints in :mod:`ticketlake.serve.api`. A router adds an endpoint with
+the data endpoints in :mod:`ticketlake.serve.routes`. A router adds an endpoint with
 ``Depends(auth.require(role))`` for its caller and ``Depends(snapshot.connection)`` for the
 request's one connection; errors of every kind are answered by :mod:`ticketlake.serve.errors`.
 """
@@ -17,6 +17,7 @@ from ticketlake import __version__
 from ticketlake.project import Project
 from ticketlake.serve import auth, errors
 from ticketlake.serve.keys import KeyStore
+from ticketlake.serve.routes import ROUTERS
 
 
 class Health(BaseModel):
@@ -37,6 +38,8 @@ def create_app(project: Project, keys: KeyStore | None = None) -> FastAPI:
     app.state.keys = keys or KeyStore.of(project.root)
     errors.install(app)
     app.include_router(auth.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_api_route("/api/health", health, methods=["GET"], response_model=Health,
                       tags=["access"])  # fmt: skip
     _document_errors(app)
