@@ -1,7 +1,7 @@
 """The real server on loopback over a small built demo project, made once per session.
 
 ``served`` yields a :class:`Served`: the base URL, the project, and keys for a viewer, an
-admin and a viewer restricted to one source (``RESTRICTED_TO``). Any test of the API or the
+admin, and a viewer and an admin restricted to one source (``RESTRICTED_TO``). Any test of the API or the
 dashboard reuses it; :func:`get` is a small client on top.
 """
 
@@ -34,12 +34,13 @@ class Served:
 
     url: str
     project: Project
-    keys: dict[str, str]  # viewer, admin, restricted
+    keys: dict[str, str]  # viewer, admin, restricted (a viewer), restricted_admin
 
     def get(self, path: str, key: str | None = "viewer", **params: object) -> httpx.Response:
         """``GET path`` with the key of that kind (None: no key)."""
         headers = {"X-API-Key": self.keys[key]} if key else {}
-        return httpx.get(self.url + path, params=params, headers=headers, timeout=60)
+        # httpx drops a query written in the path when params are given, even empty ones
+        return httpx.get(self.url + path, params=params or None, headers=headers, timeout=60)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +56,8 @@ def served(built_demo: Project) -> Iterator[Served]:
     """uvicorn serving ``built_demo`` in a thread, on a port of loopback the system chose."""
     store = KeyStore.of(built_demo.root)
     keys = {"viewer": store.add("viewer", "viewer")[1], "admin": store.add("admin", "admin")[1],
-            "restricted": store.add("restricted", "viewer", [RESTRICTED_TO])[1]}  # fmt: skip
+            "restricted": store.add("restricted", "viewer", [RESTRICTED_TO])[1],
+            "restricted_admin": store.add("restricted-admin", "admin", [RESTRICTED_TO])[1]}  # fmt: skip
     with serving(create_app(built_demo)) as url:
         yield Served(url, built_demo, keys)
 

@@ -55,7 +55,7 @@ def list_tables(caller: Viewer, reading: Reading) -> list[TableInfo]:
     """The tables this key may read, with their row counts in the build (for a
     source-restricted key, of its sources' rows)."""
     shown = [n for n in sorted(reading.build.tables) if _visible(caller, reading, n)]
-    if caller.sources is None:
+    if caller.sources is None or not shown:
         return [TableInfo(table=n, rows=reading.build.tables[n].rows) for n in shown]
     counts = " UNION ALL ".join(f"SELECT {lit(n)} AS t, count(*) AS n FROM {ident(n)} WHERE "
                                 f"{caller.condition(None)}" for n in shown)  # fmt: skip
