@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+
 import httpx
 from typer.testing import CliRunner
 
-from tests.serve.conftest import Served
+from tests.serve.conftest import Served, serving
 from ticketlake.cli.main import app
+from ticketlake.serve.app import create_app
 from ticketlake.serve.keys import FILE, STATE
 
 
@@ -68,3 +76,65 @@ def test_serve_refuses_to_start_without_keys(tmp_path: object) -> None:
     done = runner.invoke(app, ["--project", str(tmp_path), "serve"])
     assert done.exit_code == 2
     assert "ticketlake keys add NAME --role admin" in done.output
+
+
+def test_ticketlake_serve_starts_on_loopback_and_prints_its_url(served: Served) -> None:
+    """The command itself: uvicorn on 127.0.0.1 by default, the URL on standard output."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ticketlake.cli.main", "--project", str(served.project.root),
+         "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "ticketlake serve did not start"
+                time.sleep(0.2)
+        assert answer.json()["status"] == "ok"
+        key = {"X-API-Key": served.keys["viewer"]}
+        assert httpx.get(f"http://127.0.0.1:{port}/api/kpis", headers=key).status_code == 200
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert f"on http://127.0.0.1:{port}/" in out
+
+
+def test_an_unexpected_failure_is_one_json_line_and_logged(served: Served) -> None:
+    """A bug answers 500 with one line naming no more than the exception's type."""
+    app_ = create_app(served.project)
+
+    @app_.get("/api/boom")
+    def boom() -> None:
+        raise RuntimeError("secret detail")
+
+    caught = _Caught()
+    logger = logging.getLogger("ticketlake.serve")  # ours does not propagate to the root
+    logger.addHandler(caught)
+    try:
+        with serving(app_) as url:
+            answer = httpx.get(f"{url}/api/boom")
+    finally:
+        logger.removeHandler(caught)
+    assert answer.status_code == 500
+    assert answer.json() == {
+        "error": "internal error: RuntimeError (the server's log has the details)"
+    }
+    assert any(r.exc_info and "secret detail" in str(r.exc_info[1]) for r in caught.records)
+
+
+class _Caught(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)

@@ -34,6 +34,13 @@ _SUFFIX = ".lease"
 log = logs.get("warehouse")
 
 
+def prepare(builds: Path) -> None:
+    """Make the readers' folder and lock (the builder does, before publishing), so a reader
+    leaves nothing behind but the leases it removes again."""
+    (builds / FOLDER).mkdir(exist_ok=True)
+    os.close(os.open(builds / LOCK, os.O_RDWR | os.O_CREAT, 0o644))
+
+
 @contextmanager
 def taking_turns(builds: Path) -> Iterator[None]:
     """Hold ``builds/.readers.lock`` for the block (readers taking leases, or a prune)."""
@@ -55,7 +62,7 @@ class Lease:
 
     def __init__(self, builds: Path, build_id: str) -> None:
         folder = builds / FOLDER
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(exist_ok=True)  # made by prepare(), unless by an older ticketlake
         self.path = folder / f"{build_id}.{uuid.uuid4().hex}{_SUFFIX}"
         self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
         fcntl.flock(self._fd, fcntl.LOCK_EX)

@@ -169,6 +169,7 @@ class Warehouse:
         try:
             self.builds.mkdir(parents=True, exist_ok=True)
             os.close(os.open(lock, os.O_RDWR | os.O_CREAT, 0o644))
+            leases.prepare(self.builds)  # so that readers add nothing but their leases
         except OSError as exc:
             raise StorageError.of(f"cannot write to the builds folder {self.builds}", exc) from None
         return lock

@@ -68,7 +68,7 @@ class KeyStore:
 
     def __init__(self, state: Path) -> None:
         self.path = state / FILE
-        self._cache: tuple[tuple[int, int], list[ApiKey]] | None = None
+        self._cache: tuple[tuple[int, int, int], list[ApiKey]] | None = None
 
     @classmethod
     def of(cls, project_root: Path) -> KeyStore:
@@ -120,7 +120,7 @@ class KeyStore:
             return []
         except OSError as exc:
             raise StorageError.of(f"cannot read the API keys {self.path}", exc) from None
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a rewrite is a new file
         if self._cache is None or self._cache[0] != stamp:
             self._cache = (stamp, self._load())
         return self._cache[1]
