@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ import pyarrow as pa
 
 from ticketlake import config, kpis, logs, synth
 from ticketlake import report as reporting
-from ticketlake.common.sqltext import lit
+from ticketlake.analysis import Analysis
 from ticketlake.engine import export, health, models
 from ticketlake.engine.export import Exported
-from ticketlake.engine.reader import Limits, Result
-from ticketlake.engine.warehouse import Build, Warehouse
+from ticketlake.engine.reader import Limits, Result, catalog_query
+from ticketlake.engine.warehouse import Build, Snapshot, Warehouse
 from ticketlake.errors import UsageError
 from ticketlake.ingest import report, summary
 from ticketlake.ingest.mapping import load_mapping_file
@@ -198,10 +198,10 @@ class Project:
         with self.read() as con:
             return report.status(con)
 
-    def ledger_summary(self) -> list[dict[str, Any]]:
+    def ledger_summary(self, build: Snapshot | None = None) -> list[dict[str, Any]]:
         """Per source: files, rows in, loaded, quarantined, the last batch and warnings (the
-        ledger's and mapping health's)."""
-        found = health.by_source(self.health())
+        ledger's and mapping health's, judged with ``build`` when given)."""
+        found = health.by_source(self.health(build=build))
         with self.read() as con:
             return summary.sources(con, found)
 
@@ -212,16 +212,17 @@ class Project:
         with self.read() as con:
             return report.quarantine(con, batch, include_released)
 
-    def health(self, source: str | None = None) -> health.Health:
+    def health(self, source: str | None = None, build: Snapshot | None = None) -> health.Health:
         """Mapping health per source (or of ``source``), judged against the ``check``
-        settings: unknown and missing values, unmapped raw values, and, from the last build,
-        resolutions derived by rule; see docs/sources.md#mapping-health."""
-        current = self.warehouse.current()
+        settings: unknown and missing values, unmapped raw values, and, from the last build
+        (or ``build``, an open reader's), resolutions derived by rule; see
+        docs/sources.md#mapping-health."""
+        current = build.build if build is not None else self.warehouse.current()
         built = current is not None and "fact_ticket" in current.tables
         sla = built and current is not None and "fact_sla" in current.tables
+        run = self.warehouse.arrow if build is None else partial(catalog_query, build.con)
         with self.read() as con:
-            found = health.measure(con, self.settings, source,
-                                   self.warehouse.arrow if built else None, sla)  # fmt: skip
+            found = health.measure(con, self.settings, source, run if built else None, sla)
         if source is not None and not found.sources and not found.unloaded:
             raise UsageError(f"--source {source}: no events of that source in the lake")
         return found
@@ -284,10 +285,8 @@ class Project:
     ) -> pa.Table:
         """One KPI as an Arrow table, e.g. ``kpi("backlog", by=["week", "priority"],
         source="helpdesk")``; keyword filters keep rows whose dimension equals the value."""
-        self._require_project()
-        sql = kpis.query(kpis.get(name), tuple(by) if by is not None else None, date_from,
-                         date_to, filters)  # fmt: skip
-        return self.warehouse.arrow(sql)
+        with self.analysis() as reads:
+            return reads.kpi(name, by, date_from, date_to, filters)
 
     def kpi_notes(
         self,
@@ -299,64 +298,39 @@ class Project:
     ) -> list[str]:
         """What a reader of the same :meth:`kpi` call must know to read it right: sliced by
         label, a ticket counts once per label, and how many tickets that repeats."""
-        self._require_project()
         if by is None or kpis.LABEL not in by:
             return []
-        sql = kpis.several_labels(kpis.get(name), date_from, date_to, filters)
-        tickets = self.warehouse.arrow(sql).column(0)[0].as_py()
-        return [kpis.label_note(int(tickets))]
+        with self.analysis() as reads:
+            return reads.kpi_notes(name, by, date_from, date_to, filters)
 
     def lifecycle(self, source: str | None = None, by: str | None = None,
                   bins: bool = True) -> dict[str, pa.Table]:  # fmt: skip
         """Lifecycle figures per source (and per ``by``: priority, customer or group) and, with
         ``bins``, the lifetime, update-interval and lag histograms with their density curves;
         ``source`` keeps one source."""
-        where = {"source": source} if source else {}
-        if by is None:
-            parts = {"summary": self._table("lifecycle_summary", where, "source")}
-        else:
-            parts = {"summary": self.kpi("lifecycle", ["source", by], None, None, **where)}
-        if bins:
-            slices = {**where, "dimension": by or "all"}
-            parts["distributions"] = self._table("lifecycle_distribution", slices,
-                                                 "source, measure, value, bin")  # fmt: skip
-        return parts
+        with self.analysis() as reads:
+            return reads.lifecycle({"source": source} if source else {}, by, bins)
 
     def flow(self, source: str | None = None, top: int = 10) -> dict[str, pa.Table]:
         """Process-flow summary per source, time in status, the busiest transitions and the
         most common variants (``top`` of each per source)."""
-        where = {"source": source} if source else {}
-        return {
-            "summary": self._table("flow_summary", where, "source"),
-            "time_in_status": self._table("flow_time_in_status", where, "source, total_hours DESC"),
-            "transitions": self._top("flow_transitions", where, "transitions", top),
-            "variants": self._top("flow_variants", where, "tickets", top),
-        }
+        with self.analysis() as reads:
+            return reads.flow({"source": source} if source else {}, top)
 
     def sla(self, policy: str | None = None, at_risk: bool = False) -> pa.Table:
         """SLA attainment per policy and metric (``sla_attainment``), or with ``at_risk`` the
         at-risk queue (``kpi_sla_at_risk``), breached first, then by business time left;
         ``policy`` keeps one policy (a name the settings do not have is an error)."""
+        with self.analysis() as reads:
+            return reads.sla(policy, at_risk)
+
+    @contextmanager
+    def analysis(self) -> Iterator[Analysis]:
+        """KPIs, lifecycle, flow and SLA reads (ticketlake/analysis.py) on one connection to
+        the current build, held for the block: every part of an answer is of one build."""
         self._require_project()
-        known = [p.name for p in self.settings.policies()]
-        if policy is not None and policy not in known:
-            raise UsageError(f"no SLA policy named {policy!r}; policies: {', '.join(known)}")
-        where = {"policy": policy} if policy else {}
-        if not at_risk:
-            return self.kpi("sla_attainment", ["policy", "metric"], None, None, **where)
-        return self._table("kpi_sla_at_risk", where, "risk DESC, seconds_left, source, ticket_id")
-
-    def _table(self, table: str, where: dict[str, str], order: str) -> pa.Table:
-        condition = _equal(where)
-        return self.warehouse.arrow(f"SELECT * FROM {table} WHERE {condition} ORDER BY {order}")
-
-    def _top(self, table: str, where: dict[str, str], by: str, top: int) -> pa.Table:
-        condition = _equal(where)
-        return self.warehouse.arrow(
-            f"SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY source "
-            f"ORDER BY {by} DESC, 2, 3) AS _rank FROM {table} WHERE {condition}) "
-            f"WHERE _rank <= {int(top)} ORDER BY source, {by} DESC"
-        )
+        with self.warehouse.reading() as snapshot:
+            yield Analysis(snapshot.con, self.settings)
 
     def tables(self) -> list[tuple[str, int]]:
         """The warehouse's tables with their row counts."""
@@ -371,11 +345,8 @@ class Project:
                 f"unknown export format {fmt!r}; choose one of {', '.join(export.FORMATS)}"
             )
         out = Path(os.path.abspath(out_dir))
-        con = self.warehouse.connect(write_to=out)
-        try:
-            return export.export(con, out, fmt)
-        finally:
-            con.close()
+        with self.warehouse.reading(write_to=out) as snapshot:
+            return export.export(snapshot.con, out, fmt)
 
     def report(
         self,
@@ -391,11 +362,9 @@ class Project:
         reporting.require()
         out = Path(out_dir) if out_dir is not None else self.root / "report"
         warnings = health.warnings(self.health())
-        con = self.warehouse.connect()
-        try:
-            done = reporting.write(con, out, self.root.name, start, end, progress, warnings)
-        finally:
-            con.close()
+        with self.warehouse.reading() as snapshot:
+            done = reporting.write(snapshot.con, out, self.root.name, start, end, progress,
+                                   warnings)  # fmt: skip
         log.info("wrote report %s", done.html, extra={"charts": len(done.drawn),
                  "left_out": len(done.omitted), "period": done.period.label()})  # fmt: skip
         return done
@@ -405,8 +374,3 @@ class Project:
             raise UsageError(
                 f"{self.root} is not a ticketlake project; run `ticketlake init` first"
             )
-
-
-def _equal(where: dict[str, str]) -> str:
-    """A condition requiring each column to equal its value (``true`` for none)."""
-    return " AND ".join(f"{k} = {lit(v)}" for k, v in where.items()) or "true"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ticketlake import Project, TicketlakeError, UsageError
+from ticketlake.engine.warehouse import KEEP_BUILDS
 from ticketlake.synth import Generated
 
 
@@ -78,3 +79,52 @@ def test_select_builds_a_model_and_what_it_needs(project: Project) -> None:
     assert project.build(select="tickets").models == ["tickets"]
     with pytest.raises(TicketlakeError, match="no model named"):
         project.build(select="nope")
+
+
+def _whole(con: object) -> list[object]:
+    """Every table's row count and a checksum of the tickets: what a reader saw of its build."""
+    tables = [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() "  # type: ignore[attr-defined]
+                                        "WHERE NOT internal ORDER BY 1").fetchall()]  # fmt: skip
+    counts = [con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables]  # type: ignore[attr-defined]
+    digest = con.execute("SELECT sum(hash(ticket_id, status)) FROM fact_ticket").fetchall()  # type: ignore[attr-defined]
+    return [tables, counts, digest]
+
+
+def test_a_reader_keeps_its_whole_build_however_many_builds_are_published(
+    project: Project, generated: dict[str, Generated]
+) -> None:  # fmt: skip
+    """A reader's lease keeps its build's files through pruning (KEEP_BUILDS is 2, and three
+    full builds are published while it is open); once it closes, the next build prunes it."""
+    first, second = generated["tickets"].files[:2]
+    project.ingest([first.path], format="tickets")
+    project.build()
+    with project.warehouse.reading() as snapshot:
+        seen = _whole(snapshot.con)
+        project.ingest([second.path], format="tickets")
+        for _ in range(KEEP_BUILDS + 1):
+            project.build(full=True)
+        assert _whole(snapshot.con) == seen
+        assert _count(project) == seen[1][seen[0].index("tickets")] + second.rows
+        assert project.warehouse.current().build_id != snapshot.build.build_id  # type: ignore[union-attr]
+        files = [snapshot.build.path_of(t) for t in snapshot.build.tables]
+    assert all(f.exists() for f in files)
+    project.build()
+    assert not any(f.exists() for f in files)
+    assert not list((project.warehouse.builds / "readers").iterdir())
+
+
+def test_a_lease_whose_reader_is_gone_holds_nothing(
+    project: Project, generated: dict[str, Generated]
+) -> None:  # fmt: skip
+    """A lease file nobody keeps locked (its process died) is deleted by the next prune."""
+    project.ingest([generated["tickets"].files[0].path], format="tickets")
+    project.build()
+    old = project.warehouse.current()
+    assert old is not None
+    folder = project.warehouse.builds / "readers"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{old.build_id}.0123.lease").touch()
+    project.build(full=True)
+    project.build(full=True)
+    assert not (project.warehouse.builds / f"{old.build_id}.duckdb").exists()
+    assert not list(folder.iterdir())

@@ -17,7 +17,18 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from ticketlake import demo, logs
-from ticketlake.cli import analytics, health, lake, ledger, mapping, mart, report, sla, sources
+from ticketlake.cli import (
+    analytics,
+    health,
+    lake,
+    ledger,
+    mapping,
+    mart,
+    report,
+    serve,
+    sla,
+    sources,
+)
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.cli.progress import stages
 from ticketlake.errors import StorageError, TicketlakeError
@@ -233,8 +244,10 @@ app.command()(analytics.lifecycle)
 app.command()(analytics.flow)
 app.command()(sla.sla)
 app.command()(report.report)
+app.command()(serve.serve)
 app.add_typer(mapping.app, name="map")
 app.add_typer(sources.app, name="source")
+app.add_typer(serve.app, name="keys")
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ def _write(con: duckdb.DuckDBPyConnection, out_dir: Path, table: str, fmt: str) 
     target = out_dir / f"{table}.{fmt}"
     partial = _partial(out_dir, table)
     options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-    select = _neutralised(con, table) if fmt == "csv" else f"SELECT * FROM {ident(table)}"
+    select = neutralised(con, table) if fmt == "csv" else f"SELECT * FROM {ident(table)}"
     try:
         rows = scalar(con, f"COPY ({select}) TO {lit(str(partial))} ({options})")
         os.replace(partial, target)
@@ -114,7 +114,7 @@ def _taking_turns(out_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _neutralised(con: duckdb.DuckDBPyConnection, table: str) -> str:
+def neutralised(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """SELECT of ``table`` with every text cell that could run as a formula made inert (and
     every column name, which becomes a header cell)."""
     columns = duck.column_types(con, table)

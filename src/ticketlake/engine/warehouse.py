@@ -8,8 +8,10 @@ to the catalog in one rename. No build copies the warehouse. A reader, whether t
 a BI tool opening the path, sees the build it opened, whole, while the next one is made.
 
 Only published builds count: retention keeps the newest :data:`KEEP_BUILDS` of them (a list
-kept in ``builds/published.json``), and anything else in ``builds/`` or ``tables/`` (what a
-crashed build left) is deleted when the next build starts.
+kept in ``builds/published.json``) and every build an open reader holds a lease on
+(engine/leases.py: a reader opened by :meth:`Warehouse.reading` reads its build whole however
+many builds are published meanwhile); anything else in ``builds/`` or ``tables/`` (older
+builds, what a crashed build left) is deleted after each publish and when a build starts.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import pyarrow as pa
 
 from ticketlake.common import duck
 from ticketlake.config import Settings
-from ticketlake.engine import models, publish, reader, spark
+from ticketlake.engine import leases, models, publish, reader, spark
 from ticketlake.engine.publish import Published
 from ticketlake.engine.runner import STATE, Runner
 from ticketlake.errors import OutOfMemoryError, StorageError, TicketlakeError, UsageError
@@ -45,6 +47,7 @@ HISTORY = "published.json"
 WORK = "work.duckdb"
 _WORK_STATE = "_work_state"  # the build whose tables the working database holds
 _ALWAYS = {STATE, "_build"}  # small tables every build publishes anew
+_OWN = {HISTORY, ".lock", leases.FOLDER, leases.LOCK}  # what builds/ holds besides builds
 T = TypeVar("T")
 
 
@@ -52,6 +55,14 @@ class WarehouseError(TicketlakeError):
     """A build could not be made or published: memory, disk space or the working database."""
 
     exit_code = 74
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An open reader of one published build: its sandboxed connection and what it holds."""
+
+    con: duckdb.DuckDBPyConnection
+    build: Published
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,7 @@ class Warehouse:
         try:
             self.builds.mkdir(parents=True, exist_ok=True)
             os.close(os.open(lock, os.O_RDWR | os.O_CREAT, 0o644))
+            leases.prepare(self.builds)  # so that readers add nothing but their leases
         except OSError as exc:
             raise StorageError.of(f"cannot write to the builds folder {self.builds}", exc) from None
         return lock
@@ -216,23 +228,34 @@ class Warehouse:
                 continue
         return kept
 
+    def _held(self) -> list[Published]:
+        """The builds open readers hold leases on (engine/leases.py), besides the kept ones."""
+        held = []
+        for build_id in sorted(leases.held(self.builds) - set(self._history()[:KEEP_BUILDS])):
+            try:
+                held.append(publish.read(self.builds / f"{build_id}.duckdb"))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return held
+
     def _prune(self) -> None:
-        """Delete catalogs and table files no kept build names; an open reader keeps the data
-        of files it has open even once they are unlinked."""
+        """Delete catalogs and table files that no kept build and no open reader names."""
         self._clean()
 
     def _clean(self) -> None:
-        """Remove everything in ``builds/`` and ``tables/`` that no kept build names: older
-        builds, and what a failed or killed build left (catalogs, table files, WAL files)."""
-        kept = self._kept()
-        catalogs = {name for b in kept for name in (b.catalog.name, f"{b.build_id}.json")}
-        files = {str(b.root / t.file) for b in kept for t in b.tables.values()}
-        for path in self.builds.glob("*"):
-            if path.name not in catalogs and path.name not in (HISTORY, ".lock"):
-                _remove(path)
-        for path in (self.root / "tables").glob("*/*"):
-            if str(path) not in files:
-                _remove(path)
+        """Remove everything in ``builds/`` and ``tables/`` that no kept or held build names:
+        older builds, and what a failed or killed build left (catalogs, table files, WAL
+        files). Readers taking leases wait meanwhile (a moment: only files are deleted)."""
+        with leases.taking_turns(self.builds):
+            kept = [*self._kept(), *self._held()]
+            catalogs = {name for b in kept for name in (b.catalog.name, f"{b.build_id}.json")}
+            files = {str(b.root / t.file) for b in kept for t in b.tables.values()}
+            for path in self.builds.glob("*"):
+                if path.name not in catalogs and path.name not in _OWN:
+                    _remove(path)
+            for path in (self.root / "tables").glob("*/*"):
+                if str(path) not in files:
+                    _remove(path)
         shutil.rmtree(self.root / ".tmp", ignore_errors=True)
 
     def _abandon(self, build_id: str) -> None:
@@ -255,19 +278,50 @@ class Warehouse:
                 "(the size of the last one); free some space or set paths.warehouse elsewhere"
             )
 
-    def mount(self) -> reader.Mount:
-        """What readers see: the current build's table files (the seam with reader.py)."""
-        current = self.current()
-        if current is None:
-            raise UsageError("the warehouse has not been built yet; run `ticketlake build`")
+    def mount(self, build: Published | None = None) -> reader.Mount:
+        """What readers see: the table files of ``build``, by default the current one (the
+        seam with reader.py)."""
+        current = build or self._built()
         files = {name: current.path_of(name) for name in current.tables}
         spill = Path(tempfile.gettempdir()) / f"ticketlake-read-{uuid.uuid4().hex[:12]}"
         return reader.Mount(files, spill, f"the warehouse build {current.build_id}")
 
     def connect(self, write_to: Path | None = None) -> duckdb.DuckDBPyConnection:
         """A sandboxed connection to the current build (engine/reader.py): it reads the
-        warehouse and no other file; ``write_to`` is a folder it may also write into."""
+        warehouse and no other file; ``write_to`` is a folder it may also write into. It
+        holds no lease: its build stays only while retention keeps it, so a reader open
+        for longer than one build uses :meth:`reading`."""
         return reader.connect(self.mount(), self.settings.engine, write_to)
+
+    @contextmanager
+    def reading(self, write_to: Path | None = None) -> Iterator[Snapshot]:
+        """A sandboxed connection to the current build (as :meth:`connect`) holding a lease
+        on it, so the build stays whole however many are published until the block ends."""
+        with self._leased() as (build, _lease):
+            con = reader.connect(self.mount(build), self.settings.engine, write_to)
+            try:
+                yield Snapshot(con, build)
+            finally:
+                con.close()
+
+    @contextmanager
+    def _leased(self) -> Iterator[tuple[Published, leases.Lease | None]]:
+        """The current build with a lease on it, released when the block ends."""
+        self._built()
+        with leases.taking_turns(self.builds):
+            build = self._built()  # resolved under the lock: no prune runs meanwhile
+            lease = leases.take(self.builds, build.build_id)
+        try:
+            yield build, lease
+        finally:
+            if lease is not None:
+                lease.release()
+
+    def _built(self) -> Published:
+        current = self.current()
+        if current is None:
+            raise UsageError("the warehouse has not been built yet; run `ticketlake build`")
+        return current
 
     def arrow(self, sql: str) -> pa.Table:
         """The result of one of ticketlake's own SELECTs as an Arrow table, every row."""
@@ -287,11 +341,8 @@ class Warehouse:
 
     def _read(self, run: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """``run`` on a sandboxed connection of its own, closed afterwards."""
-        con = self.connect()
-        try:
-            return run(con)
-        finally:
-            con.close()
+        with self.reading() as snapshot:
+            return run(snapshot.con)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:

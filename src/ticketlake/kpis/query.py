@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from ticketlake.common.sqltext import lit
@@ -17,10 +18,14 @@ def get(name: str) -> Kpi:
         raise UsageError(f"no KPI named {name!r}; KPIs: {', '.join(CATALOG)}") from None
 
 
+Filters = Mapping[str, str | tuple[str, ...]]
+
+
 def query(kpi: Kpi, by: tuple[str, ...] | None = None, date_from: date | None = None,
-          date_to: date | None = None, filters: dict[str, str] | None = None) -> str:  # fmt: skip
+          date_to: date | None = None, filters: Filters | None = None) -> str:  # fmt: skip
     """SQL answering ``kpi`` grouped by ``by`` (its default when None) between two dates,
-    keeping only rows whose dimensions equal ``filters`` (e.g. ``{"source": "helpdesk"}``)."""
+    keeping only rows whose dimensions equal ``filters`` (e.g. ``{"source": "helpdesk"}``;
+    a tuple of values keeps rows equal to any of them)."""
     filters = filters or {}
     if LABEL in (by or ()) or LABEL in filters:
         _check_label(kpi)
@@ -50,7 +55,7 @@ def several_labels(
     kpi: Kpi,
     date_from: date | None = None,
     date_to: date | None = None,
-    filters: dict[str, str] | None = None,
+    filters: Filters | None = None,
 ) -> str:
     """SQL counting the tickets that ``kpi --by label`` (with these dates and filters) counts
     more than once, under each of their labels."""
@@ -91,7 +96,7 @@ def _base(kpi: Kpi, labelled: bool) -> str:
 
 
 def _condition(kpi: Kpi, date_from: date | None, date_to: date | None,
-               filters: dict[str, str]) -> str:  # fmt: skip
+               filters: Filters) -> str:  # fmt: skip
     """The WHERE clause: the KPI's own filter, the dimension filters and the date range."""
     if date_from and date_to and date_from > date_to:
         raise UsageError(f"--from {date_from} is after --to {date_to}")
@@ -103,7 +108,11 @@ def _condition(kpi: Kpi, date_from: date | None, date_to: date | None,
         if name not in dims:
             raise UsageError(f"{kpi.name} cannot be filtered on {name!r}; "
                              f"choose from: {', '.join(dims)}")  # fmt: skip
-        where.append(f"{dims[name]} = {lit(str(value))}")
+        if isinstance(value, tuple):
+            where.append(f"{dims[name]} IN ({', '.join(lit(v) for v in value)})" if value
+                         else "false")  # fmt: skip
+        else:
+            where.append(f"{dims[name]} = {lit(str(value))}")
     for bound, op in ((date_from, ">="), (date_to, "<=")):
         if kpi.date and bound:
             where.append(f"{kpi.date} {op} CAST({lit(bound.isoformat())} AS DATE)")

@@ -1,0 +1,82 @@
+"""``/api/lifecycle``, ``/api/flow`` and ``/api/sla``: the reads of ``ticketlake lifecycle``,
+``flow`` and ``sla`` (ticketlake/analysis.py), one part per request, a page at a time."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from ticketlake.serve.auth import Caller, Viewer
+from ticketlake.serve.pages import Limit, Offset, Page, table_page
+from ticketlake.serve.snapshot import Reading, Reads
+
+router = APIRouter(tags=["analytics"])
+Source = Annotated[str | None, Query(description="Keep one source.")]
+
+
+class LifecyclePart(StrEnum):
+    """The parts of ``ticketlake lifecycle``."""
+
+    summary = "summary"
+    distributions = "distributions"
+
+
+class LifecycleBy(StrEnum):
+    """What the lifecycle summary breaks down by, besides source."""
+
+    priority = "priority"
+    customer = "customer"
+    group = "group"
+
+
+class FlowPart(StrEnum):
+    """The parts of ``ticketlake flow``."""
+
+    summary = "summary"
+    time_in_status = "time_in_status"
+    transitions = "transitions"
+    variants = "variants"
+
+
+def _where(caller: Caller, source: str | None) -> dict[str, str | tuple[str, ...]]:
+    """The source filter of the request: its own source, or the key's sources."""
+    allowed = caller.sources_for(source)
+    return {} if allowed is None else {"source": allowed}
+
+
+@router.get("/api/lifecycle/{part}", response_model=Page)
+def lifecycle(part: LifecyclePart, caller: Viewer, reading: Reading, reads: Reads,
+              source: Source = None, by: LifecycleBy | None = None, limit: Limit = 100,
+              offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
+    """Lifecycle figures per source (and ``by``), or their histograms."""
+    parts = reads.lifecycle(_where(caller, source), by.value if by else None,
+                            bins=part is LifecyclePart.distributions)  # fmt: skip
+    return table_page(reading.build.build_id, parts[part.value], limit, offset)
+
+
+@router.get("/api/flow/{part}", response_model=Page)
+def flow(part: FlowPart, caller: Viewer, reading: Reading, reads: Reads, source: Source = None,
+         top: Annotated[int, Query(ge=1, le=1000, description="Busiest transitions and "
+                                   "commonest variants kept per source.")] = 10,
+         limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
+    """Process flow: summary, time in status, top transitions or variants per source."""
+    parts = reads.flow(_where(caller, source), top)
+    return table_page(reading.build.build_id, parts[part.value], limit, offset)
+
+
+@router.get("/api/sla", response_model=Page)
+def sla(caller: Viewer, reading: Reading, reads: Reads, policy: str | None = None,
+        source: Source = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
+    """SLA attainment per policy and metric (``ticketlake sla``)."""
+    found = reads.sla(policy, False, _where(caller, source))
+    return table_page(reading.build.build_id, found, limit, offset)
+
+
+@router.get("/api/sla/at-risk", response_model=Page)
+def at_risk(caller: Viewer, reading: Reading, reads: Reads, policy: str | None = None,
+            source: Source = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
+    """The SLA at-risk queue, breached first, then by business time left."""
+    found = reads.sla(policy, True, _where(caller, source))
+    return table_page(reading.build.build_id, found, limit, offset)
