@@ -95,4 +95,6 @@ class Scope:
         start, end = (lit(d.isoformat()) for d in (self.period.start, self.period.end))
         dims = kpis.get(like).dims
         equal = [f"{dims[k]} = {lit(v)}" for k, v in self.equal(like).items()]
-        return " AND ".join([*equal, f"{day} BETWEEN CAST({start} AS DATE) AND CAST({end} AS DATE)"])
+        return " AND ".join(
+            [*equal, f"{day} BETWEEN CAST({start} AS DATE) AND CAST({end} AS DATE)"]
+        )

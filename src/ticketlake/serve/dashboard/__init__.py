@@ -26,7 +26,9 @@ def install(app: FastAPI) -> None:
     the report extra is not installed: the API still serves)."""
     absent = report.missing()
     if absent:
-        log.warning("the dashboard needs %s: pip install 'ticketlake[report]'", " and ".join(absent))
+        log.warning(
+            "the dashboard needs %s: pip install 'ticketlake[report]'", " and ".join(absent)
+        )
         return
     from ticketlake.serve.dashboard import data, pages  # noqa: PLC0415 - needs the extra
 

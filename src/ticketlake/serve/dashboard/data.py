@@ -316,7 +316,9 @@ def _rows(reading: Snapshot, table: str, where: str, order: str) -> list[dict[st
     """The rows of ``table`` matching ``where``; none when the build lacks the table."""
     if table not in reading.build.tables:
         return []
-    return jsonable(rows(reading.con, f"SELECT * FROM {ident(table)} WHERE {where} ORDER BY {order}"))
+    return jsonable(
+        rows(reading.con, f"SELECT * FROM {ident(table)} WHERE {where} ORDER BY {order}")
+    )
 
 
 def _escaped(text: str) -> str:
