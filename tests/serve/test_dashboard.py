@@ -294,3 +294,23 @@ def test_dashboard_endpoints_are_in_the_schema(served: Served) -> None:
                  "/api/dashboard/tickets/{source}/{ticket_id}"):  # fmt: skip
         assert "get" in paths[path], path
     assert "/" not in paths and "/login" not in paths
+
+
+def test_the_docs_say_which_filters_each_chart_applies() -> None:
+    """docs/dashboard.md's table of filters is what the charts' SQL and the headlines apply."""
+    from ticketlake.report.charts import CATALOG  # noqa: PLC0415
+    from ticketlake.report.result import Period  # noqa: PLC0415
+    from ticketlake.report.scope import Scope  # noqa: PLC0415
+    from ticketlake.report.summary import HEADLINES, unfiltered  # noqa: PLC0415
+
+    every = {"priority": "P1", "group": "g", "category": "c"}
+    text = (Path(__file__).parents[2] / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    for chart in CATALOG.values():
+        where = Scope("s", Period(date(2024, 1, 1), date(2024, 1, 2)), "UTC",
+                      tuple(every.items()))  # fmt: skip
+        chart.sql(where)
+        applied = ", ".join(k for k in every if k not in where.ignored) or "none"
+        assert f"| `{chart.name}` | {applied} |" in text, chart.name
+    for headline in HEADLINES:
+        applied = ", ".join(k for k in every if k not in unfiltered(headline, every)) or "none"
+        assert f"| {headline.label} | {applied} |" in text, headline.label
