@@ -44,8 +44,14 @@ SEEN = """() => ({
 })"""
 FIGURES = """() => Object.fromEntries([...document.querySelectorAll("#summary .figure")].map(
   f => [f.dataset.label, f.querySelector(".value").dataset.value]))"""
-DATA_ENDPOINTS = ["/api/filters", "/api/charts", "/api/charts/volume", "/api/summary",
-                  "/api/dashboard/at-risk", "/api/dashboard/tickets"]  # fmt: skip
+DATA_ENDPOINTS = [
+    "/api/filters",
+    "/api/charts",
+    "/api/charts/volume",
+    "/api/summary",
+    "/api/dashboard/at-risk",
+    "/api/dashboard/tickets",
+]
 
 
 @dataclass
@@ -96,8 +102,14 @@ def browser(served: Served) -> Iterator[Browser]:
             page = context.pages[0] if context.pages else context.new_page()
             seen = Browser(page, served.url)
             context.on("request", lambda r: seen.requests.append(r.url))
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                served.url + "/") else route.abort())  # fmt: skip
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(served.url + "/")
+                    else route.abort()
+                ),
+            )
             page.on("console", lambda m: seen.console.append(f"{m.type}: {m.text}"))
             page.on("pageerror", lambda e: seen.errors.append(str(e)))
             page.goto(served.url + "/login?next=/sla", wait_until="load")
@@ -133,8 +145,9 @@ def api(served: Served, path: str, **params: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_every_page_renders_its_charts(visits: dict[str, dict[str, Any]], served: Served,
-                                      name: str) -> None:  # fmt: skip
+def test_every_page_renders_its_charts(
+    visits: dict[str, dict[str, Any]], served: Served, name: str
+) -> None:
     """Each chart the API has rows for is drawn as a Vega view (an SVG) in its box; the
     others say why they are empty."""
     charts = PAGES[name].charts
@@ -174,19 +187,26 @@ def _figures(browser: Browser) -> dict[str, float | None]:
     return {label: float(value) if value else None for label, value in shown.items()}
 
 
-def _kpi(served: Served, name: str, column: str, start: str, end: str,
-         filters: dict[str, str]) -> float | None:  # fmt: skip
+def _kpi(
+    served: Served, name: str, column: str, start: str, end: str, filters: dict[str, str]
+) -> float | None:
     """``column`` of ``ticketlake kpis NAME --by source`` for SOURCE, with ``filters``."""
-    sql = kpis.query(kpis.get(name), ("source",), date.fromisoformat(start),
-                     date.fromisoformat(end), {"source": SOURCE, **filters})  # fmt: skip
+    sql = kpis.query(
+        kpis.get(name),
+        ("source",),
+        date.fromisoformat(start),
+        date.fromisoformat(end),
+        {"source": SOURCE, **filters},
+    )
     with served.project.warehouse.reading() as reading:
         found = reading.con.sql(sql).to_arrow_table().to_pylist()
     value = found[0][column] if found else None
     return None if value is None else float(value)
 
 
-def test_a_filter_changes_the_numbers_which_equal_the_apis(browser: Browser, served: Served,
-                                                           visits: dict[str, Any]) -> None:  # fmt: skip
+def test_a_filter_changes_the_numbers_which_equal_the_apis(
+    browser: Browser, served: Served, visits: dict[str, Any]
+) -> None:
     """On the overview, the headline numbers shown equal /api/summary's and the KPI
     catalog's for the same source and period; choosing a priority changes them, and they
     still equal the API's for that priority."""
@@ -206,13 +226,15 @@ def test_a_filter_changes_the_numbers_which_equal_the_apis(browser: Browser, ser
     p1 = api(served, "/api/summary", source=SOURCE, priority="P1")
     assert after == {f["label"]: f["value"] for f in p1["figures"]}
     assert after["Created"] == _kpi(served, "volume", "created", start, end, {"priority": "P1"})
-    assert after["Median resolution"] == _kpi(served, "resolution_time", "median_hours", start,
-                                              end, {"priority": "P1"})  # fmt: skip
+    assert after["Median resolution"] == _kpi(
+        served, "resolution_time", "median_hours", start, end, {"priority": "P1"}
+    )
     assert "priority=P1" in browser.page.url
 
 
-def test_a_filter_changes_the_charts(browser: Browser, served: Served,
-                                     visits: dict[str, Any]) -> None:  # fmt: skip
+def test_a_filter_changes_the_charts(
+    browser: Browser, served: Served, visits: dict[str, Any]
+) -> None:
     """On the backlog page, a group redraws the backlog chart from the API's rows for that
     group; the volume chart, whose KPI has no priority, says it is not filtered by one."""
     assert visits
@@ -237,8 +259,9 @@ def test_a_filter_changes_the_charts(browser: Browser, served: Served,
     assert "Not filtered by priority" in browser.page.inner_text("figure[data-chart=volume]")
 
 
-def test_ticket_search_and_drill_down(browser: Browser, served: Served,
-                                      visits: dict[str, Any]) -> None:  # fmt: skip
+def test_ticket_search_and_drill_down(
+    browser: Browser, served: Served, visits: dict[str, Any]
+) -> None:
     """Searching lists the API's tickets; opening one shows its events, SLA clocks, links."""
     assert visits
     browser.open(f"/tickets?source={SOURCE}")
@@ -259,14 +282,22 @@ def test_a_page_without_a_key_redirects_to_login(served: Served, name: str) -> N
     answer = httpx.get(served.url + PAGES[name].path, follow_redirects=False, timeout=30)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/login?next=")
-    bad = httpx.get(served.url + PAGES[name].path, cookies={"ticketlake_key": "tlk_nope"},
-                    follow_redirects=False, timeout=30)  # fmt: skip
+    bad = httpx.get(
+        served.url + PAGES[name].path,
+        cookies={"ticketlake_key": "tlk_nope"},
+        follow_redirects=False,
+        timeout=30,
+    )
     assert bad.status_code == 303
 
 
 def test_the_login_page_and_static_files_need_no_key(served: Served) -> None:
-    for path in ("/login", "/static/dashboard/vega.js", "/static/dashboard/dashboard.js",
-                 "/static/dashboard/dashboard.css"):  # fmt: skip
+    for path in (
+        "/login",
+        "/static/dashboard/vega.js",
+        "/static/dashboard/dashboard.js",
+        "/static/dashboard/dashboard.css",
+    ):
         assert httpx.get(served.url + path, timeout=30).status_code == 200, path
 
 
@@ -289,9 +320,15 @@ def test_a_restricted_key_reads_its_own_source(served: Served) -> None:
 
 def test_dashboard_endpoints_are_in_the_schema(served: Served) -> None:
     paths = api(served, "/openapi.json")["paths"]
-    for path in ("/api/charts", "/api/charts/{name}", "/api/summary", "/api/filters",
-                 "/api/dashboard/at-risk", "/api/dashboard/tickets",
-                 "/api/dashboard/tickets/{source}/{ticket_id}"):  # fmt: skip
+    for path in (
+        "/api/charts",
+        "/api/charts/{name}",
+        "/api/summary",
+        "/api/filters",
+        "/api/dashboard/at-risk",
+        "/api/dashboard/tickets",
+        "/api/dashboard/tickets/{source}/{ticket_id}",
+    ):
         assert "get" in paths[path], path
     assert "/" not in paths and "/login" not in paths
 
@@ -306,11 +343,27 @@ def test_the_docs_say_which_filters_each_chart_applies() -> None:
     every = {"priority": "P1", "group": "g", "category": "c"}
     text = (Path(__file__).parents[2] / "docs" / "dashboard.md").read_text(encoding="utf-8")
     for chart in CATALOG.values():
-        where = Scope("s", Period(date(2024, 1, 1), date(2024, 1, 2)), "UTC",
-                      tuple(every.items()))  # fmt: skip
+        where = Scope("s", Period(date(2024, 1, 1), date(2024, 1, 2)), "UTC", tuple(every.items()))
         chart.sql(where)
         applied = ", ".join(k for k in every if k not in where.ignored) or "none"
         assert f"| `{chart.name}` | {applied} |" in text, chart.name
     for headline in HEADLINES:
         applied = ", ".join(k for k in every if k not in unfiltered(headline, every)) or "none"
         assert f"| {headline.label} | {applied} |" in text, headline.label
+
+
+def test_a_ticket_of_the_at_risk_queue_opens_its_drill_down(
+    browser: Browser, served: Served, visits: dict[str, Any]
+) -> None:
+    """The queue shows the API's running clocks; a ticket's id opens its drill-down."""
+    assert visits
+    browser.open(f"/sla?source={SOURCE}")
+    queue = api(served, "/api/dashboard/at-risk", source=SOURCE, limit="50")
+    assert browser.page.get_attribute("#queue", "data-total") == str(queue["total"])
+    first = queue["rows"][0]["ticket"]
+    browser.page.click(f"#queue button:text-is('{first}')")
+    browser.page.wait_for_url(f"{served.url}/tickets?source={SOURCE}&ticket={first}")
+    browser.settled()
+    browser.page.wait_for_selector(f"#ticket[data-ticket='{first}']")
+    clocks = api(served, f"/api/dashboard/tickets/{SOURCE}/{first}")["sla"]
+    assert clocks and f"SLA clocks ({len(clocks)})" in browser.page.inner_text("#ticket")

@@ -159,8 +159,9 @@ class Listing(BaseModel):
     offset: int = Field(description="Rows skipped.")
     limit: int = Field(description="Most rows returned.")
     rows: list[dict[str, Any]] = Field(description="The rows.")
-    ignored: list[str] = Field(default_factory=list,
-                               description="Filters asked that these rows cannot apply.")  # fmt: skip
+    ignored: list[str] = Field(
+        default_factory=list, description="Filters asked that these rows cannot apply."
+    )
 
 
 class TicketOut(BaseModel):
@@ -173,16 +174,28 @@ class TicketOut(BaseModel):
     links: list[dict[str, Any]] = Field(description="Links from or to it (bridge_ticket_link).")
 
 
+def readable(caller: Caller, reading: Snapshot) -> dict[str, str]:
+    """The sources with tickets ``caller`` may read, each with its time zone."""
+    zones = report_scope.zones(reading.con)
+    allowed = caller.sources_for(None)
+    return {s: zone for s, zone in zones.items() if allowed is None or s in allowed}
+
+
 def source_of(caller: Caller, reading: Snapshot, source: str | None) -> tuple[str, str]:
     """The source a request reads (the first the key may read when not given) and its
     time zone; 403 for a source outside the key's, 404 for one without tickets."""
-    zones = report_scope.zones(reading.con)
-    allowed = caller.sources_for(source)
-    readable = [s for s in zones if allowed is None or s in allowed]
-    if not readable:
-        raise ApiError(404, f"no tickets in source {source!r}" if source else
-                       "no source this key may read has tickets")  # fmt: skip
-    return readable[0], zones[readable[0]]
+    caller.sources_for(source)  # 403 for a source outside the key's
+    zones = readable(caller, reading)
+    if source is None and zones:
+        source = next(iter(zones))
+    if source not in zones:
+        raise ApiError(
+            404,
+            f"no tickets in source {source!r}"
+            if source
+            else "no source this key may read has tickets",
+        )
+    return source, zones[source]
 
 
 def scope_of(caller: Caller, reading: Snapshot, filters: Asked) -> Scope:
@@ -196,42 +209,62 @@ def scope_of(caller: Caller, reading: Snapshot, filters: Asked) -> Scope:
 def choices(caller: Viewer, reading: Reading, filters: Filters) -> Choices:
     """The sources, default period and filter values the dashboard offers."""
     source, _zone = source_of(caller, reading, filters.source)
-    zones = report_scope.zones(reading.con)
-    allowed = caller.sources_for(None)
-    values = {
-        name: [r["v"] for r in rows(reading.con, f"SELECT DISTINCT {column} AS v FROM fact_ticket "
-                                    f"WHERE source = {lit(source)} AND {column} IS NOT NULL "
-                                    "ORDER BY 1")]
-        for name, column in FILTERS.items()
-    }  # fmt: skip
-    return Choices(build=reading.build.build_id,
-                   sources=[s for s in zones if allowed is None or s in allowed], source=source,
-                   period=PeriodOut.of(report_scope.period(reading.con, None, None)),
-                   values=values)  # fmt: skip
+    return Choices(
+        build=reading.build.build_id,
+        sources=list(readable(caller, reading)),
+        source=source,
+        values=_values(reading, source),
+        period=PeriodOut.of(report_scope.period(reading.con, None, None)),
+    )
+
+
+def _values(reading: Snapshot, source: str) -> dict[str, list[str]]:
+    """The values of each filter among ``source``'s tickets."""
+    found = {}
+    for name, column in FILTERS.items():
+        sql = (
+            f"SELECT DISTINCT {column} AS v FROM fact_ticket "
+            f"WHERE source = {lit(source)} AND {column} IS NOT NULL ORDER BY 1"
+        )
+        found[name] = [r["v"] for r in rows(reading.con, sql)]
+    return found
 
 
 @router.get("/api/charts", response_model=list[ChartInfo])
 def charts(_caller: Viewer) -> list[ChartInfo]:
     """The report's chart catalogue."""
-    return [ChartInfo(name=c.name, title=c.title, reads=c.reads, whole_history=c.whole_history)
-            for c in CATALOG.values()]  # fmt: skip
+    return [
+        ChartInfo(name=c.name, title=c.title, reads=c.reads, whole_history=c.whole_history)
+        for c in CATALOG.values()
+    ]
 
 
 @router.get("/api/charts/{name}", response_model=ChartOut)
-def chart(name: Annotated[str, Path(max_length=100, description="A chart of /api/charts.")],
-          caller: Viewer, reading: Reading, filters: Filters) -> ChartOut:  # fmt: skip
+def chart(
+    name: Annotated[str, Path(max_length=100, description="A chart of /api/charts.")],
+    caller: Viewer,
+    reading: Reading,
+    filters: Filters,
+) -> ChartOut:
     """One chart's rows and Vega-Lite specification, as ``ticketlake report`` draws it."""
     found = CATALOG.get(name)
     if found is None:
         raise ApiError(404, f"no chart named {name!r}; GET /api/charts lists them")
     where = scope_of(caller, reading, filters)
     drawn = jsonable(rows(reading.con, found.sql(where)))
-    return ChartOut(build=reading.build.build_id, chart=found.name, title=found.title,
-                    source=where.source, period=PeriodOut.of(where.period),
-                    span=found.span if found.whole_history else None,
-                    filters={k: v for k, v in where.filters if k not in where.ignored},
-                    ignored=sorted(where.ignored), empty=None if drawn else found.empty,
-                    rows=drawn, spec=specification(found, where, drawn) if drawn else None)  # fmt: skip
+    return ChartOut(
+        build=reading.build.build_id,
+        chart=found.name,
+        title=found.title,
+        source=where.source,
+        period=PeriodOut.of(where.period),
+        span=found.span if found.whole_history else None,
+        filters={k: v for k, v in where.filters if k not in where.ignored},
+        ignored=sorted(where.ignored),
+        empty=None if drawn else found.empty,
+        rows=drawn,
+        spec=specification(found, where, drawn) if drawn else None,
+    )
 
 
 @router.get("/api/summary", response_model=Summary)
@@ -239,18 +272,34 @@ def summary(caller: Viewer, reading: Reading, filters: Filters) -> Summary:
     """The report's headline numbers of one source against the previous period."""
     where = scope_of(caller, reading, filters)
     figures = summarise(reading.con, where.period, [where.source], filters.equal)[where.source]
-    out = [FigureOut(label=f.label, unit=f.unit, value=f.value, previous=f.previous,
-                     change=f.change, change_pct=f.change_pct, verdict=f.verdict, kpi=h.kpi,
-                     ignored=unfiltered(h, filters.equal))
-           for f, h in zip(figures, HEADLINES, strict=True)]  # fmt: skip
-    return Summary(build=reading.build.build_id, source=where.source,
-                   period=PeriodOut.of(where.period), previous=PeriodOut.of(where.period.previous),
-                   filters=filters.equal, figures=out)  # fmt: skip
+    out = [
+        FigureOut(
+            label=f.label,
+            unit=f.unit,
+            value=f.value,
+            previous=f.previous,
+            change=f.change,
+            change_pct=f.change_pct,
+            verdict=f.verdict,
+            kpi=h.kpi,
+            ignored=unfiltered(h, filters.equal),
+        )
+        for f, h in zip(figures, HEADLINES, strict=True)
+    ]
+    return Summary(
+        build=reading.build.build_id,
+        source=where.source,
+        period=PeriodOut.of(where.period),
+        previous=PeriodOut.of(where.period.previous),
+        filters=filters.equal,
+        figures=out,
+    )
 
 
 @router.get("/api/dashboard/at-risk", response_model=Listing)
-def at_risk(caller: Viewer, reading: Reading, filters: Filters, limit: Limit = 100,
-            offset: Offset = 0) -> Listing:  # fmt: skip
+def at_risk(
+    caller: Viewer, reading: Reading, filters: Filters, limit: Limit = 100, offset: Offset = 0
+) -> Listing:
     """The SLA at-risk queue as of the source's latest event, one row per running clock,
     breached first, then by hours left (kpi sla_at_risk by ticket, policy, metric, stage,
     risk); the period does not apply, priority and group do."""
@@ -265,32 +314,45 @@ def tickets(
     caller: Viewer,
     reading: Reading,
     filters: Filters,
-    q: Annotated[str | None, Query(max_length=200, description="Part of the id, external id "
-                                   "or title (any case).")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of the id, external id or title (any case)."),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Listing:  # fmt: skip
+) -> Listing:
     """Tickets of the source created in the period, matching ``q`` and the filters, newest
     first."""
     where = scope_of(caller, reading, filters)
     conditions = [f"{FILTERS[k]} = {lit(v)}" for k, v in where.filters]
-    conditions.append(f"source = {lit(where.source)} AND created_date BETWEEN "
-                      f"{lit(where.period.start.isoformat())} AND "
-                      f"{lit(where.period.end.isoformat())}")  # fmt: skip
+    conditions.append(
+        f"source = {lit(where.source)} AND created_date BETWEEN "
+        f"{lit(where.period.start.isoformat())} AND "
+        f"{lit(where.period.end.isoformat())}"
+    )
     if q:
         pattern = lit(f"%{_escaped(q)}%")
-        conditions.append(" OR ".join(f"coalesce({c}, '') ILIKE {pattern} ESCAPE '\\'"
-                                      for c in ("ticket_id", "external_id", "title")))  # fmt: skip
-    columns = ("source, ticket_id, external_id, title, status, priority, group_name, "
-               "category, created_at, resolved_at, is_open")  # fmt: skip
+        conditions.append(
+            " OR ".join(
+                f"coalesce({c}, '') ILIKE {pattern} ESCAPE '\\'"
+                for c in ("ticket_id", "external_id", "title")
+            )
+        )
+    columns = (
+        "source, ticket_id, external_id, title, status, priority, group_name, "
+        "category, created_at, resolved_at, is_open"
+    )
     sql = f"SELECT {columns} FROM fact_ticket WHERE ({') AND ('.join(conditions)})"
     return _listing(reading, sql, "created_at DESC, ticket_id", limit, offset)
 
 
 @router.get("/api/dashboard/tickets/{source}/{ticket_id}", response_model=TicketOut)
-def ticket(source: Annotated[str, Path(max_length=200)],
-           ticket_id: Annotated[str, Path(max_length=200)], caller: Viewer,
-           reading: Reading) -> TicketOut:  # fmt: skip
+def ticket(
+    source: Annotated[str, Path(max_length=200)],
+    ticket_id: Annotated[str, Path(max_length=200)],
+    caller: Viewer,
+    reading: Reading,
+) -> TicketOut:
     """One ticket: its row, its events, its SLA clocks and its links."""
     caller.sources_for(source)  # 403 outside the key's sources
     key = f"source = {lit(source)} AND ticket_id = {lit(ticket_id)}"
@@ -298,18 +360,23 @@ def ticket(source: Annotated[str, Path(max_length=200)],
     if not found:
         raise ApiError(404, f"no ticket {ticket_id!r} in source {source!r}")
     linked = f"source = {lit(source)} AND {lit(ticket_id)} IN (from_id, to_id)"
-    return TicketOut(build=reading.build.build_id, ticket=found[0],
-                     events=_rows(reading, "fact_ticket_event", key, "event_number"),
-                     sla=_rows(reading, "fact_sla", key, "policy, metric"),
-                     links=_rows(reading, "bridge_ticket_link", linked, "from_id, to_id"))  # fmt: skip
+    return TicketOut(
+        build=reading.build.build_id,
+        ticket=found[0],
+        events=_rows(reading, "fact_ticket_event", key, "event_number"),
+        sla=_rows(reading, "fact_sla", key, "policy, metric"),
+        links=_rows(reading, "bridge_ticket_link", linked, "from_id, to_id"),
+    )
 
 
 def _listing(reading: Snapshot, sql: str, order: str, limit: int, offset: int) -> Listing:
     total = rows(reading.con, f"SELECT count(*) AS n FROM ({sql})")[0]["n"]
-    found = rows(reading.con, f"SELECT * FROM ({sql}) ORDER BY {order} "
-                 f"LIMIT {limit} OFFSET {offset}")  # fmt: skip
-    return Listing(build=reading.build.build_id, total=total, offset=offset, limit=limit,
-                   rows=jsonable(found))  # fmt: skip
+    found = rows(
+        reading.con, f"SELECT * FROM ({sql}) ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+    )
+    return Listing(
+        build=reading.build.build_id, total=total, offset=offset, limit=limit, rows=jsonable(found)
+    )
 
 
 def _rows(reading: Snapshot, table: str, where: str, order: str) -> list[dict[str, Any]]:

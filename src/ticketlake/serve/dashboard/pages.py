@@ -39,15 +39,18 @@ class Page:
 
 
 PAGES = {
-    "overview": Page("/", "Overview", ("volume", "resolution_time", "response_time",
-                                       "locations"), ("summary",)),
+    "overview": Page(
+        "/", "Overview", ("volume", "resolution_time", "response_time", "locations"), ("summary",)
+    ),
     "backlog": Page("/backlog", "Backlog", ("backlog", "groups", "agents")),
-    "sla": Page("/sla", "SLA", ("sla_attainment", "sla_at_risk", "target_attainment"),
-                ("queue",)),
-    "flow": Page("/flow", "Process flow", ("time_in_status", "handoffs", "variants",
-                                           "lifetime", "update_interval", "system_lag")),
+    "sla": Page("/sla", "SLA", ("sla_attainment", "sla_at_risk", "target_attainment"), ("queue",)),
+    "flow": Page(
+        "/flow",
+        "Process flow",
+        ("time_in_status", "handoffs", "variants", "lifetime", "update_interval", "system_lag"),
+    ),
     "tickets": Page("/tickets", "Tickets", (), ("search",)),
-}  # fmt: skip
+}
 PARTS = {
     "summary": '<section id="summary" class="summary" aria-label="Headline numbers"></section>',
     "queue": '<section class="wide"><h2>At-risk queue</h2><div id="queue"></div></section>',
@@ -83,9 +86,13 @@ def render_page(name: str) -> str:
     boxes = "".join(f'<figure class="chart" data-chart="{c}"></figure>' for c in page.charts)
     grid = f'<div class="grid">{boxes}</div>' if boxes else ""
     content = "".join(PARTS[p] for p in page.parts) + grid
-    return _template("page.html").substitute(title=html.escape(page.title), page=name, nav=nav,
-                                             content=content,
-                                             libraries=html.escape(render.libraries()))  # fmt: skip
+    return _template("page.html").substitute(
+        title=html.escape(page.title),
+        page=name,
+        nav=nav,
+        content=content,
+        libraries=html.escape(render.libraries()),
+    )
 
 
 def _show(name: str) -> object:
@@ -111,8 +118,9 @@ def login() -> HTMLResponse:
 @router.get("/static/dashboard/vega.js")
 def vega() -> Response:
     """Vega, Vega-Lite and Vega-Embed, from vl-convert (the report's bundle)."""
-    return Response(render.bundle(), media_type="text/javascript",
-                    headers={"Cache-Control": "max-age=3600"})  # fmt: skip
+    return Response(
+        render.bundle(), media_type="text/javascript", headers={"Cache-Control": "max-age=3600"}
+    )
 
 
 @router.get("/static/dashboard/{name}")

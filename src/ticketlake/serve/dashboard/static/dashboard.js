@@ -128,7 +128,8 @@
     return data.build;
   }
 
-  function table(rows, columns, onPick) {
+  // A table of ``rows``; with ``onPick``, the cells of column ``picked`` are buttons calling it.
+  function table(rows, columns, onPick, picked) {
     if (!rows.length) return el("p", {class: "note"}, "No rows.");
     const wrap = el("div", {class: "table"});
     const t = el("table");
@@ -141,7 +142,7 @@
       const tr = el("tr");
       for (const c of columns) {
         const td = el("td", {}, row[c] === null || row[c] === undefined ? "" : row[c]);
-        if (onPick && c === "ticket_id") {
+        if (onPick && c === (picked || "ticket_id")) {
           td.replaceChildren(el("button", {type: "button", class: "link"}, row[c]));
           td.firstChild.addEventListener("click", () => onPick(row));
         }
@@ -158,7 +159,8 @@
     const data = await api("/api/dashboard/at-risk", Object.assign({limit: "50"}, params));
     const parts = [el("p", {class: "note"}, data.total + " running clocks at risk" + (data.total > data.rows.length ? ", the first " + data.rows.length + " shown" : ""))];
     if (data.ignored.length) parts.push(el("p", {class: "note"}, "Not filtered by " + data.ignored.join(", ") + "."));
-    parts.push(table(data.rows, ["ticket", "policy", "metric", "stage", "risk", "min_hours_left", "next_due_at"]));
+    const open = (row) => location.assign("/tickets?" + new URLSearchParams({source: params.source, ticket: row.ticket}));
+    parts.push(table(data.rows, ["ticket", "policy", "metric", "stage", "risk", "min_hours_left", "next_due_at"], open, "ticket"));
     box.replaceChildren(...parts);
     box.dataset.total = String(data.total);
     return data.build;
@@ -206,7 +208,11 @@
     if (summary) jobs.push(drawSummary(summary, params));
     const queue = document.getElementById("queue");
     if (queue) jobs.push(drawQueue(queue, params));
-    if (document.getElementById("search")) jobs.push(drawSearch(params));
+    if (document.getElementById("search")) {
+      jobs.push(drawSearch(params));
+      const asked = new URLSearchParams(location.search).get("ticket");  // from the at-risk queue
+      if (asked) jobs.push(showTicket({source: params.source, ticket_id: asked}));
+    }
     const builds = await Promise.all(jobs);
     document.getElementById("build").textContent = builds.length ? "Build " + builds[0] + "." : "";
     status("");
