@@ -367,3 +367,21 @@ def test_a_ticket_of_the_at_risk_queue_opens_its_drill_down(
     browser.page.wait_for_selector(f"#ticket[data-ticket='{first}']")
     clocks = api(served, f"/api/dashboard/tickets/{SOURCE}/{first}")["sla"]
     assert clocks and f"SLA clocks ({len(clocks)})" in browser.page.inner_text("#ticket")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "0001-01-01"},
+        {"to": "0001-01-03"},
+        {"from": "2024-13-01"},
+        {"to": "0"},
+        {"from": "2024-02-10", "to": "2024-02-01"},
+    ],
+)
+def test_a_bad_period_is_one_line_of_json(served: Served, params: dict[str, str]) -> None:
+    """Days the calendar lacks, periods whose previous period would leave it, and reversed
+    periods are 400 (422 for text that is no day at all), never a 500."""
+    answer = served.get("/api/summary", source=SOURCE, **params)
+    assert answer.status_code in (400, 422), answer.text
+    assert list(answer.json()) == ["error"] and "\n" not in answer.json()["error"]

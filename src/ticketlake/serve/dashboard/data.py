@@ -48,6 +48,7 @@ Reading = Annotated[Snapshot, Depends(snapshot.connection)]
 FILTERS = {"priority": "priority", "group": "group_name", "category": "category"}  # fact_ticket
 QUEUE_BY = ("ticket", "policy", "metric", "stage", "risk")
 MAX_LIMIT = 500
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # YYYY-MM-DD, and nothing else pydantic would take
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows at most (500).")]
 Offset = Annotated[int, Query(ge=0, le=2**31, description="Rows to skip.")]
 
@@ -64,15 +65,25 @@ class Asked:
 
 def asked(
     source: Annotated[str | None, Query(max_length=200, description="The source.")] = None,
-    start: Annotated[date | None, Query(alias="from", description="First day.")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day.")] = None,
+    start: Annotated[str | None, Query(alias="from", pattern=DAY, description="First day.")] = None,
+    end: Annotated[str | None, Query(alias="to", pattern=DAY, description="Last day.")] = None,
     priority: Annotated[str | None, Query(max_length=200, description="Keep one priority.")] = None,
     group: Annotated[str | None, Query(max_length=200, description="Keep one group.")] = None,
     category: Annotated[str | None, Query(max_length=200, description="Keep one category.")] = None,
 ) -> Asked:
     """The dashboard's filters of a request."""
     given = {"priority": priority, "group": group, "category": category}
-    return Asked(source, start, end, {k: v for k, v in given.items() if v})
+    return Asked(
+        source, _day(start, "from"), _day(end, "to"), {k: v for k, v in given.items() if v}
+    )
+
+
+def _day(text: str | None, name: str) -> date | None:
+    """``text`` (YYYY-MM-DD) as a date; a day the calendar lacks is a 400."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ApiError(400, f"{name}: {text!r} is not a day (YYYY-MM-DD)") from None
 
 
 Filters = Annotated[Asked, Depends(asked)]
@@ -201,7 +212,13 @@ def source_of(caller: Caller, reading: Snapshot, source: str | None) -> tuple[st
 def scope_of(caller: Caller, reading: Snapshot, filters: Asked) -> Scope:
     """The report's scope of a request: source, period and equality filters."""
     source, zone = source_of(caller, reading, filters.source)
-    period = report_scope.period(reading.con, filters.start, filters.end)
+    try:
+        period = report_scope.period(reading.con, filters.start, filters.end)
+        period.previous  # noqa: B018 - the summary compares with it: it must be a period too
+    except OverflowError:
+        raise ApiError(
+            400, "from/to: the period, or the one before it, leaves the calendar (years 1 to 9999)"
+        ) from None
     return Scope(source, period, zone, tuple(sorted(filters.equal.items())))
 
 
