@@ -2,7 +2,8 @@
 
 - :mod:`.data`: the JSON endpoints the pages read (``/api/charts``, ``/api/summary``,
   ``/api/filters``, and the at-risk queue and ticket search under ``/api/dashboard/``), each
-  behind the viewer key like every other endpoint, so a JSON client reads the same numbers;
+  behind the viewer key like every other endpoint, so a JSON client reads the same numbers
+  (their bodies are the models of :mod:`.models`);
 - :mod:`.pages`: the HTML pages (a login page, then overview, backlog, SLA, flow, tickets)
   and their static files (the Vega bundle of vl-convert, the dashboard's own JS and CSS),
   all from the package: the pages load nothing from any other host.
