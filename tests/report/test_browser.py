@@ -3,17 +3,14 @@ driven by Playwright, opens report.html from disk with every other request refus
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Route, sync_playwright
 
+from tests.browser import ARGS, require_chromium
 from tests.report.conftest import HOSTILE_LABELS, Written
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 EVERY_CHART_DRAWN = """() => {
   const boxes = [...document.querySelectorAll("figure.chart")];
   return boxes.length > 0 && boxes.every(b => b.querySelector("svg, canvas") || b.classList.contains("failed"));
@@ -39,10 +36,7 @@ WHAT_WAS_DRAWN = """() => ({
 @pytest.fixture(scope="module")
 def browsed(written: Written) -> dict[str, Any]:
     """What chromium saw: the requests it made, its console, page errors and the charts."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            "Debian's chromium is not installed: run `make test` (apt-get install chromium)"
-        )
+    chromium = require_chromium()
     url = written.result.html.as_uri()
     seen: dict[str, Any] = {"requests": [], "console": [], "errors": [], "dialogs": []}
 
@@ -51,7 +45,7 @@ def browsed(written: Written) -> dict[str, Any]:
         route.continue_() if route.request.url == url else route.abort()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}"))

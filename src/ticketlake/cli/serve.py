@@ -31,7 +31,10 @@ def serve(
     from ticketlake.serve.app import create_app  # noqa: PLC0415 - needs the extra too
 
     shown = f"[{host}]" if ":" in host else host
-    say(f"serving {project.root} on http://{shown}:{port}/ (API schema: /api/docs)", stdout=True)
+    say(
+        f"serving {project.root} on http://{shown}:{port}/ (dashboard: /, API schema: /api/docs)",
+        stdout=True,
+    )
     uvicorn.run(create_app(project), host=host, port=port, log_level="warning")
 
 

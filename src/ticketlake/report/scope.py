@@ -1,9 +1,10 @@
-"""What a report covers: its period (default: the last 28 days with data), its sources, and
-the grain of its time axes (days, weeks or months, from the period's length)."""
+"""What a report covers: its period (default: the last 28 days with data), its sources, the
+grain of its time axes (days, weeks or months, from the period's length) and, on the
+dashboard, equality filters (priority, group, category) on the rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
@@ -65,32 +66,57 @@ def zones(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {r["source"]: r["zone"] for r in found}
 
 
+def honoured(name: str, filters: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The ``filters`` KPI ``name`` can apply (its dimensions, kpis catalog), and the names
+    of those it cannot."""
+    dims = kpis.get(name).dims
+    return ({k: v for k, v in filters.items() if k in dims},
+            [k for k in filters if k not in dims])  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Scope:
-    """The rows one chart reads: one source, within the report's period."""
+    """The rows one chart reads: one source, within the report's period, and (the dashboard)
+    those equal to ``filters``. A filter the chart's data cannot apply is left out of its
+    query and named in ``ignored`` once the chart's SQL has been written, so the chart can
+    say so; without filters every query is the report's own."""
 
     source: str
     period: Period
     timezone: str = "UTC"  # the zone of the source's local days
     points: Grain | None = None  # the time axes' grain; None: from the period (grain_of)
 
+    filters: tuple[tuple[str, str], ...] = ()  # (dimension, value): priority, group, category
+    ignored: set[str] = field(default_factory=set, compare=False, hash=False)
+
     @property
     def grain(self) -> Grain:
         """One point per day, week or month on the time axes (the catalog's own periods)."""
         return self.points or grain_of(self.period)
 
+    def equal(self, name: str) -> dict[str, str]:
+        """The KPI catalog filters of KPI ``name`` for this scope: its source and the scope's
+        filters the KPI has as dimensions (the others are noted in ``ignored``)."""
+        applied, left = honoured(name, dict(self.filters))
+        self.ignored.update(left)
+        return {"source": self.source, **applied}
+
     def kpi(self, name: str, *by: str) -> str:
         """SQL of KPI ``name`` by ``by`` for this source and period, exactly as
         ``ticketlake kpis NAME --by ... --from ... --to ... --where source=...`` computes it."""
         start, end = self.period.start, self.period.end
-        return kpis.query(kpis.get(name), by or None, start, end, {"source": self.source})
+        return kpis.query(kpis.get(name), by or None, start, end, self.equal(name))
 
     def table(self, name: str, **equal: str) -> str:
         """SQL of a whole-history KPI table's rows of this source that equal ``equal``."""
-        return kpis.query(kpis.get(name), None, None, None, {"source": self.source, **equal})
+        return kpis.query(kpis.get(name), None, None, None, {**self.equal(name), **equal})
 
-    def where(self, day: str) -> str:
-        """A condition keeping this source's rows whose ``day`` (SQL) is in the period."""
+    def where(self, day: str, like: str) -> str:
+        """A condition keeping this source's rows whose ``day`` (SQL) is in the period, on
+        the base table of KPI ``like`` (whose dimensions say which filters apply)."""
         start, end = (lit(d.isoformat()) for d in (self.period.start, self.period.end))
-        return (f"source = {lit(self.source)} "
-                f"AND {day} BETWEEN CAST({start} AS DATE) AND CAST({end} AS DATE)")  # fmt: skip
+        dims = kpis.get(like).dims
+        equal = [f"{dims[k]} = {lit(v)}" for k, v in self.equal(like).items()]
+        return " AND ".join(
+            [*equal, f"{day} BETWEEN CAST({start} AS DATE) AND CAST({end} AS DATE)"]
+        )

@@ -5,6 +5,8 @@ query for the period and for the previous period of the same length; nothing is 
 here but the difference, and the tickets behind each figure (a sum of the KPI's own count
 columns), which decide whether the change is also given as a percentage
 (:data:`ticketlake.report.result.MIN_SAMPLE`).
+The dashboard passes equality filters (priority, group, category):
+each KPI applies those it has as dimensions, and :func:`unfiltered` names the others.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import duckdb
 from ticketlake import kpis
 from ticketlake.report.data import Row, rows
 from ticketlake.report.result import Figure, Period
+from ticketlake.report.scope import honoured
 
 
 @dataclass(frozen=True)
@@ -59,18 +62,25 @@ HEADLINES = (
 Read = dict[str, dict[str, Row]]  # KPI -> source -> its row
 
 
-def summarise(con: duckdb.DuckDBPyConnection, period: Period,
-              sources: list[str]) -> dict[str, list[Figure]]:  # fmt: skip
-    """Per source, every headline for ``period`` with its value in the previous period."""
-    now, before = _read(con, period), _read(con, period.previous)
+def summarise(con: duckdb.DuckDBPyConnection, period: Period, sources: list[str],
+              filters: dict[str, str] | None = None) -> dict[str, list[Figure]]:  # fmt: skip
+    """Per source, every headline for ``period`` with its value in the previous period, of
+    the rows equal to ``filters`` where the headline's KPI has the dimension."""
+    now, before = _read(con, period, filters or {}), _read(con, period.previous, filters or {})
     return {s: [_figure(h, now, before, s) for h in HEADLINES] for s in sources}
 
 
-def _read(con: duckdb.DuckDBPyConnection, period: Period) -> Read:
+def unfiltered(headline: Headline, filters: dict[str, str]) -> list[str]:
+    """The ``filters`` that ``headline``'s KPI cannot apply (it lacks the dimension)."""
+    return honoured(headline.kpi, filters)[1]
+
+
+def _read(con: duckdb.DuckDBPyConnection, period: Period, filters: dict[str, str]) -> Read:
     """Each headline KPI by source for ``period``."""
     found: Read = {}
     for name in dict.fromkeys(h.kpi for h in HEADLINES):
-        sql = kpis.query(kpis.get(name), ("source",), period.start, period.end)
+        equal = honoured(name, filters)[0]
+        sql = kpis.query(kpis.get(name), ("source",), period.start, period.end, equal or None)
         found[name] = {r["source"]: r for r in rows(con, sql)}
     return found
 

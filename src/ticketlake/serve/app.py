@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ticketlake import __version__
 from ticketlake.project import Project
-from ticketlake.serve import auth, errors
+from ticketlake.serve import auth, dashboard, errors
 from ticketlake.serve.keys import KeyStore
 from ticketlake.serve.routes import ROUTERS
 
@@ -42,6 +42,7 @@ def create_app(project: Project, keys: KeyStore | None = None) -> FastAPI:
         app.include_router(router)
     app.add_api_route("/api/health", health, methods=["GET"], response_model=Health,
                       tags=["access"])  # fmt: skip
+    dashboard.install(app)
     _document_errors(app)
     return app
 

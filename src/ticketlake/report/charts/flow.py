@@ -28,7 +28,7 @@ def _handoffs(scope: Scope) -> str:
             "ELSE CAST(group_changes AS VARCHAR) END AS handoffs, "
             f"CASE WHEN ping_pong THEN '{PATTERNS[1]}' ELSE '{PATTERNS[0]}' END AS pattern, "
             "count(*) AS tickets FROM flow_ticket "
-            f"WHERE {scope.where(local_day('first_event_at', 'timezone'))} AND group_path IS NOT NULL "
+            f"WHERE {scope.where(local_day('first_event_at', 'timezone'), 'flow')} AND group_path IS NOT NULL "
             "GROUP BY ALL ORDER BY handoff_order, pattern")  # fmt: skip
 
 

@@ -35,7 +35,7 @@ def _at_risk(scope: Scope) -> str:
     # the queue is as of now, whatever the period: its due days are not the period's days;
     # every bucket is on the axis, an empty one at 0
     queue = kpis.query(kpis.get("sla_at_risk"), ("risk", "metric"), None, None,
-                       {"source": scope.source})  # fmt: skip
+                       scope.equal("sla_at_risk"))  # fmt: skip
     buckets = ", ".join(f"({lit(r)})" for r in RISKS)
     counts = _by_metric("q.clocks", "q.metric", "0")
     return (f"WITH q AS ({queue}) SELECT b.risk, {counts} "
