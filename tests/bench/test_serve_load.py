@@ -16,8 +16,22 @@ from bench import serve_load
 @pytest.mark.slow
 def test_clients_during_publishes_see_one_build_each(tmp_path: Path) -> None:
     out = tmp_path / "serve.json"
-    code = serve_load.main(["--clients", "3", "--builds", "3", "--tickets", "150", "--days", "8",
-                            "--work", str(tmp_path / "work"), "--out", str(out)])
+    code = serve_load.main(
+        [
+            "--clients",
+            "3",
+            "--builds",
+            "3",
+            "--tickets",
+            "150",
+            "--days",
+            "8",
+            "--work",
+            str(tmp_path / "work"),
+            "--out",
+            str(out),
+        ]
+    )
     found = serve_load.results(json.loads(out.read_text(encoding="utf-8")))
     assert code == 0
     assert found.requests > 0 and found.errors == 0, found.error_examples

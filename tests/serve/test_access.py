@@ -67,6 +67,9 @@ def test_errors_are_one_json_line(served: Served) -> None:
     assert bad.status_code == 422 and list(bad.json()) == ["error"]
     missing = served.get("/api/nothing-here")
     assert missing.status_code == 404 and list(missing.json()) == ["error"]
+    wrong = httpx.delete(f"{served.url}/api/health")  # a method the path does not take
+    assert wrong.status_code == 405 and list(wrong.json()) == ["error"]
+    assert wrong.headers["allow"] == "GET"  # the header HTTP requires of a 405 is kept
 
 
 def test_serve_refuses_to_start_without_keys(tmp_path: object) -> None:

@@ -42,6 +42,11 @@ def test_a_tickets_page_holds_its_events_sla_clocks_and_links(served: Served) ->
         e["event_number"] for e in found["events"]
     )
     assert len(found["sla"]) == clocks
+    assert found["events_total"] == events
+    path = f"/api/tickets/{link['source']}/{link['from_id']}"
+    paged = [served.get(path, events_limit=1, events_offset=i).json() for i in range(events)]
+    assert [p["events"][0] for p in paged] == found["events"]  # one page per event, in order
+    assert all(p["events_total"] == events for p in paged)
     missing = served.get(f"/api/tickets/{link['source']}/no-such-ticket")
     assert missing.status_code == 404 and "no ticket" in missing.json()["error"]
 
@@ -52,6 +57,25 @@ def test_ticket_search_filters_and_pages(served: Served) -> None:
     assert some and all("00001" in t["ticket_id"] and t["status"] == "Closed" for t in some)
     mine = _all(served, "/api/tickets", "restricted", q="0000")
     assert mine and {t["source"] for t in mine} == {RESTRICTED_TO}
+    titled = served.project.query(
+        "SELECT source, ticket_id, title FROM fact_ticket "
+        "WHERE title IS NOT NULL ORDER BY 1, 2 LIMIT 1"
+    )[1][0]
+    word = titled[2].split()[0]
+    by_title = _all(served, "/api/tickets", q=word.upper(), source=titled[0])
+    assert (titled[0], titled[1]) in {(t["source"], t["ticket_id"]) for t in by_title}
+    day = served.project.query(
+        "SELECT min(created_date), max(created_date), count(*) "
+        "FROM fact_ticket WHERE category IS NOT NULL"
+    )[1][0]
+    one = served.project.query(
+        "SELECT category, count(*) FROM fact_ticket WHERE "
+        f"created_date = '{day[0]}' AND category IS NOT NULL "
+        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+    )[1][0]
+    on_day = served.get("/api/tickets", "admin", category=one[0], **{"from": str(day[0]),
+                        "to": str(day[0])}).json()  # fmt: skip
+    assert on_day["total"] == one[1]
     literal = served.get("/api/tickets", q="%").json()
     assert literal["total"] == 0  # LIKE's wildcards are taken literally
 

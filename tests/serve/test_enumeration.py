@@ -35,6 +35,11 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, bool]] = {
     ("/api/ledger/sources", "get"): ("admin", True),
     ("/api/mapping", "get"): ("admin", True),
     ("/api/quarantine", "get"): ("admin", True),
+    # the dashboard's own (src/ticketlake/serve/dashboard/data.py)
+    ("/api/filters", "get"): ("viewer", True),
+    ("/api/charts", "get"): ("viewer", False),
+    ("/api/charts/{name}", "get"): ("viewer", True),
+    ("/api/summary", "get"): ("viewer", True),
 }
 
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -51,10 +52,11 @@ class ApiError(Exception):
         self.message = message
 
 
-def reply(status: int, message: str) -> JSONResponse:
-    """The response of an error: one line of text in ``{"error": ...}``."""
+def reply(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """The response of an error: one line of text in ``{"error": ...}``, with the headers
+    the error carries (``Allow`` of a 405, ``WWW-Authenticate`` of a 401)."""
     line = (message.splitlines() or ["error"])[0]
-    return JSONResponse({"error": line}, status_code=status)
+    return JSONResponse({"error": line}, status_code=status, headers=dict(headers or {}))
 
 
 def install(app: FastAPI) -> None:
@@ -71,7 +73,7 @@ async def _api(_request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
-    return reply(exc.status_code, str(exc.detail))
+    return reply(exc.status_code, str(exc.detail), exc.headers)
 
 
 async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from ticketlake import kpis
-from ticketlake.common.sqltext import ident, lit
+from ticketlake.common.sqltext import lit
 from ticketlake.engine.warehouse import Snapshot
 from ticketlake.report import scope as report_scope
 from ticketlake.report.charts import CATALOG, spec
@@ -43,21 +42,15 @@ from ticketlake.serve.dashboard.models import (
     ChartOut,
     Choices,
     FigureOut,
-    Listing,
     PeriodOut,
     Summary,
-    TicketOut,
 )
 from ticketlake.serve.errors import ApiError
 
 router = APIRouter(tags=["dashboard"])
 Reading = Annotated[Snapshot, Depends(snapshot.connection)]
 FILTERS = {"priority": "priority", "group": "group_name", "category": "category"}  # fact_ticket
-QUEUE_BY = ("ticket", "policy", "metric", "stage", "risk")
-MAX_LIMIT = 500
 DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # YYYY-MM-DD, and nothing else pydantic would take
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows at most (500).")]
-Offset = Annotated[int, Query(ge=0, le=2**31, description="Rows to skip.")]
 
 
 @dataclass(frozen=True)
@@ -222,100 +215,3 @@ def summary(caller: Viewer, reading: Reading, filters: Filters) -> Summary:
         filters=filters.equal,
         figures=out,
     )
-
-
-@router.get("/api/dashboard/at-risk", response_model=Listing)
-def at_risk(
-    caller: Viewer, reading: Reading, filters: Filters, limit: Limit = 100, offset: Offset = 0
-) -> Listing:
-    """The SLA at-risk queue as of the source's latest event, one row per running clock,
-    breached first, then by hours left (kpi sla_at_risk by ticket, policy, metric, stage,
-    risk); the period does not apply, priority and group do."""
-    where = scope_of(caller, reading, filters)
-    sql = kpis.query(kpis.get("sla_at_risk"), QUEUE_BY, None, None, where.equal("sla_at_risk"))
-    found = _listing(reading, sql, "min_hours_left, ticket, policy, metric", limit, offset)
-    return found.model_copy(update={"ignored": sorted(where.ignored)})
-
-
-@router.get("/api/dashboard/tickets", response_model=Listing)
-def tickets(
-    caller: Viewer,
-    reading: Reading,
-    filters: Filters,
-    q: Annotated[
-        str | None,
-        Query(max_length=200, description="Part of the id, external id or title (any case)."),
-    ] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> Listing:
-    """Tickets of the source created in the period, matching ``q`` and the filters, newest
-    first."""
-    where = scope_of(caller, reading, filters)
-    conditions = [f"{FILTERS[k]} = {lit(v)}" for k, v in where.filters]
-    conditions.append(
-        f"source = {lit(where.source)} AND created_date BETWEEN "
-        f"{lit(where.period.start.isoformat())} AND "
-        f"{lit(where.period.end.isoformat())}"
-    )
-    if q:
-        pattern = lit(f"%{_escaped(q)}%")
-        conditions.append(
-            " OR ".join(
-                f"coalesce({c}, '') ILIKE {pattern} ESCAPE '\\'"
-                for c in ("ticket_id", "external_id", "title")
-            )
-        )
-    columns = (
-        "source, ticket_id, external_id, title, status, priority, group_name, "
-        "category, created_at, resolved_at, is_open"
-    )
-    sql = f"SELECT {columns} FROM fact_ticket WHERE ({') AND ('.join(conditions)})"
-    return _listing(reading, sql, "created_at DESC, ticket_id", limit, offset)
-
-
-@router.get("/api/dashboard/tickets/{source}/{ticket_id}", response_model=TicketOut)
-def ticket(
-    source: Annotated[str, Path(max_length=200)],
-    ticket_id: Annotated[str, Path(max_length=200)],
-    caller: Viewer,
-    reading: Reading,
-) -> TicketOut:
-    """One ticket: its row, its events, its SLA clocks and its links."""
-    caller.sources_for(source)  # 403 outside the key's sources
-    key = f"source = {lit(source)} AND ticket_id = {lit(ticket_id)}"
-    found = _rows(reading, "fact_ticket", key, "ticket_id")
-    if not found:
-        raise ApiError(404, f"no ticket {ticket_id!r} in source {source!r}")
-    linked = f"source = {lit(source)} AND {lit(ticket_id)} IN (from_id, to_id)"
-    return TicketOut(
-        build=reading.build.build_id,
-        ticket=found[0],
-        events=_rows(reading, "fact_ticket_event", key, "event_number"),
-        sla=_rows(reading, "fact_sla", key, "policy, metric"),
-        links=_rows(reading, "bridge_ticket_link", linked, "from_id, to_id"),
-    )
-
-
-def _listing(reading: Snapshot, sql: str, order: str, limit: int, offset: int) -> Listing:
-    total = rows(reading.con, f"SELECT count(*) AS n FROM ({sql})")[0]["n"]
-    found = rows(
-        reading.con, f"SELECT * FROM ({sql}) ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-    )
-    return Listing(
-        build=reading.build.build_id, total=total, offset=offset, limit=limit, rows=jsonable(found)
-    )
-
-
-def _rows(reading: Snapshot, table: str, where: str, order: str) -> list[dict[str, Any]]:
-    """The rows of ``table`` matching ``where``; none when the build lacks the table."""
-    if table not in reading.build.tables:
-        return []
-    return jsonable(
-        rows(reading.con, f"SELECT * FROM {ident(table)} WHERE {where} ORDER BY {order}")
-    )
-
-
-def _escaped(text: str) -> str:
-    """``text`` with LIKE's wildcards taken literally."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -82,26 +82,3 @@ class Summary(BaseModel):
     previous: PeriodOut = Field(description="The previous period of the same length.")
     filters: dict[str, str] = Field(description="The filters asked.")
     figures: list[FigureOut] = Field(description="The headlines, in the report's order.")
-
-
-class Listing(BaseModel):
-    """A page of rows."""
-
-    build: str = Field(description="The published build read.")
-    total: int = Field(description="Rows that matched.")
-    offset: int = Field(description="Rows skipped.")
-    limit: int = Field(description="Most rows returned.")
-    rows: list[dict[str, Any]] = Field(description="The rows.")
-    ignored: list[str] = Field(
-        default_factory=list, description="Filters asked that these rows cannot apply."
-    )
-
-
-class TicketOut(BaseModel):
-    """One ticket and what the build holds about it."""
-
-    build: str = Field(description="The published build read.")
-    ticket: dict[str, Any] = Field(description="Its fact_ticket row.")
-    events: list[dict[str, Any]] = Field(description="Its events in order (fact_ticket_event).")
-    sla: list[dict[str, Any]] = Field(description="Its SLA clocks (fact_sla).")
-    links: list[dict[str, Any]] = Field(description="Links from or to it (bridge_ticket_link).")

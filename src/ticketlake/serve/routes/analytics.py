@@ -76,7 +76,11 @@ def sla(caller: Viewer, reading: Reading, reads: Reads, policy: str | None = Non
 
 @router.get("/api/sla/at-risk", response_model=Page)
 def at_risk(caller: Viewer, reading: Reading, reads: Reads, policy: str | None = None,
-            source: Source = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
-    """The SLA at-risk queue, breached first, then by business time left."""
-    found = reads.sla(policy, True, _where(caller, source))
+            source: Source = None, priority: str | None = None, group: str | None = None,
+            limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
+    """The SLA at-risk queue, breached first, then by business time left; ``priority`` and
+    ``group`` keep the clocks of tickets of that priority and group."""
+    given = {"priority": priority, "group_name": group}
+    where = {**_where(caller, source), **{k: v for k, v in given.items() if v is not None}}
+    found = reads.sla(policy, True, where)
     return table_page(reading.build.build_id, found, limit, offset)

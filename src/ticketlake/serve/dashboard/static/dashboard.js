@@ -156,11 +156,15 @@
   }
 
   async function drawQueue(box, params) {
-    const data = await api("/api/dashboard/at-risk", Object.assign({limit: "50"}, params));
+    // The API's at-risk queue (GET /api/sla/at-risk): as of each source's latest event, so the
+    // period does not apply; it keeps priority and group, not category.
+    const asked = {source: params.source, priority: params.priority, group: params.group, limit: "50"};
+    const data = await api("/api/sla/at-risk", asked);
     const parts = [el("p", {class: "note"}, data.total + " running clocks at risk" + (data.total > data.rows.length ? ", the first " + data.rows.length + " shown" : ""))];
-    if (data.ignored.length) parts.push(el("p", {class: "note"}, "Not filtered by " + data.ignored.join(", ") + "."));
-    const open = (row) => location.assign("/tickets?" + new URLSearchParams({source: params.source, ticket: row.ticket}));
-    parts.push(table(data.rows, ["ticket", "policy", "metric", "stage", "risk", "min_hours_left", "next_due_at"], open, "ticket"));
+    const ignored = ["period"].concat(params.category ? ["category"] : []);
+    parts.push(el("p", {class: "note"}, "Not filtered by " + ignored.join(", ") + "."));
+    const open = (row) => location.assign("/tickets?" + new URLSearchParams({source: row.source, ticket: row.ticket_id}));
+    parts.push(table(data.rows, ["ticket_id", "policy", "metric", "priority", "group_name", "stage", "risk", "seconds_left", "due_at"], open, "ticket_id"));
     box.replaceChildren(...parts);
     box.dataset.total = String(data.total);
     return data.build;
@@ -168,7 +172,7 @@
 
   async function showTicket(row) {
     const box = document.getElementById("ticket");
-    const data = await api("/api/dashboard/tickets/" + encodeURIComponent(row.source) + "/" + encodeURIComponent(row.ticket_id));
+    const data = await api("/api/tickets/" + encodeURIComponent(row.source) + "/" + encodeURIComponent(row.ticket_id));
     const t = data.ticket;
     const facts = el("dl");
     for (const k of ["ticket_id", "external_id", "title", "status", "priority", "group_name", "assignee", "category", "created_at", "resolved_at"]) {
@@ -190,7 +194,7 @@
 
   async function drawSearch(params) {
     const form = document.getElementById("search");
-    const data = await api("/api/dashboard/tickets", Object.assign({q: form.elements.q.value, limit: "50"}, params));
+    const data = await api("/api/tickets", Object.assign({q: form.elements.q.value, limit: "50"}, params));
     const results = document.getElementById("results");
     results.replaceChildren(
       el("p", {class: "note", id: "found", "data-total": String(data.total)}, data.total + " tickets" + (data.total > data.rows.length ? ", the newest " + data.rows.length + " shown" : "")),
