@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -65,7 +64,7 @@ def kpis(
         emit(rows, output, title="KPIs (ticketlake kpis NAME --by DIM --from DATE --to DATE)")
         return
     filters = dict(_pair(w) for w in where or [])
-    first, last = _day(start, "--from"), _day(end, "--to")
+    first, last = catalog.day(start, "--from"), catalog.day(end, "--to")
     table = project.kpi(name, by, first, last, **filters)
     notes = project.kpi_notes(name, by, first, last, **filters)
     kpi = catalog.get(name)
@@ -129,12 +128,3 @@ def _pair(text: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise UsageError(f"--where expects DIM=VALUE, got {text!r}")
     return name.strip(), value
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ticketlake.cli.mart import _day
 from ticketlake.cli.output import err, say
+from ticketlake.kpis import day
 from ticketlake.project import Project
 
 
@@ -28,7 +28,7 @@ def report(
     source) and every chart as a PNG; prints the path of report.html (docs/report.md)."""
     project: Project = ctx.obj
     with _charting() as progress:
-        done = project.report(out, _day(start, "--from"), _day(end, "--to"), progress)
+        done = project.report(out, day(start, "--from"), day(end, "--to"), progress)
     say(
         f"{done.period.label()}: {len(done.drawn)} charts for {len(done.sources)} "
         f"sources, {len(done.omitted)} left out as empty (the report says why); "

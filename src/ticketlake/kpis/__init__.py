@@ -10,6 +10,16 @@ whose base has one row per ticket also slice by ``label``, a ticket once per cur
 """
 
 from ticketlake.kpis.catalog import CATALOG, LABEL, PERIODS, Kpi
-from ticketlake.kpis.query import get, label_note, query, several_labels
+from ticketlake.kpis.query import day, get, label_note, query, several_labels
 
-__all__ = ["CATALOG", "LABEL", "PERIODS", "Kpi", "get", "label_note", "query", "several_labels"]
+__all__ = [
+    "CATALOG",
+    "LABEL",
+    "PERIODS",
+    "Kpi",
+    "day",
+    "get",
+    "label_note",
+    "query",
+    "several_labels",
+]

@@ -138,3 +138,14 @@ def _measures(kpi: Kpi, columns: dict[str, str]) -> list[str]:
     at_end = "CASE WHEN _day = _period_end THEN "
     return [f"{expr.format(at_end=at_end, share=share)} AS {name}"
             for name, expr in kpi.measures.items()]  # fmt: skip
+
+
+def day(value: str | None, name: str) -> date | None:
+    """A ``--from``/``--to`` (or the API's ``from``/``to``) argument as a date, None for none;
+    anything but YYYY-MM-DD is a usage error naming the argument ``name``."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{name} expects a date as YYYY-MM-DD, got {value!r}") from None

@@ -7,14 +7,12 @@ source-restricted key gets its sources as a filter (and 403 for ``where=source=`
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ticketlake import kpis as catalog
-from ticketlake.errors import UsageError
 from ticketlake.serve.auth import Viewer
 from ticketlake.serve.pages import Limit, Offset, Page, Where, pairs, table_page
 from ticketlake.serve.snapshot import Reading, Reads
@@ -69,18 +67,8 @@ def kpi(
     allowed = caller.sources_for(asked if isinstance(asked, str) else None)
     if allowed is not None and asked is None:
         filters["source"] = allowed
-    first, last = day(start, "from"), day(end, "to")
+    first, last = catalog.day(start, "from"), catalog.day(end, "to")
     rows = reads.kpi(name, by, first, last, filters)
     notes = reads.kpi_notes(name, by, first, last, filters)
     return table_page(reading.build.build_id, rows, limit, offset, kpi=found.name,
                       unit=found.unit, notes=notes)  # fmt: skip
-
-
-def day(value: str | None, name: str) -> date | None:
-    """``value`` as a date; anything but YYYY-MM-DD is a 400."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{name} expects a date as YYYY-MM-DD, got {value!r}") from None
