@@ -19,6 +19,7 @@ import pytest
 
 from ticketlake import Project
 from ticketlake.common import duck
+from ticketlake.engine import leases
 from ticketlake.engine import warehouse as wh
 from ticketlake.errors import OutOfMemoryError, TicketlakeError
 
@@ -74,7 +75,8 @@ def leftovers(project: Project) -> list[str]:
     named = {b.root / t.file for b in kept for t in b.tables.values()}
     named |= {b.catalog for b in kept} | {b.catalog.with_suffix(".json") for b in kept}
     named |= {root / "work.duckdb", root / "ticketlake.duckdb",
-              root / "builds" / "published.json", root / "builds" / ".lock"}  # fmt: skip
+              root / "builds" / "published.json", root / "builds" / ".lock",
+              root / "builds" / leases.LOCK}  # fmt: skip  # the builder's and readers' locks
     found = (p for p in root.rglob("*") if p.is_file() or p.is_symlink())
     return sorted(str(p.relative_to(root)) for p in found if p not in named)
 

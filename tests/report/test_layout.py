@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Route, sync_playwright
 
+from tests.browser import ARGS, require_chromium
 from tests.report.conftest import Written
-from tests.report.test_browser import ARGS, CHROMIUM, EVERY_CHART_DRAWN
+from tests.report.test_browser import EVERY_CHART_DRAWN
 
 NARROW, WIDE = 700, 1600
 RESIZED = -NARROW  # the wide page, narrowed to 700 pixels once drawn
@@ -33,10 +34,7 @@ MEASURE = """() => ({
 def measured(written: Written, tmp_path_factory: pytest.TempPathFactory) -> dict[int, Any]:
     """The page measured at each width once its charts are drawn; a screenshot of each is
     kept beside the test's output."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            "Debian's chromium is not installed: run `make test` (apt-get install chromium)"
-        )
+    chromium = require_chromium()
     url = written.result.html.as_uri()
     shots = tmp_path_factory.mktemp("layout")
     found: dict[int, Any] = {}
@@ -45,7 +43,7 @@ def measured(written: Written, tmp_path_factory: pytest.TempPathFactory) -> dict
         route.continue_() if route.request.url == url else route.abort()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             for width in (NARROW, WIDE):
                 page = browser.new_page(viewport={"width": width, "height": 900})
