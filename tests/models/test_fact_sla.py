@@ -191,6 +191,37 @@ def test_breach_across_closed_hours(run: Run) -> None:
     assert resolution["due_at"] == at("2024-01-08T16:00")
 
 
+def test_target_reached_as_the_desk_closes(run: Run) -> None:
+    """Created Friday 09:00 with 8 business hours to resolve: the eighth hour ends Friday
+    17:00 as the desk closes. Resolved by Monday's opening, the clock is achieved (exactly its
+    target); resolved Monday 10:00 (9 h) it is breached, at Friday 17:00, when its target was
+    reached (rule 6). Running, it is due at Friday 17:00."""
+    ticket = Ticket("2024-01-05T09:00", [("open", "2024-01-05T09:00")], resolved="2024-01-08T08:00")
+    achieved = fact_sla(run, desk_policy(2, 8), [ticket])["t", "resolution"]
+    assert achieved["elapsed_business_seconds"] == 8 * H and achieved["stage"] == "achieved"
+    assert achieved["breach_at"] is None
+    late = fact_sla(run, desk_policy(2, 8), [replace(ticket, resolved="2024-01-08T10:00")])
+    assert late["t", "resolution"]["elapsed_business_seconds"] == 9 * H
+    assert late["t", "resolution"]["stage"] == "breached"
+    assert late["t", "resolution"]["breach_at"] == at("2024-01-05T17:00")
+    running = replace(ticket, resolved=None, last_event="2024-01-05T12:00")
+    due = fact_sla(run, desk_policy(2, 8), [running])["t", "resolution"]
+    assert due["due_at"] == at("2024-01-05T17:00") and due["breach_at"] is None
+
+
+def test_target_reached_as_a_pause_begins(run: Run) -> None:
+    """Created Monday 09:00 with 2 business hours to resolve, pending 11:00-14:00: the target
+    is reached as the pause begins. Resolved 16:00 (9-11 and 14-16 counted, 3 h paused), the
+    clock is breached, at 11:00, when its target was reached (rule 6)."""
+    ticket = Ticket("2024-01-08T09:00", [("open", "2024-01-08T09:00"),
+                                         ("pending", "2024-01-08T11:00"),
+                                         ("open", "2024-01-08T14:00")],
+                    resolved="2024-01-08T16:00")  # fmt: skip
+    row = fact_sla(run, desk_policy(1, 2), [ticket])["t", "resolution"]
+    assert row["elapsed_business_seconds"] == 4 * H and row["paused_business_seconds"] == 3 * H
+    assert row["breach_at"] == at("2024-01-08T11:00")
+
+
 def test_priority_in_force_when_the_clock_started(run: Run) -> None:
     """Created as P3 (default targets, 24/7: resolution 24 h), raised to P1 (4 h) later,
     resolved after 10 h: measured against P3's 24 h it is achieved; with `sla_priority:
@@ -309,7 +340,8 @@ def reference(
         if category in ("pending", "on_hold", "resolved"):
             paused += seconds
         else:
-            if breach is None and counted + seconds > target:
+            # the instant the counted time reaches the target (used when it goes past it)
+            if breach is None and seconds > 0 and counted + seconds >= target:
                 breach = sla_reference.instant_reaching(calendar, zone, a, target - counted)
             counted += seconds
     return paused, counted, breach
