@@ -23,6 +23,13 @@ class UsageError(TicketlakeError):
     exit_code = 2
 
 
+class TransientError(TicketlakeError):
+    """A failure that trying again later can fix (another writer held the lake, or committed
+    first); the daily job retries the steps that raise it (ticketlake/jobs.py)."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+
 class StorageError(TicketlakeError):
     """A file or folder ticketlake uses cannot be created, read or written (a read-only
     file system, missing permissions, a place the system refuses such as ``/proc``)."""

@@ -257,14 +257,23 @@ class Project:
 
     def run(self, progress: Progress | None = None, lock_timeout: float = 600.0,
             on_file: OnFile | None = None) -> Run:  # fmt: skip
-        """The daily job: ingest every configured source, then refresh the warehouse."""
+        """Ingest every configured source, then refresh the warehouse (the first two steps
+        of the daily job, ticketlake/jobs.py)."""
+        outcomes = self.ingest_sources(progress, lock_timeout, on_file)
+        return Run(outcomes, self.build())
+
+    def ingest_sources(
+        self,
+        progress: Progress | None = None,
+        lock_timeout: float = 600.0,
+        on_file: OnFile | None = None,
+    ) -> dict[str, Outcome]:
+        """Ingest every configured source in turn; a failed batch does not stop the others."""
         self._require_project()
         if not self.settings.sources:
             raise UsageError(f"no sources in {self.root / config.CONFIG_FILE}; add some first")
-        outcomes = {s.name: self.ingest(source=s.name, progress=progress,
-                                        lock_timeout=lock_timeout, on_file=on_file)
-                    for s in self.settings.sources}  # fmt: skip
-        return Run(outcomes, self.build())
+        ingest = partial(self.ingest, progress=progress, lock_timeout=lock_timeout, on_file=on_file)
+        return {s.name: ingest(source=s.name) for s in self.settings.sources}
 
     def query(self, sql: str, capped: bool = False) -> Result:
         """Run one SELECT on the current warehouse snapshot, in the sandbox that reads only
@@ -368,6 +377,10 @@ class Project:
         log.info("wrote report %s", done.html, extra={"charts": len(done.drawn),
                  "left_out": len(done.omitted), "period": done.period.label()})  # fmt: skip
         return done
+
+    def require(self) -> None:
+        """Fail with one line unless the folder is a ticketlake project."""
+        self._require_project()
 
     def _require_project(self) -> None:
         if not self.is_initialised:

@@ -118,11 +118,18 @@ def _agreement_row(a: Agreement) -> dict[str, Any]:
 
 
 def summary(ctx: typer.Context) -> None:
-    """The warnings of ``check``, one line each on stderr (after ingest, build and run);
-    nothing when there are none, and not with ``--quiet``, which keeps the console to errors
-    and skips the work too."""
+    """The warnings of ``check``, one line each on stderr (after ingest and build); nothing
+    when there are none, and not with ``--quiet``, which keeps the console to errors and
+    skips the work too."""
     if ctx.find_root().params.get("quiet"):
         return
     project: Project = ctx.obj
-    for line in warnings(project.health()):
+    show(ctx, warnings(project.health()))
+
+
+def show(ctx: typer.Context, lines: list[str]) -> None:
+    """Health warnings, one ``health:`` line each on stderr, unless ``--quiet``."""
+    if ctx.find_root().params.get("quiet"):
+        return
+    for line in lines:
         error(line, label="health")

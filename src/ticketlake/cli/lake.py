@@ -28,7 +28,6 @@ from ticketlake.cli.progress import stages
 from ticketlake.cli.sources import reprocess_report
 from ticketlake.errors import UsageError
 from ticketlake.ingest.pipeline import Outcome
-from ticketlake.lake import Batch
 from ticketlake.project import Project
 
 SourceFormatOption = Annotated[
@@ -69,14 +68,15 @@ def _report(outcome: Outcome, output: Format, title: str, ctx: typer.Context) ->
             for b in outcome.batches]  # fmt: skip
     emit(rows, output, title=title)
     health.summary(ctx)
-    fail_on(outcome.failed)
+    fail_on([b.reason for b in outcome.failed])
 
 
-def fail_on(failed: list[Batch]) -> None:
-    """Print why each failed batch failed, one line each, and exit 1 if there is any."""
-    for b in failed:
-        error(b.reason)
-    if failed:
+def fail_on(reasons: list[str]) -> None:
+    """Print why each failed batch failed (``reasons``), one line each, and exit 1 if there
+    is any."""
+    for reason in reasons:
+        error(reason)
+    if reasons:
         raise Exit(1)
 
 

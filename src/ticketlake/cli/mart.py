@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ticketlake import jobs
 from ticketlake import kpis as catalog
 from ticketlake.cli import health, screen
 from ticketlake.cli.lake import WaitOption, fail_on
@@ -19,23 +20,29 @@ from ticketlake.project import Project
 
 
 def run(ctx: typer.Context, wait: WaitOption = 600.0, output: FormatOption = Format.table) -> None:
-    """The daily job: ingest every configured source, then refresh the warehouse."""
+    """The daily job: ingest every configured source, refresh the warehouse, write the report
+    and check mapping health (the steps of job.steps; docs/flow.md). No Prefect needed."""
     project: Project = ctx.obj
     with stages("ingesting") as watch:
-        done = project.run(watch.rows, wait, on_file=watch.file)
-    rows = [{"source": name, "files": len([b for b in o.batches if b.status == "committed"]),
-             "skipped": len([b for b in o.batches if b.status == "skipped"]),
-             "failed": len(o.failed), "rows_in": sum(b.rows_in for b in o.batches),
-             "loaded": sum(b.rows_loaded for b in o.batches),
-             "quarantined": sum(b.rows_quarantined for b in o.batches)}
-            for name, o in done.outcomes.items()]  # fmt: skip
-    emit(rows, output, title="run")
-    say(
-        f"built {len(done.build.modes)} models ({done.build.summary()}) from lake "
-        f"version {done.build.lake_version}"
-    )
-    health.summary(ctx)
-    fail_on(done.failed)
+        hooks = jobs.Hooks(watch.rows, watch.file, wait)
+        done = jobs.run(project, hooks, on_step=lambda step: _said(ctx, step, output))
+    fail_on([reason for step in done for reason in step.result.get("failed", [])])
+
+
+def _said(ctx: typer.Context, step: jobs.StepRun, output: Format) -> None:
+    """What ``run`` prints as a step ends: the ingest table on stdout, one line for the
+    others on stderr, and the health warnings after ``check``."""
+    result = step.result
+    if step.step == "ingest":
+        rows = [{"source": name, **counts} for name, counts in result["sources"].items()]
+        emit(rows, output, title="run")
+    elif step.step == "build":
+        say(f"built {result['models']} models ({result['modes']}) from lake version "
+            f"{result['lake_version']}")  # fmt: skip
+    elif step.step == "check":
+        health.show(ctx, result["warnings"])
+    else:
+        say(f"{step.step}: {step.row()['result']}")
 
 
 def kpis(

@@ -40,6 +40,7 @@ from ticketlake.config.defaults import (
     Encoding,
     StatusCategory,
 )
+from ticketlake.config.job import Job
 from ticketlake.config.sla import DEFAULT, Clock, Match, Policy, PriorityRule, check_policies
 from ticketlake.sources import FIELDS, FORMATS
 
@@ -414,6 +415,7 @@ class Settings(_Section):
     ingest: Ingest = Field(default_factory=Ingest, description="Limits ingest applies to rows.")
     query: Query = Field(default_factory=Query, description="Caps on SQL a person types.")
     check: Check = Field(default_factory=Check, description="Thresholds of mapping health.")
+    job: Job = Field(default_factory=Job, description="Steps and retries of the daily job.")
     _status_lookup: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("timezone")

@@ -13,13 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from ticketlake.errors import TicketlakeError
+from ticketlake.errors import TransientError
 
 
-class LakeBusyError(TicketlakeError):
+class LakeBusyError(TransientError):
     """Another process kept the lake's write lock for longer than we were willing to wait."""
-
-    exit_code = 75  # EX_TEMPFAIL: try again later
 
 
 class WriteLock:

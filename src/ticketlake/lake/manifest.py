@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ticketlake.errors import TicketlakeError
+from ticketlake.errors import TransientError
 from ticketlake.lake.integrity import LakeIntegrityError
 from ticketlake.lake.stores import Store
 
@@ -27,10 +27,8 @@ _NAME = re.compile(r"^_manifest/(\d{8})\.json$")
 BatchStatus = Literal["committed", "skipped", "failed", "superseded", "dropped"]
 
 
-class CommitConflictError(TicketlakeError):
+class CommitConflictError(TransientError):
     """Another writer (on another machine, for an object-store lake) committed first."""
-
-    exit_code = 75  # EX_TEMPFAIL: try again
 
 
 class Batch(BaseModel):
