@@ -20,6 +20,7 @@ from ticketlake import demo, logs
 from ticketlake.cli import (
     analytics,
     health,
+    job,
     lake,
     ledger,
     mapping,
@@ -248,6 +249,7 @@ app.command()(serve.serve)
 app.add_typer(mapping.app, name="map")
 app.add_typer(sources.app, name="source")
 app.add_typer(serve.app, name="keys")
+app.add_typer(job.app, name="job")
 
 
 def main() -> None:
