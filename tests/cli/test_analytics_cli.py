@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli import RUN
 from ticketlake import Project
 from ticketlake.cli.main import app
 from ticketlake.synth import Options, write_shape
@@ -56,7 +57,7 @@ def _sources(document: dict[str, list[dict[str, Any]]]) -> dict[str, set[str]]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project after ``ticketlake run`` (read-only for the tests)."""
     root = _make(tmp_path_factory.mktemp("analytics_cli"))
-    code, _out, err = _cli(root, "run")
+    code, _out, err = _cli(root, *RUN)
     assert code == 0, err
     return root
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import RUN
 from tests.cli.test_cli import run
 from tests.engine.test_health import AGREEMENT, BREACHES, DESK, INCIDENTS, LOG
 from tests.models.conftest import build_project
@@ -86,7 +87,7 @@ def test_quiet_leaves_the_summary_out(project: tuple[Path, dict[str, str]]) -> N
 
 
 def test_run_ends_with_the_health_warnings(project: tuple[Path, dict[str, str]]) -> None:
-    done = run("run", cwd=project[0])
+    done = run(*RUN, cwd=project[0])
     assert done.returncode == 0, done.stderr
     assert UNMAPPED in _lines(done.stderr, "health: ")
 

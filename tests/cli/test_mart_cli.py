@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli import RUN
 from ticketlake import Project
 from ticketlake.cli.main import app
 from ticketlake.kpis import CATALOG
@@ -91,7 +92,7 @@ def _modes(root: Path) -> dict[str, str]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project that ``ticketlake run`` has ingested and built (read-only for the tests)."""
     root = _make(tmp_path_factory.mktemp("mart_cli"))
-    code, _out, err = _cli(root, "run")
+    code, _out, err = _cli(root, *RUN)
     assert code == 0, err
     return root
 
@@ -100,7 +101,7 @@ def test_run_ingests_every_source_then_a_second_run_only_refreshes(tmp_path: Pat
     """First run: both sources committed and 27-odd models built in full. Second run: every
     file skipped, nothing rebuilt in full. A new file: its ticket's models run incrementally."""
     root = _make(tmp_path)
-    first = {r["source"]: r for r in _json(root, "run")}
+    first = {r["source"]: r for r in _json(root, *RUN)}
     assert set(first) == {"desk", "contact"}
     assert all(r["files"] > 0 and r["loaded"] > 0 and r["failed"] == 0 for r in first.values())
     assert first["contact"]["files"] == 4  # interactions, links, system ids, formula file
@@ -108,7 +109,7 @@ def test_run_ingests_every_source_then_a_second_run_only_refreshes(tmp_path: Pat
     assert set(modes.values()) == {"full"} and "fact_ticket" in modes
     tickets = _count(root, "fact_ticket")
 
-    code, out, err = _cli(root, "run", "-f", "json")
+    code, out, err = _cli(root, *RUN, "-f", "json")
     assert code == 0, err
     again = {r["source"]: r for r in json.loads(out)}
     assert all(r["files"] == 0 and r["loaded"] == 0 for r in again.values())
@@ -119,7 +120,7 @@ def test_run_ingests_every_source_then_a_second_run_only_refreshes(tmp_path: Pat
     assert _count(root, "fact_ticket") == tickets
 
     (root / "exports" / "desk" / "late.csv").write_text(LATE, encoding="utf-8")
-    code, _out, err = _cli(root, "run")
+    code, _out, err = _cli(root, *RUN)
     assert code == 0, err
     modes = _modes(root)
     assert modes["fact_ticket"] == modes["tickets"] == "incremental"

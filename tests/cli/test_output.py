@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli import RUN
 from ticketlake import Project
 from ticketlake.cli.main import app
 
@@ -73,7 +74,7 @@ def _project(root: Path) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project, ingested and built (read-only for the tests)."""
     root = _project(tmp_path_factory.mktemp("output"))
-    code, _out, err = _cli(root, "run")
+    code, _out, err = _cli(root, *RUN)
     assert code == 0, err
     return root
 
