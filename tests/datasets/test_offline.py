@@ -213,22 +213,31 @@ def test_split_by_time_and_labels_cut_at_the_split_end(tmp_path: Path) -> None:
     done = project.dataset()
     got = _by_key(_read(done))
     assert {k: r["split"] for k, r in got.items()} == {
-        ("A", "2024-01-01"): "train", ("B", "2024-01-01"): "train",
-        ("B", "2024-01-02"): "validation", ("E", "2024-01-02"): "validation",
-        ("A", "2024-01-03"): "test", ("B", "2024-01-03"): "test"}  # fmt: skip
+        ("A", "2024-01-01"): "train",
+        ("B", "2024-01-01"): "train",
+        ("B", "2024-01-02"): "validation",
+        ("E", "2024-01-02"): "validation",
+        ("A", "2024-01-03"): "test",
+        ("B", "2024-01-03"): "test",
+    }
     # A's resolution on 01-02 is validation time: its training row does not know it, but does
     # know (14 h after creation at the end of 01-01) that the 8 h target was missed.
     a1 = got[("A", "2024-01-01")]
     assert (a1["hours_to_resolution"], a1["resolved_within_target"], a1["reopened"]) == (
-        None, False, None)  # fmt: skip
+        None,
+        False,
+        None,
+    )
     assert a1["labels_cut_at"] == _end("2024-01-01")
     # E's resolution at 01-03 01:00 is test time, after the validation split ends.
     assert got[("E", "2024-01-02")]["hours_to_resolution"] is None
     assert got[("A", "2024-01-03")]["hours_to_resolution"] == pytest.approx(8 + US, abs=1e-9)
     splits = done.manifest["splits"]
     assert {n: (s["rows"], s["from"], s["to"]) for n, s in splits.items()} == {
-        "train": (2, "2024-01-01", "2024-01-01"), "validation": (2, "2024-01-02", "2024-01-02"),
-        "test": (2, "2024-01-03", "2024-01-03")}  # fmt: skip
+        "train": (2, "2024-01-01", "2024-01-01"),
+        "validation": (2, "2024-01-02", "2024-01-02"),
+        "test": (2, "2024-01-03", "2024-01-03"),
+    }
     assert splits["test"]["labels_cut_at"] == "2024-01-04T08:00:00"
 
 
@@ -275,12 +284,14 @@ def test_cli_builds_and_names_the_file(golden: Project, tmp_path: Path) -> None:
     from ticketlake.cli.main import app  # noqa: PLC0415
 
     out = tmp_path / "cli"
-    result = CliRunner().invoke(app, ["--project", str(golden.root), "dataset", "build",
-                                      "--out", str(out), "-f", "json"])  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["--project", str(golden.root), "dataset", "build", "--out", str(out), "-f", "json"]
+    )
     assert result.exit_code == 0, result.output
     assert str(out / offline.DATA_FILE) in result.stdout
-    bad = CliRunner().invoke(app, ["--project", str(golden.root), "dataset", "build",
-                                   "--as-of", "yesterday"])  # fmt: skip
+    bad = CliRunner().invoke(
+        app, ["--project", str(golden.root), "dataset", "build", "--as-of", "yesterday"]
+    )
     assert bad.exit_code != 0
     assert "--as-of expects a date as YYYY-MM-DD" in bad.output
     assert "Traceback" not in bad.output
@@ -299,10 +310,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project = Project(root)
     config = project.init()
     project.generate("events", root / "exports" / "events", tickets=300, days=10)
-    config.write_text(config.read_text().replace(
-        "sources: []\n",
-        f"sources:\n  - name: desk\n    format: eventlog\n    path: exports/events\n"
-        f"    timezone: {ZONE}\n", 1))  # fmt: skip
+    config.write_text(
+        config.read_text().replace(
+            "sources: []\n",
+            f"sources:\n  - name: desk\n    format: eventlog\n    path: exports/events\n"
+            f"    timezone: {ZONE}\n",
+            1,
+        )
+    )
     project = Project(root)
     assert not project.ingest(source="desk").failed
     project.build()
@@ -359,8 +374,9 @@ def test_every_feature_recomputed_from_earlier_events_alone(generated: Project) 
     expected: dict[tuple[str, datetime], dict[str, Any]] = {}
     day = first
     while True:
-        end = (datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
-               .astimezone(utc).replace(tzinfo=None) - timedelta(microseconds=1))  # fmt: skip
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).astimezone(
+            utc
+        ).replace(tzinfo=None) - timedelta(microseconds=1)
         if end > as_of:
             break
         for ticket, evs in events.items():

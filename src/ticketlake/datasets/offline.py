@@ -80,8 +80,9 @@ def days_sql(as_of: date | None) -> str:
     return f"SELECT DISTINCT day FROM ({features.day_ends('NULL', _sources(as_of))}) ORDER BY day"
 
 
-def rows_sql(as_of: date | None, reopen_window_days: float,
-             spans: dict[str, tuple[date, date] | None]) -> str:  # fmt: skip
+def rows_sql(
+    as_of: date | None, reopen_window_days: float, spans: dict[str, tuple[date, date] | None]
+) -> str:
     """SQL of the dataset's rows: keys, day, split, features and labels. A row's labels read
     the events after its time up to its cut-off: the end of its split's last day (in its
     source's zone), or the as-of time if that comes first; the last split reads up to the
@@ -174,13 +175,21 @@ def split_days(days: list[date], settings: config.Dataset) -> dict[str, tuple[da
     test = math.ceil(n * settings.test_share) if settings.test_share else 0
     validation = math.ceil(n * settings.validation_share) if settings.validation_share else 0
     train = max(n - test - validation, 0)
-    bounds = {"train": days[:train], "validation": days[train : train + validation],
-              "test": days[train + validation :]}  # fmt: skip
+    bounds = {
+        "train": days[:train],
+        "validation": days[train : train + validation],
+        "test": days[train + validation :],
+    }
     return {name: (span[0], span[-1]) if span else None for name, span in bounds.items()}
 
 
-def build(con: duckdb.DuckDBPyConnection, settings: config.Settings, out: Path,
-          as_of: date | None = None, build_id: str = "") -> Dataset:  # fmt: skip
+def build(
+    con: duckdb.DuckDBPyConnection,
+    settings: config.Settings,
+    out: Path,
+    as_of: date | None = None,
+    build_id: str = "",
+) -> Dataset:
     """Compute the dataset on ``con`` (a reader of one build) and write it into ``out``."""
     days = [row[0] for row in con.sql(days_sql(as_of)).fetchall()]
     if not days:
@@ -193,8 +202,10 @@ def build(con: duckdb.DuckDBPyConnection, settings: config.Settings, out: Path,
     sql = rows_sql(as_of, settings.dataset.reopen_window_days, spans)
     table = con.sql(sql).to_arrow_table()
     if table.num_rows == 0:
-        raise UsageError("no ticket was open at any day's end (sources without states in their "
-                         "events have none); nothing to build a dataset from")  # fmt: skip
+        raise UsageError(
+            "no ticket was open at any day's end (sources without states in their "
+            "events have none); nothing to build a dataset from"
+        )
     manifest = _manifest(table, spans, _left_out(con), as_of, build_id)
     _write(out, table, manifest)
     log.info("wrote dataset %s", out, extra={"rows": manifest["rows"]})
@@ -211,8 +222,13 @@ def _left_out(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {str(source): int(n) for source, n in rows}
 
 
-def _manifest(table: pa.Table, spans: dict[str, tuple[date, date] | None],
-              left_out: dict[str, int], as_of: date | None, build_id: str) -> dict[str, Any]:  # fmt: skip
+def _manifest(
+    table: pa.Table,
+    spans: dict[str, tuple[date, date] | None],
+    left_out: dict[str, int],
+    as_of: date | None,
+    build_id: str,
+) -> dict[str, Any]:
     split = table.column("split").to_pylist()
     return {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -240,8 +256,11 @@ def _manifest(table: pa.Table, spans: dict[str, tuple[date, date] | None],
 def _latest(table: pa.Table, split: str) -> str | None:
     """The latest instant the labels of ``split`` read (its end, or the as-of time)."""
     names = table.column("split").to_pylist()
-    cuts = [c for n, c in zip(names, table.column("labels_cut_at").to_pylist(), strict=True)
-            if n == split]  # fmt: skip
+    cuts = [
+        c
+        for n, c in zip(names, table.column("labels_cut_at").to_pylist(), strict=True)
+        if n == split
+    ]
     return max(cuts).isoformat() if cuts else None
 
 
