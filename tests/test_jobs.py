@@ -44,7 +44,11 @@ def test_which_errors_are_transient(exc: BaseException, transient: bool) -> None
 
 
 def test_the_steps_are_the_configured_defaults_in_order() -> None:
-    assert Settings().job.steps == list(jobs.names()) == ["ingest", "build", "report", "check"]
+    assert (
+        Settings().job.steps
+        == list(jobs.names())
+        == ["ingest", "build", "dataset", "report", "check"]
+    )
     assert Job(steps=["check", "ingest"]).steps == ["ingest", "check"]  # the job's order
 
 

@@ -3,7 +3,9 @@ temporary API and a Prefect home of the test's own (no server, no network)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 import shutil
 from collections.abc import Iterator
@@ -34,8 +36,9 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         env.setenv("PREFECT_HOME", str(home))
         env.delenv("PREFECT_API_URL", raising=False)
         env.setenv("DO_NOT_TRACK", "1")
-        # Imported here, Prefect's console log writes to the test session's stderr, not to
-        # that of the first CliRunner (closed when it returns).
+        # Prefect's console log keeps the stderr it first saw, one a CliRunner has closed
+        # since: what it writes there is dropped rather than reported with a traceback.
+        env.setattr(logging, "raiseExceptions", False)
         from prefect.server.api.server import SubprocessASGIServer  # noqa: PLC0415
 
         yield home
@@ -72,7 +75,8 @@ def _job(root: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
 
 
 def _state(root: Path) -> dict[str, Any]:
-    """What the job leaves behind: every table's rows, a KPI, the report's page and charts."""
+    """What the job leaves behind: every table's rows, a KPI, the report's page and charts,
+    the training dataset's bytes."""
     project = Project(root)
     report = root / "report"
     return {
@@ -80,6 +84,9 @@ def _state(root: Path) -> dict[str, Any]:
         "volume": project.kpi("volume", by=["source", "week"]).to_pylist(),
         "html": re.sub(BUILT_AT, "", (report / "report.html").read_text(encoding="utf-8")),
         "charts": sorted(p.name for p in report.rglob("*.png")),
+        "dataset": hashlib.sha256(
+            (root / "datasets" / "offline" / "dataset.parquet").read_bytes()
+        ).hexdigest(),
     }
 
 
@@ -133,8 +140,8 @@ def test_a_transient_failure_is_retried_and_changes_nothing(
     code, rows, err = _job(root)
     assert code == 0, err
     assert [(r["step"], r["status"], r["attempts"]) for r in rows] == [
-        ("ingest", "completed", 1), ("build", "completed", 2), ("report", "completed", 1),
-        ("check", "completed", 1),
+        ("ingest", "completed", 1), ("build", "completed", 2), ("dataset", "completed", 1),
+        ("report", "completed", 1), ("check", "completed", 1),
     ]  # fmt: skip
     assert calls == ["build", "build"]
     assert _state(root) == _state(undisturbed[0])

@@ -121,6 +121,17 @@ def _build(project: Project, hooks: Hooks) -> Result:
     }
 
 
+def _dataset(project: Project, hooks: Hooks) -> Result:
+    done = project.dataset()
+    splits = {name: part["rows"] for name, part in done.manifest["splits"].items()}
+    return {
+        "file": str(done.file),
+        "rows": done.rows,
+        "splits": splits,
+        "content_sha256": done.manifest["content_sha256"],
+    }
+
+
 def _report(project: Project, hooks: Hooks) -> Result:
     if reporting.missing():
         return {"skipped": "the report extra is not installed: pip install 'ticketlake[report]'"}
@@ -141,6 +152,7 @@ def _check(project: Project, hooks: Hooks) -> Result:
 STEPS = (
     Step("ingest", _ingest, True, "Ingest every configured source (a failed file stops no other)."),
     Step("build", _build, True, "Refresh the warehouse and publish the new build."),
+    Step("dataset", _dataset, True, "Write the offline training set of the new build."),
     Step("report", _report, True, "Write the HTML report of the last 28 days with data."),
     Step("check", _check, True, "Measure mapping health; breaches are in the result."),
 )

@@ -1,5 +1,5 @@
 """Tests of the command line."""
 
-# `ticketlake run` without its report step, for the tests that read the warehouse and never
-# the report, which takes seconds to draw (tests/test_prefect_flow.py runs every step).
+# `ticketlake run` without its dataset and report steps, for the tests that read the warehouse
+# and neither of those, which take seconds to write (tests/test_prefect_flow.py runs every step).
 RUN = ("--set", "job.steps=[ingest, build, check]", "run")

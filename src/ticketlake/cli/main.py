@@ -19,6 +19,7 @@ from typer.exceptions import Abort, Exit, TyperException
 from ticketlake import demo, logs
 from ticketlake.cli import (
     analytics,
+    dataset,
     health,
     job,
     lake,
@@ -250,6 +251,7 @@ app.add_typer(mapping.app, name="map")
 app.add_typer(sources.app, name="source")
 app.add_typer(serve.app, name="keys")
 app.add_typer(job.app, name="job")
+app.add_typer(dataset.app, name="dataset")
 
 
 def main() -> None:
