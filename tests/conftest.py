@@ -38,6 +38,7 @@ SLOWEST_FIRST = (
     "tests/ingest/test_reprocess.py",
     "tests/serve/test_dashboard.py",
     "tests/cli/test_cli.py",
+    "tests/test_prefect_flow.py",
 )
 
 

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -210,3 +211,14 @@ def test_plain_run_runs_the_same_steps_with_the_same_retries(
     assert calls == ["build", "build"]
     assert "report: html=" in err and "built " in err
     assert _state(root) == _state(undisturbed[0])
+
+
+def test_without_the_flow_extra_one_line(
+    exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect missing: the line names the extra to install; the plain run still works."""
+    monkeypatch.setitem(sys.modules, "prefect", None)  # import prefect fails
+    monkeypatch.delitem(sys.modules, "ticketlake.prefect_flow", raising=False)
+    code, _out, err = _cli(_fresh(exports, tmp_path), "job", "run")
+    assert code == 2
+    assert err == "error: ticketlake job needs prefect: pip install 'ticketlake[flow]'\n"
