@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+import ticketlake
 from ticketlake import Project, demo, jobs
 from ticketlake.cli.main import app
 from ticketlake.errors import UsageError
@@ -187,7 +188,8 @@ def test_deploy_registers_the_cron_schedule(exports: Path, tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("args", "says"),
     [(["--cron", "every morning"], "error: --cron 'every morning': Invalid cron string"),
-     (["--cron", "0 6 * * *", "--timezone", "Mars/Base"], "error: --timezone: unknown time zone")],
+     (["--cron", "0 6 * * *", "--timezone", "Mars/Base"], "error: --timezone: unknown time zone"),
+     (["--cron", "0 6 * * *", "--serve"], "error: --serve needs a Prefect server")],
 )  # fmt: skip
 def test_deploy_refuses_a_bad_schedule_in_one_line(
     exports: Path, tmp_path: Path, args: list[str], says: str
@@ -216,9 +218,10 @@ def test_plain_run_runs_the_same_steps_with_the_same_retries(
 def test_without_the_flow_extra_one_line(
     exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Prefect missing: the line names the extra to install; the plain run still works."""
+    """Prefect missing: the line names the extra to install."""
     monkeypatch.setitem(sys.modules, "prefect", None)  # import prefect fails
     monkeypatch.delitem(sys.modules, "ticketlake.prefect_flow", raising=False)
+    monkeypatch.delattr(ticketlake, "prefect_flow", raising=False)  # imported again, and fails
     code, _out, err = _cli(_fresh(exports, tmp_path), "job", "run")
     assert code == 2
     assert err == "error: ticketlake job needs prefect: pip install 'ticketlake[flow]'\n"

@@ -30,6 +30,7 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
 from prefect.settings import (
+    PREFECT_API_URL,
     PREFECT_HOME,
     PREFECT_SERVER_ANALYTICS_ENABLED,
     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
@@ -44,7 +45,6 @@ from ticketlake.errors import TicketlakeError, UsageError
 from ticketlake.project import Project
 
 FLOW_NAME = "ticketlake-daily"
-Rows = list[dict[str, Any]]
 
 
 @contextmanager
@@ -113,8 +113,9 @@ def _run_step(step: jobs.Step, project: Project, hooks: jobs.Hooks) -> jobs.Step
 
 
 @flow(name=FLOW_NAME, description="ticketlake's daily job (docs/flow.md).")
-def daily(project: str = ".", overrides: list[str] | None = None,
-          lock_timeout: float = 600.0) -> Any:  # fmt: skip
+def daily(
+    project: str = ".", overrides: list[str] | None = None, lock_timeout: float = 600.0
+) -> Any:
     """Run the job's steps in order as tasks; a step that fails (after its retries) fails
     the flow and leaves the later steps not run. Returns one row per step."""
     here = Project(project, overrides or ())
@@ -134,9 +135,8 @@ def run(project: Project, lock_timeout: float = 600.0) -> list[jobs.StepRun]:
         state = cast("State[Any]", called)  # a sync flow called in sync code: not awaitable
         rows = state.result(raise_on_failure=False)
     if not isinstance(rows, list):  # the flow itself failed before any step: say why
-        raise TicketlakeError(
-            f"the flow failed: {describe(rows) if isinstance(rows, BaseException) else state.message}"
-        )
+        why = describe(rows) if isinstance(rows, BaseException) else state.message
+        raise TicketlakeError(f"the flow failed: {why}")
     return [jobs.StepRun(**row) for row in rows]
 
 
@@ -170,10 +170,22 @@ def deploy(project: Project, cron: str, name: str, timezone: str | None = None) 
         return cast(RunnerDeployment, made).apply()
 
 
+def require_server() -> None:
+    """Fail in one line unless ``PREFECT_API_URL`` names a Prefect server: only a server's
+    scheduler makes the runs of a schedule (the temporary API has none)."""
+    if not PREFECT_API_URL.value():
+        raise UsageError(
+            "--serve needs a Prefect server, whose scheduler makes the runs (the temporary "
+            "API has none): run `prefect server start` and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+
+
 def serve(project: Project, cron: str, name: str, timezone: str | None = None) -> None:
-    """Register the deployment and keep running, starting each scheduled run (Prefect's
-    ``serve``) until interrupted."""
+    """Register the deployment and keep running, starting each run the server's scheduler
+    makes (Prefect's ``serve``) until interrupted; needs a Prefect server."""
     with settings(project):
+        require_server()
         daily.serve(schedule=schedule(cron, timezone), **_deployment(project, name))
 
 

@@ -46,11 +46,18 @@ def run_job(
 @app.command("deploy")
 def deploy(
     ctx: typer.Context,
-    cron: Annotated[str, typer.Option("--cron", help='When to run, a cron expression such as "0 6 * * *".')],
+    cron: Annotated[
+        str, typer.Option("--cron", help='When to run, a cron expression such as "0 6 * * *".')
+    ],
     name: Annotated[str, typer.Option("--name", help="Name of the deployment.")] = "daily",
-    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA time zone of the schedule (default UTC).")] = None,
-    serve: Annotated[bool, typer.Option("--serve", help="Keep running and start each scheduled run (until Ctrl-C).")] = False,
-) -> None:  # fmt: skip
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="IANA time zone of the schedule (default UTC).")
+    ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="Keep running and start each scheduled run (until Ctrl-C)."),
+    ] = False,
+) -> None:
     """Register the daily job with a cron schedule in the Prefect API (PREFECT_API_URL, or
     the temporary one with its database in the project's .prefect/) and say how it runs."""
     project: Project = ctx.obj
@@ -58,12 +65,15 @@ def deploy(
     flow = _flow()
     flow.schedule(cron, timezone)  # one line if either is wrong, before the API starts
     if serve:
+        flow.require_server()
         say(f"serving {flow.FLOW_NAME}/{name} at {cron}; Ctrl-C stops")
         flow.serve(project, cron, name, timezone)
         return
     deployment_id = flow.deploy(project, cron, name, timezone)
     full, crons = flow.schedules(deployment_id, project)
     say(f"deployment {full} ({deployment_id}) runs at {', '.join(crons)}", stdout=True)
-    say(f"nothing runs it until a process serves it: `ticketlake job deploy --cron '{cron}' "
-        f"--serve` (keeps running), against a Prefect server (PREFECT_API_URL) to see the "
-        f"runs in its UI; cron users run `ticketlake run` instead")  # fmt: skip
+    say(
+        "a process must serve it for it to run on schedule: against a Prefect server "
+        f"(PREFECT_API_URL), `ticketlake job deploy --cron '{cron}' --serve`; cron users run "
+        "`ticketlake run` instead"
+    )

@@ -37,8 +37,8 @@ def _said(ctx: typer.Context, step: jobs.StepRun, output: Format) -> None:
         rows = [{"source": name, **counts} for name, counts in result["sources"].items()]
         emit(rows, output, title="run")
     elif step.step == "build":
-        say(f"built {result['models']} models ({result['modes']}) from lake version "
-            f"{result['lake_version']}")  # fmt: skip
+        built = f"{result['models']} models ({result['modes']})"
+        say(f"built {built} from lake version {result['lake_version']}")
     elif step.step == "check":
         health.show(ctx, result["warnings"])
     else:
