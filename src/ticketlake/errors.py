@@ -23,6 +23,13 @@ class UsageError(TicketlakeError):
     exit_code = 2
 
 
+class ServiceError(TicketlakeError):
+    """A server ticketlake writes to or reads from (Redis, for the online slice) cannot be
+    reached, refuses the credentials or fails a command."""
+
+    exit_code = 69  # EX_UNAVAILABLE
+
+
 class StorageError(TicketlakeError):
     """A file or folder ticketlake uses cannot be created, read or written (a read-only
     file system, missing permissions, a place the system refuses such as ``/proc``)."""
