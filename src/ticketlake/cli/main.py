@@ -24,6 +24,7 @@ from ticketlake.cli import (
     ledger,
     mapping,
     mart,
+    online,
     report,
     serve,
     sla,
@@ -248,6 +249,7 @@ app.command()(serve.serve)
 app.add_typer(mapping.app, name="map")
 app.add_typer(sources.app, name="source")
 app.add_typer(serve.app, name="keys")
+app.add_typer(online.app, name="online")
 
 
 def main() -> None:
