@@ -17,6 +17,7 @@ import pyarrow as pa
 from ticketlake import config, kpis, logs, online, synth
 from ticketlake import report as reporting
 from ticketlake.analysis import Analysis
+from ticketlake.datasets import offline
 from ticketlake.engine import export, health, models
 from ticketlake.engine.export import Exported
 from ticketlake.engine.reader import Limits, Result, catalog_query
@@ -323,6 +324,17 @@ class Project:
         ``policy`` keeps one policy (a name the settings do not have is an error)."""
         with self.analysis() as reads:
             return reads.sla(policy, at_risk)
+
+    def dataset(self, as_of: date | None = None, out: Path | str | None = None) -> offline.Dataset:
+        """Write the offline training set (docs/datasets.md) of the current build into ``out``
+        (default ``dataset.path``): one row per ticket open at a local day's end, with the
+        features known then and the labels after it up to ``as_of`` (default: each source's
+        latest event), split by time into train, validation and test, with its manifest."""
+        self._require_project()
+        folder = Path(out) if out is not None else self.root / self.settings.dataset.path
+        with self.warehouse.reading() as snapshot:
+            return offline.build(snapshot.con, self.settings, folder.absolute(), as_of,
+                                 snapshot.build.build_id)  # fmt: skip
 
     @contextmanager
     def analysis(self) -> Iterator[Analysis]:

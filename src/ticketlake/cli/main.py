@@ -19,6 +19,7 @@ from typer.exceptions import Abort, Exit, TyperException
 from ticketlake import demo, logs
 from ticketlake.cli import (
     analytics,
+    dataset,
     health,
     lake,
     ledger,
@@ -249,6 +250,7 @@ app.command()(serve.serve)
 app.add_typer(mapping.app, name="map")
 app.add_typer(sources.app, name="source")
 app.add_typer(serve.app, name="keys")
+app.add_typer(dataset.app, name="dataset")
 app.add_typer(online.app, name="online")
 
 

@@ -5,7 +5,15 @@ Every user mistake surfaces as a one-line :class:`ConfigError` naming the offend
 
 from ticketlake.config.defaults import CONFIG_FILE
 from ticketlake.config.loading import load_settings
-from ticketlake.config.model import Engine, Paths, Priorities, Settings, SourceConfig, Target
+from ticketlake.config.model import (
+    Dataset,
+    Engine,
+    Paths,
+    Priorities,
+    Settings,
+    SourceConfig,
+    Target,
+)
 from ticketlake.config.reference import (
     default_config_text,
     settings_reference,
@@ -14,6 +22,7 @@ from ticketlake.config.reference import (
 
 __all__ = [
     "CONFIG_FILE",
+    "Dataset",
     "Engine",
     "Paths",
     "Priorities",

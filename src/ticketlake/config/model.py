@@ -331,6 +331,30 @@ class Query(_Section):
     )
 
 
+class Dataset(_Section):
+    """The offline training set (``ticketlake dataset build``, docs/datasets.md)."""
+
+    path: str = Field(
+        "datasets/offline",
+        description="Folder the dataset and its manifest are written to, relative to the project.",
+    )
+    validation_share: float = Field(
+        0.15, ge=0, lt=1, description="Share of the snapshot days, after training, for validation."
+    )
+    test_share: float = Field(
+        0.15, ge=0, lt=1, description="Share of the last snapshot days held out for the test."
+    )
+    reopen_window_days: float = Field(
+        7.0, gt=0, description="Days after a resolution within which a reopen counts as one."
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> Dataset:
+        if self.validation_share + self.test_share >= 1:
+            raise ValueError("validation_share + test_share must leave days for training (< 1)")
+        return self
+
+
 class UnknownShares(_Section):
     """Per field, the largest share of a source's tickets whose value may be unknown or
     missing before ``ticketlake check`` fails (0 to 1)."""
@@ -460,6 +484,7 @@ class Settings(_Section):
     )
     kpis: Kpis = Field(default_factory=Kpis, description="Parameters of the KPI models.")
     ingest: Ingest = Field(default_factory=Ingest, description="Limits ingest applies to rows.")
+    dataset: Dataset = Field(default_factory=Dataset, description="The offline training set.")
     query: Query = Field(default_factory=Query, description="Caps on SQL a person types.")
     check: Check = Field(default_factory=Check, description="Thresholds of mapping health.")
     online: Online = Field(
