@@ -15,8 +15,10 @@ from bench.online_push import synthetic
 
 from ticketlake import Project, online
 from ticketlake.config.model import Online
+from ticketlake.datasets import features
 
-# The fields compared value for value with fact_ticket, and per clock with fact_sla.
+# The fields compared value for value with fact_ticket, per clock with fact_sla, and the
+# features with ticketlake.datasets.features at the as-of time.
 STATE = (
     "status",
     "status_category",
@@ -38,10 +40,12 @@ def project(root: Path, url: str, *settings: str) -> Project:
 
 def open_tickets(p: Project, per_source: int) -> dict[str, list[dict[str, Any]]]:
     """The oracle: per source, the open tickets of the current build, newest update first
-    (ties to the greater id), cut at ``per_source``; each with its SLA clocks."""
+    (ties to the greater id), cut at ``per_source``; each with its SLA clocks and features."""
     with p.warehouse.reading() as snapshot:
         tickets = snapshot.con.sql("SELECT * FROM fact_ticket WHERE is_open").to_arrow_table()
         clocks = snapshot.con.sql("SELECT * FROM fact_sla").to_arrow_table()
+        known = snapshot.con.sql(features.current()).to_arrow_table()
+    now = {(f["source"], f["ticket_id"]): f for f in known.to_pylist()}
     sla: dict[tuple[str, str], dict[str, Any]] = {}
     for c in clocks.to_pylist():
         sla.setdefault((c["source"], c["ticket_id"]), {})[c["metric"]] = c
@@ -49,8 +53,9 @@ def open_tickets(p: Project, per_source: int) -> dict[str, list[dict[str, Any]]]
     for t in sorted(
         tickets.to_pylist(), key=lambda t: (t["last_event_at"], t["ticket_id"]), reverse=True
     ):
+        key = (t["source"], t["ticket_id"])
         found.setdefault(t["source"], []).append(
-            t | {"sla": sla.get((t["source"], t["ticket_id"]), {})}
+            t | {"sla": sla.get(key, {}), "features": now.get(key)}
         )
     return {s: rows[:per_source] for s, rows in sorted(found.items())}
 
@@ -66,6 +71,14 @@ def utc(moment: datetime | None) -> datetime | None:
 def assert_same_ticket(value: dict[str, Any], row: dict[str, Any]) -> None:
     assert {k: value[k] for k in STATE} == {k: row[k] for k in STATE}
     assert [instant(value[k]) for k in INSTANTS] == [utc(row[k]) for k in INSTANTS]
+    if row["features"] is None:
+        assert value["features"] is None
+    else:
+        assert instant(value["features"]["known_at"]) == utc(row["features"]["known_at"])
+        names = features.FEATURES
+        assert {k: value["features"][k] for k in names} == pytest.approx(
+            {k: row["features"][k] for k in names}
+        )
     for metric in ("response", "resolution"):
         clock, expected = value["sla"][metric], row["sla"].get(metric)
         if expected is None:
@@ -98,6 +111,7 @@ def test_slice_equals_the_warehouse_open_tickets_key_for_key(
         for value, row in zip(found[source], rows, strict=True):
             assert value["generation"] == pushed.generation
             assert_same_ticket(value, row)
+    assert all(v["features"] for values in found.values() for v in values), "no features joined"
 
 
 def test_group_and_priority_indexes_equal_the_warehouse(
