@@ -89,8 +89,8 @@ def summary(run: dict[str, Any]) -> str:
     """One push in one line, as the README quotes it."""
     return (
         f"generation {run['generation']}: {run['total']:,} tickets in {run['seconds']:.2f} s "
-        f"({run['tickets_per_s']:,.0f}/s), {run['round_trips']} round trips, swap "
-        f"expired {run['expired_old']:,} old keys"
+        f"({run['tickets_per_s']:,.0f}/s), {run['round_trips']} round trips; the swap "
+        f"{1000 * run['swap_seconds']:.0f} ms, expiring {run['expired_old']:,} old tickets"
     )
 
 

@@ -65,6 +65,7 @@ class Pushed:
     encoding: str
     build_id: str | None = None
     expired_old: int = 0
+    swap_seconds: float = 0.0
 
 
 @dataclass
@@ -96,10 +97,12 @@ def push(
         meta = _meta(generation, build_id, encoding.name, indexes)
         client.redis.set(keys.meta, json.dumps(meta), ex=online.ttl_seconds)
         swap = client.redis.register_script(SWAP)
+        swapping = time.perf_counter()
         expired = swap(
             keys=[layout.current, keys.meta],
             args=[generation, online.ttl_seconds, online.grace_seconds, f"{online.prefix}:g:"],
         )
+        swapped = time.perf_counter() - swapping
     return Pushed(
         generation=generation,
         tickets=dict(indexes.counts),
@@ -108,6 +111,7 @@ def push(
         encoding=encoding.name,
         build_id=build_id,
         expired_old=int(expired),
+        swap_seconds=swapped,
     )
 
 
