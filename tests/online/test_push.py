@@ -16,6 +16,7 @@ from bench.online_push import synthetic
 from ticketlake import Project, online
 from ticketlake.config.model import Online
 from ticketlake.datasets import features
+from ticketlake.errors import ServiceError, UsageError
 
 # The fields compared value for value with fact_ticket, per clock with fact_sla, and the
 # features with ticketlake.datasets.features at the as-of time.
@@ -192,3 +193,33 @@ def test_round_trips_at_most_one_per_thousand_tickets(
     # Both generations (the first lives out its grace): tickets, 3 sources' recent, group and
     # priority indexes, the meta; then the pointer and the generation counter.
     assert redis.dbsize() == 2 * (6_000 + 3 * (1 + 8 + 4) + 1) + 2
+
+
+def test_an_older_generation_never_replaces_a_newer_one(
+    built: Path, redis_url: str, redis: Any
+) -> None:
+    """Two pushes overlapping: the one that took its generation first and ends last is not
+    swapped in (here the newer one is faked: generation 999 with its meta)."""
+    redis.set("ticketlake:current", "999")
+    redis.set(
+        "ticketlake:g:999:meta",
+        '{"generation": 999, "sources": {}, "indexes": [], "encoding": "string"}',
+    )
+    with pytest.raises(ServiceError, match=r"a newer push \(generation 999\) is current"):
+        project(built, redis_url, "per_source=3").online_push()
+    assert redis.get("ticketlake:current") == "999"
+
+
+def test_without_redis_py_the_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib  # noqa: PLC0415
+
+    real = importlib.import_module
+
+    def without_redis(name: str, package: str | None = None) -> Any:
+        if name == "redis":
+            raise ImportError(name)
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", without_redis)
+    with pytest.raises(UsageError, match=r"pip install 'ticketlake\[online\]'"):
+        online.connect(Online(url="redis://127.0.0.1:1/0"))

@@ -29,12 +29,19 @@ from ticketlake.online.slice import KEYED
 
 # One atomic step: point at the new generation (whose meta must exist, so the pointer is
 # never at a partial one) and let the old generation's keys expire after the grace period.
+# A push that took its generation before the current one's (two pushes overlapping) loses:
+# the pointer never goes back to an older generation.
 # KEYS: pointer, new meta. ARGV: new generation, ttl, grace, the prefix's generation base.
 SWAP = """
 if redis.call('EXISTS', KEYS[2]) == 0 then
   return redis.error_reply('ERR generation ' .. ARGV[1] .. ' has no meta key')
 end
 local old = redis.call('GET', KEYS[1])
+if old and tonumber(old) > tonumber(ARGV[1]) then
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  return redis.error_reply('ERR a newer push (generation ' .. old .. ') is current; generation '
+    .. ARGV[1] .. ' was not swapped in')
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 if (not old) or old == ARGV[1] then return 0 end
 local base = ARGV[4] .. old .. ':'
