@@ -103,13 +103,7 @@ def push(
             _write_batch(client, batch, keys, generation, encoding, indexes, online.ttl_seconds)
         meta = _meta(generation, build_id, encoding.name, indexes)
         client.redis.set(keys.meta, json.dumps(meta), ex=online.ttl_seconds)
-        swap = client.redis.register_script(SWAP)
-        swapping = time.perf_counter()
-        expired = swap(
-            keys=[layout.current, keys.meta],
-            args=[generation, online.ttl_seconds, online.grace_seconds, f"{online.prefix}:g:"],
-        )
-        swapped = time.perf_counter() - swapping
+        expired, swapped = _swap(client, layout, keys, generation, online)
     return Pushed(
         generation=generation,
         tickets=dict(indexes.counts),
@@ -117,9 +111,21 @@ def push(
         seconds=time.perf_counter() - started,
         encoding=encoding.name,
         build_id=build_id,
-        expired_old=int(expired),
+        expired_old=expired,
         swap_seconds=swapped,
     )
+
+
+def _swap(
+    client: Client, layout: Layout, keys: Generation, generation: int, online: Online
+) -> tuple[int, float]:
+    """Run :data:`SWAP`: the old generation's tickets it expired, and its seconds."""
+    started = time.perf_counter()
+    expired = client.redis.register_script(SWAP)(
+        keys=[layout.current, keys.meta],
+        args=[generation, online.ttl_seconds, online.grace_seconds, f"{online.prefix}:g:"],
+    )
+    return int(expired), time.perf_counter() - started
 
 
 def _batches(rows: pa.Table | Iterable[pa.RecordBatch], size: int) -> Iterable[pa.RecordBatch]:
