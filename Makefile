@@ -11,7 +11,7 @@ SCALE  ?= full
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint format docs bench bench-serve bench-report clean
+.PHONY: help demo test lint format docs bench bench-serve bench-online bench-report clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,6 +31,8 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 		apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the report tests"; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v redis-server >/dev/null || { echo "installing Debian's redis-server for the online tests"; \
+		apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 	touch $(STAMP) $@
 
 demo: $(STAMP) ## Create .venv, install, run the demo on generated data (in ./demo) and write its report
@@ -52,7 +54,7 @@ docs: $(STAMP) ## Regenerate docs/cli.md from --help
 	$(BIN)/python -m ticketlake.cli.docgen > docs/cli.md
 
 $(BENCHSTAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[pandas,serve]'
+	$(BIN)/python -m pip install --quiet -e '.[pandas,serve,online]'
 	touch $@
 
 bench: $(BENCHSTAMP) ## Benchmark vs DuckDB and pandas baselines (SCALE=full|small|smoke; full: 30-45 min), then the serve load
@@ -61,6 +63,11 @@ bench: $(BENCHSTAMP) ## Benchmark vs DuckDB and pandas baselines (SCALE=full|sma
 
 bench-serve: $(BENCHSTAMP) ## Only the load on `ticketlake serve` while builds publish (a few minutes)
 	$(BIN)/python -m bench.serve_load
+
+bench-online: $(BENCHSTAMP) ## Only the pipelined push of 100k tickets to a redis-server on loopback
+	@command -v redis-server >/dev/null || { echo "installing Debian's redis-server"; \
+		apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+	$(BIN)/python -m bench.online_push
 
 bench-report: $(BENCHSTAMP) ## Print the newest benchmark results as the README table
 	$(BIN)/python -m bench.report

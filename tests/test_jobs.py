@@ -13,7 +13,13 @@ import pytest
 from ticketlake import jobs
 from ticketlake.config import Settings
 from ticketlake.config.job import Job
-from ticketlake.errors import ConfigError, StorageError, UsageError
+from ticketlake.errors import (
+    ConfigError,
+    ServiceError,
+    ServiceUnreachableError,
+    StorageError,
+    UsageError,
+)
 from ticketlake.lake.lock import LakeBusyError
 from ticketlake.lake.manifest import CommitConflictError
 from ticketlake.project import Project
@@ -32,6 +38,8 @@ class ConnectionError(Exception):  # shaped like redis.exceptions.ConnectionErro
         (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), True),
         (OSError(errno.EAGAIN, "try again"), True),
         (ConnectionError("redis is down"), True),
+        (ServiceUnreachableError("cannot reach Redis at redis://127.0.0.1:1"), True),
+        (ServiceError("Redis at redis://127.0.0.1:6379 refused the credentials"), False),
         (UsageError("no sources"), False),
         (ConfigError("job.steps: unknown step"), False),
         (StorageError("cannot write: Read-only file system"), False),
@@ -47,7 +55,7 @@ def test_the_steps_are_the_configured_defaults_in_order() -> None:
     assert (
         Settings().job.steps
         == list(jobs.names())
-        == ["ingest", "build", "dataset", "report", "check"]
+        == ["ingest", "build", "dataset", "online", "report", "check"]
     )
     assert Job(steps=["check", "ingest"]).steps == ["ingest", "check"]  # the job's order
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench.online_push import redis_server
 from typer.testing import CliRunner
 
 import ticketlake
@@ -32,9 +33,11 @@ BUILT_AT = r"Warehouse build: \d{4}-\d\d-\d\d \d\d:\d\d UTC"  # the one line tha
 @pytest.fixture(scope="module", autouse=True)
 def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A Prefect home for this module (its temporary API's database) and no API address, so
-    the flow runs against the temporary API Prefect starts on 127.0.0.1; stopped at the end."""
+    the flow runs against the temporary API Prefect starts on 127.0.0.1; stopped at the end.
+    A Redis on loopback for the online step."""
     home = tmp_path_factory.mktemp("prefect")
-    with pytest.MonkeyPatch.context() as env:
+    with pytest.MonkeyPatch.context() as env, redis_server(tmp_path_factory.mktemp("redis")) as url:
+        env.setenv("REDIS_URL", url)  # the online step pushes to a redis-server of the module's
         env.setenv("PREFECT_HOME", str(home))
         env.delenv("PREFECT_API_URL", raising=False)
         env.setenv("DO_NOT_TRACK", "1")
@@ -127,6 +130,8 @@ def test_job_run_completes_every_step(undisturbed: tuple[Path, list[dict[str, An
         (name, "completed", 1) for name in jobs.names()
     ]
     assert (root / "report" / "report.html").is_file()
+    online = next(r for r in rows if r["step"] == "online")["result"]
+    assert online.startswith("generation=1, tickets=") and "round_trips=" in online
     assert (root / ".prefect").exists() is False  # PREFECT_HOME, set by the test, is elsewhere
     assert any("step build" in line for line in (root / "logs" / "ticketlake.log").open())
 
@@ -143,7 +148,7 @@ def test_a_transient_failure_is_retried_and_changes_nothing(
     assert code == 0, err
     assert [(r["step"], r["status"], r["attempts"]) for r in rows] == [
         ("ingest", "completed", 1), ("build", "completed", 2), ("dataset", "completed", 1),
-        ("report", "completed", 1), ("check", "completed", 1),
+        ("online", "completed", 1), ("report", "completed", 1), ("check", "completed", 1),
     ]  # fmt: skip
     assert calls == ["build", "build"]
     assert _state(root) == _state(undisturbed[0])
@@ -225,3 +230,19 @@ def test_without_the_flow_extra_one_line(
     code, _out, err = _cli(_fresh(exports, tmp_path), "job", "run")
     assert code == 2
     assert err == "error: ticketlake job needs prefect: pip install 'ticketlake[flow]'\n"
+
+
+def test_online_is_skipped_without_a_redis(
+    exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No online.url and no REDIS_URL: the step says why it did nothing; the job succeeds."""
+    monkeypatch.delenv("REDIS_URL")
+    root = _fresh(exports, tmp_path)
+    code, rows, err = _job(root, "--set", "job.steps=[ingest, build, online]")
+    assert code == 0, err
+    assert rows[-1] == {
+        "step": "online",
+        "status": "skipped",
+        "attempts": 1,
+        "result": "skipped=no Redis configured (online.url or REDIS_URL)",
+    }

@@ -30,6 +30,20 @@ class TransientError(TicketlakeError):
     exit_code = 75  # EX_TEMPFAIL: try again later
 
 
+class ServiceError(TicketlakeError):
+    """A server ticketlake writes to or reads from (Redis, for the online slice) cannot be
+    reached, refuses the credentials or fails a command."""
+
+    exit_code = 69  # EX_UNAVAILABLE
+
+
+class ServiceUnreachableError(ServiceError, TransientError):
+    """The server could not be reached or did not answer in time; a later try may reach it.
+    Its exit code stays ServiceError's."""
+
+    exit_code = ServiceError.exit_code
+
+
 class StorageError(TicketlakeError):
     """A file or folder ticketlake uses cannot be created, read or written (a read-only
     file system, missing permissions, a place the system refuses such as ``/proc``)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ticketlake.config.job import Job
 from ticketlake.engine.health import warnings
 from ticketlake.errors import TicketlakeError, TransientError
 from ticketlake.ingest.pipeline import OnFile, Outcome, Progress
+from ticketlake.online.connect import URL_ENV
 from ticketlake.project import Project
 
 log = logs.get("jobs")
@@ -132,6 +134,18 @@ def _dataset(project: Project, hooks: Hooks) -> Result:
     }
 
 
+def _online(project: Project, hooks: Hooks) -> Result:
+    if not (project.settings.online.url or os.environ.get(URL_ENV)):
+        return {"skipped": f"no Redis configured (online.url or {URL_ENV})"}
+    pushed = project.online_push()
+    return {
+        "generation": pushed.generation,
+        "tickets": sum(pushed.tickets.values()),
+        "round_trips": pushed.round_trips,
+        "encoding": pushed.encoding,
+    }
+
+
 def _report(project: Project, hooks: Hooks) -> Result:
     if reporting.missing():
         return {"skipped": "the report extra is not installed: pip install 'ticketlake[report]'"}
@@ -153,6 +167,7 @@ STEPS = (
     Step("ingest", _ingest, True, "Ingest every configured source (a failed file stops no other)."),
     Step("build", _build, True, "Refresh the warehouse and publish the new build."),
     Step("dataset", _dataset, True, "Write the offline training set of the new build."),
+    Step("online", _online, True, "Push the online slice of the new build to Redis."),
     Step("report", _report, True, "Write the HTML report of the last 28 days with data."),
     Step("check", _check, True, "Measure mapping health; breaches are in the result."),
 )

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ticketlake import config, kpis, logs, synth
+from ticketlake import config, kpis, logs, online, synth
 from ticketlake import report as reporting
 from ticketlake.analysis import Analysis
 from ticketlake.datasets import offline
@@ -389,6 +389,47 @@ class Project:
         log.info("wrote report %s", done.html, extra={"charts": len(done.drawn),
                  "left_out": len(done.omitted), "period": done.period.label()})  # fmt: skip
         return done
+
+    # ------------------------------------------------------------ online slice
+
+    def online_push(self) -> online.Pushed:
+        """Write each source's ``online.per_source`` most recently updated open tickets of
+        the current build to Redis as a new generation and make it current in one atomic
+        step (docs/online.md). Needs ``pip install 'ticketlake[online]'``."""
+        self._require_project()
+        settings = self.settings.online
+        with online.opened(settings) as client:
+            with self.warehouse.reading() as snapshot:
+                rows = online.rows(snapshot.con, settings.per_source)
+                build_id = snapshot.build.build_id
+            pushed = online.push(client, rows, settings, build_id)
+        log.info(
+            "pushed the online slice",
+            extra={
+                "generation": pushed.generation,
+                "tickets": pushed.tickets,
+                "round_trips": pushed.round_trips,
+            },
+        )
+        return pushed
+
+    def online_get(self, ticket_id: str, source: str | None = None) -> list[dict[str, Any]]:
+        """The ticket ``ticket_id`` as the online slice holds it, one value per source that
+        has it (or of ``source``); empty when the slice does not hold it."""
+        with online.opened(self.settings.online) as client:
+            return online.get(client, self.settings.online, ticket_id, source)
+
+    def online_top(
+        self,
+        group: str | None = None,
+        priority: str | None = None,
+        source: str | None = None,
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """The ``limit`` most recently updated tickets of the online slice, of ``group``
+        and ``priority`` when given, across sources unless ``source``."""
+        with online.opened(self.settings.online) as client:
+            return online.top(client, self.settings.online, group, priority, source, limit)
 
     def require(self) -> None:
         """Fail with one line unless the folder is a ticketlake project."""

@@ -26,6 +26,7 @@ from ticketlake.cli import (
     ledger,
     mapping,
     mart,
+    online,
     report,
     serve,
     sla,
@@ -252,6 +253,7 @@ app.add_typer(sources.app, name="source")
 app.add_typer(serve.app, name="keys")
 app.add_typer(job.app, name="job")
 app.add_typer(dataset.app, name="dataset")
+app.add_typer(online.app, name="online")
 
 
 def main() -> None:

@@ -391,6 +391,54 @@ class Check(_Section):
     )  # fmt: skip
 
 
+class Online(_Section):
+    """The online slice in Redis (``ticketlake online``; docs/online.md). Credentials come
+    from the environment (``REDIS_URL``, ``TICKETLAKE_REDIS_USERNAME``,
+    ``TICKETLAKE_REDIS_PASSWORD``), never from this file."""
+
+    url: str | None = Field(
+        None,
+        description="Redis URL without credentials, e.g. redis://127.0.0.1:6379/0; null uses "
+        "the REDIS_URL environment variable.",
+    )
+    per_source: int = Field(
+        1000, ge=1, description="Open tickets per source in the slice, most recently updated first."
+    )
+    prefix: str = Field("ticketlake", description="First part of every key the slice writes.")
+    ttl_seconds: int = Field(
+        172_800, ge=60, description="Seconds a slice lives in Redis without a new push."
+    )
+    grace_seconds: int = Field(
+        60, ge=1, description="Seconds a replaced slice stays readable after a push."
+    )
+    batch_tickets: int = Field(
+        2000, ge=1, le=100_000, description="Tickets written per pipeline (one round trip each)."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlparse(value)
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("expected a redis://, rediss:// or unix:// URL")
+        if parts.password is not None:
+            raise ValueError(
+                "no password in ticketlake.yml: set TICKETLAKE_REDIS_PASSWORD or REDIS_URL instead"
+            )
+        return value
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value or any(c.isspace() or c in ":{}*?[]" for c in value):
+            raise ValueError(
+                "use letters, digits, '-', '_' or '.' (no blanks, ':', braces or globs)"
+            )
+        return value
+
+
 def _default_targets() -> dict[str, Target]:
     hours = {"P1": (0.5, 4), "P2": (1, 8), "P3": (4, 24), "P4": (8, 72)}
     return {p: Target(response_hours=r, resolution_hours=s) for p, (r, s) in hours.items()}
@@ -440,6 +488,10 @@ class Settings(_Section):
     dataset: Dataset = Field(default_factory=Dataset, description="The offline training set.")
     query: Query = Field(default_factory=Query, description="Caps on SQL a person types.")
     check: Check = Field(default_factory=Check, description="Thresholds of mapping health.")
+    online: Online = Field(
+        default_factory=Online, description="The online slice in Redis (docs/online.md)."
+    )
+
     job: Job = Field(default_factory=Job, description="Steps and retries of the daily job.")
     _status_lookup: dict[str, str] = PrivateAttr(default_factory=dict)
 
