@@ -1,4 +1,4 @@
-"""``ticketlake job run`` and ``job deploy``: the daily job as a Prefect flow, with Prefect's
+"""``ticketlake flow run`` and ``flow deploy``: the daily job as a Prefect flow, with Prefect's
 temporary API and a Prefect home of the test's own (no server, no network)."""
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def _cli(root: Path, *args: str) -> tuple[int, str, str]:
 
 
 def _job(root: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
-    """``ticketlake job run -f json``: exit code, one row per step, stderr."""
-    code, out, err = _cli(root, *NO_DELAY, *args, "job", "run", "-f", "json")
+    """``ticketlake flow run -f json``: exit code, one row per step, stderr."""
+    code, out, err = _cli(root, *NO_DELAY, *args, "flow", "run", "-f", "json")
     return code, json.loads(out), err
 
 
@@ -117,7 +117,7 @@ def _flaky(
 def undisturbed(
     exports: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, list[dict[str, Any]]]:
-    """A project after one undisturbed ``ticketlake job run``, and the rows it printed."""
+    """A project after one undisturbed ``ticketlake flow run``, and the rows it printed."""
     root = _fresh(exports, tmp_path_factory.mktemp("undisturbed"))
     code, rows, err = _job(root)
     assert code == 0, err
@@ -180,7 +180,7 @@ def test_deploy_registers_the_cron_schedule(exports: Path, tmp_path: Path) -> No
     from ticketlake import prefect_flow  # noqa: PLC0415 - imports Prefect
 
     root = _fresh(exports, tmp_path)
-    code, out, err = _cli(root, "job", "deploy", "--cron", "0 6 * * *", "--name", "nightly")
+    code, out, err = _cli(root, "flow", "deploy", "--cron", "0 6 * * *", "--name", "nightly")
     assert code == 0, err
     assert "ticketlake-daily/nightly" in out and "0 6 * * *" in out
     with prefect_flow.settings(Project(root)), prefect_flow.get_client(sync_client=True) as client:
@@ -199,7 +199,7 @@ def test_deploy_registers_the_cron_schedule(exports: Path, tmp_path: Path) -> No
 def test_deploy_refuses_a_bad_schedule_in_one_line(
     exports: Path, tmp_path: Path, args: list[str], says: str
 ) -> None:
-    code, _out, err = _cli(_fresh(exports, tmp_path), "job", "deploy", *args)
+    code, _out, err = _cli(_fresh(exports, tmp_path), "flow", "deploy", *args)
     assert code == 2
     assert err.startswith(says) and err.strip().count("\n") == 0, err
 
@@ -227,9 +227,9 @@ def test_without_the_flow_extra_one_line(
     monkeypatch.setitem(sys.modules, "prefect", None)  # import prefect fails
     monkeypatch.delitem(sys.modules, "ticketlake.prefect_flow", raising=False)
     monkeypatch.delattr(ticketlake, "prefect_flow", raising=False)  # imported again, and fails
-    code, _out, err = _cli(_fresh(exports, tmp_path), "job", "run")
+    code, _out, err = _cli(_fresh(exports, tmp_path), "flow", "run")
     assert code == 2
-    assert err == "error: ticketlake job needs prefect: pip install 'ticketlake[flow]'\n"
+    assert err == "error: ticketlake flow run needs prefect: pip install 'ticketlake[flow]'\n"
 
 
 def test_online_is_skipped_without_a_redis(

@@ -2,7 +2,7 @@
 a small JSON-able result, and which failures are worth trying again.
 
 ``ticketlake run`` runs the steps here in plain Python (:func:`run`, no Prefect); ``ticketlake
-job run`` runs the same steps as Prefect tasks (ticketlake/prefect_flow.py). Which of them
+flow run`` runs the same steps as Prefect tasks (ticketlake/prefect_flow.py). Which of them
 run, and how often a transient failure is retried, is the ``job`` section of the settings.
 """
 

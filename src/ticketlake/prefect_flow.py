@@ -1,4 +1,4 @@
-"""The daily job as a Prefect 3 flow (``ticketlake job run`` and ``job deploy``).
+"""The daily job as a Prefect 3 flow (``ticketlake flow run`` and ``flow deploy``).
 
 Each step of ticketlake/jobs.py becomes a task with Prefect's retries, which a
 ``retry_condition_fn`` keeps to transient failures (:func:`ticketlake.jobs.is_transient`, the
@@ -20,7 +20,7 @@ from typing import Any, cast
 from ticketlake.common import extras
 
 EXTRA = "flow"
-extras.load("prefect", EXTRA, "ticketlake job")  # one line naming the extra when it is missing
+extras.load("prefect", EXTRA, "ticketlake flow run")  # one line naming the extra when it is missing
 
 # ruff: noqa: E402 - Prefect is imported once the line above made sure it is installed
 from prefect import flow, get_run_logger, task

@@ -15,6 +15,9 @@ from ticketlake.cli.output import Format, FormatOption, emit
 from ticketlake.project import Project
 
 SourceFilter = Annotated[str | None, typer.Option("--source", help="Show one source only.")]
+TopOption = Annotated[
+    int, typer.Option("--top", min=1, help="Transitions and variants shown per source.")
+]
 
 
 class Slice(StrEnum):
@@ -46,9 +49,12 @@ def lifecycle(ctx: typer.Context, source: SourceFilter = None,
         emit(_bars(rows), output, title=f"{label} (histogram, ~ kernel density)")
 
 
-def flow(ctx: typer.Context, source: SourceFilter = None,
-         top: Annotated[int, typer.Option("--top", min=1, help="Transitions and variants shown per source.")] = 10,
-         output: FormatOption = Format.table) -> None:  # fmt: skip
+def flow(
+    ctx: typer.Context,
+    source: SourceFilter = None,
+    top: TopOption = 10,
+    output: FormatOption = Format.table,
+) -> None:
     """Time in status, transitions, handoffs, ping-pong, tiered-support conformance, variants."""
     project: Project = ctx.obj
     parts = project.flow(source, top)

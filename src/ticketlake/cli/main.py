@@ -20,8 +20,8 @@ from ticketlake import demo, logs
 from ticketlake.cli import (
     analytics,
     dataset,
+    flow,
     health,
-    job,
     lake,
     ledger,
     mapping,
@@ -244,14 +244,13 @@ app.command()(mart.kpis)
 app.command()(mart.tables)
 app.command()(mart.export)
 app.command()(analytics.lifecycle)
-app.command()(analytics.flow)
 app.command()(sla.sla)
 app.command()(report.report)
 app.command()(serve.serve)
 app.add_typer(mapping.app, name="map")
 app.add_typer(sources.app, name="source")
 app.add_typer(serve.app, name="keys")
-app.add_typer(job.app, name="job")
+app.add_typer(flow.app, name="flow")
 app.add_typer(dataset.app, name="dataset")
 app.add_typer(online.app, name="online")
 

@@ -1,7 +1,9 @@
-"""``ticketlake job run`` and ``job deploy``: the daily job as a Prefect flow (docs/flow.md).
+"""``ticketlake flow``: the process-flow analysis, and ``flow run`` and ``flow deploy``, the
+daily job as a Prefect flow (docs/flow.md).
 
-``ticketlake flow`` is the process-flow analysis, hence ``job``. Prefect (the ``flow`` extra)
-is imported when one of these commands runs, never by the rest of the CLI.
+Bare, ``ticketlake flow [--source S] [--top N]`` prints the process-flow figures as it always
+has; ``flow run`` and ``flow deploy`` are the Prefect flow. Prefect (the ``flow`` extra) is
+imported when one of those two runs, never by the rest of the CLI.
 """
 
 from __future__ import annotations
@@ -12,11 +14,29 @@ from typing import Annotated
 import typer
 from typer.exceptions import Exit
 
+from ticketlake.cli import analytics
 from ticketlake.cli.lake import WaitOption, fail_on
 from ticketlake.cli.output import Format, FormatOption, emit, error, say
 from ticketlake.project import Project
 
-app = typer.Typer(help="The daily job as a Prefect flow: run it here, or deploy it on a schedule.")
+app = typer.Typer(
+    invoke_without_command=True,
+    help="Process flow: time in status, transitions, handoffs, ping-pong, tiered-support "
+    "conformance, variants. `flow run` and `flow deploy`: the daily job as a Prefect flow.",
+)
+
+
+@app.callback()
+def process_flow(
+    ctx: typer.Context,
+    source: analytics.SourceFilter = None,
+    top: analytics.TopOption = 10,
+    output: FormatOption = Format.table,
+) -> None:
+    """Time in status, transitions, handoffs, ping-pong, tiered-support conformance, variants;
+    `flow run` and `flow deploy` run the daily job as a Prefect flow (docs/flow.md)."""
+    if ctx.invoked_subcommand is None:
+        analytics.flow(ctx, source, top, output)
 
 
 def _flow() -> ModuleType:
@@ -34,7 +54,7 @@ def run_job(
     project: Project = ctx.obj
     project.require()  # before Prefect starts its API
     runs = _flow().run(project, wait)
-    emit([r.row() for r in runs], output, title="ticketlake job")
+    emit([r.row() for r in runs], output, title="ticketlake flow run")
     for r in runs:
         if r.status == "failed":
             error(f"{r.step}: {r.error}")
@@ -74,6 +94,6 @@ def deploy(
     say(f"deployment {full} ({deployment_id}) runs at {', '.join(crons)}", stdout=True)
     say(
         "a process must serve it for it to run on schedule: against a Prefect server "
-        f"(PREFECT_API_URL), `ticketlake job deploy --cron '{cron}' --serve`; cron users run "
+        f"(PREFECT_API_URL), `ticketlake flow deploy --cron '{cron}' --serve`; cron users run "
         "`ticketlake run` instead"
     )
