@@ -124,7 +124,7 @@ def undisturbed(
     return root, rows
 
 
-def test_job_run_completes_every_step(undisturbed: tuple[Path, list[dict[str, Any]]]) -> None:
+def test_flow_run_completes_every_step(undisturbed: tuple[Path, list[dict[str, Any]]]) -> None:
     root, rows = undisturbed
     assert [(r["step"], r["status"], r["attempts"]) for r in rows] == [
         (name, "completed", 1) for name in jobs.names()
