@@ -204,8 +204,8 @@ def _files_rows(result: Generated) -> list[dict[str, Any]]:
     rows = [{"file": str(f.path), "rows": f.rows, "defects": counts.get(f.path.name, 0)}
             for f in result.files]  # fmt: skip
     if result.manifest is not None:
-        rows.append({"file": str(result.out / MANIFEST), "rows": len(result.manifest["defects"]),
-                     "defects": 0})  # fmt: skip
+        listed = [*result.manifest.get("defects", []), *result.manifest.get("personal", [])]
+        rows.append({"file": str(result.out / MANIFEST), "rows": len(listed), "defects": 0})
     return rows
 
 
