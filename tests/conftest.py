@@ -25,6 +25,7 @@ SPARK_FILES = frozenset({
     "tests/lake/test_stores.py",
     "tests/models/test_fact_sla.py",
     "tests/models/test_sla_business.py",
+    "tests/text/test_masking_spark.py",
 })  # fmt: skip
 # The slowest scopes, slowest first (from `pytest --durations`): they start first, so the two
 # workers end together instead of one running a long file alone at the end. The other files

@@ -90,9 +90,13 @@ class Project:
         seed: int = 42,
         layout: Layout | None = None,
         dirty: float = 0.0,
+        personal: float = 0.0,
     ) -> synth.Generated:
-        """Write synthetic exports of ``shape`` into ``out``."""
-        options = synth.Options(tickets=tickets, days=days, start=start, seed=seed)
+        """Write synthetic exports of ``shape`` into ``out``; ``personal`` plants personal
+        data in that share of tickets' text (docs/text.md)."""
+        options = synth.Options(
+            tickets=tickets, days=days, start=start, seed=seed, personal=personal
+        )
         result = synth.write_shape(shape, out, options, layout, dirty)
         log.info("generated %s rows in %d files", result.rows, len(result.files),
                  extra={"shape": shape, "out": str(out), "tickets": tickets, "seed": seed})  # fmt: skip

@@ -91,6 +91,16 @@ def test_dirty_generation_writes_manifest(tmp_path: Path) -> None:
     assert len(manifest["defects"]) > 0
 
 
+def test_personal_generation_lists_the_planted_values(tmp_path: Path) -> None:
+    args = ("--tickets", "200", "--days", "10", "--personal", "0.3", "-f", "json")
+    result = run("generate", "--shape", "json", "--out", "j", *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "j" / "dirty_manifest.json").read_text())
+    assert len(manifest["personal"]) > 30 and "defects" not in manifest
+    text = "".join(p.read_text() for p in (tmp_path / "j").glob("tickets*"))
+    assert all(json.dumps(value)[1:-1] in text for value in manifest["personal"])
+
+
 def test_day_first_dates_and_null_marker(tmp_path: Path) -> None:
     result = run("generate", "--tickets", "300", "--days", "10", "--out", "t", "--date-format",
                  "%d/%m/%Y %H:%M", "--timezone", "Europe/Berlin", "--null-marker", "?", cwd=tmp_path)  # fmt: skip

@@ -167,6 +167,8 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same files.")] = 42,
     dirty: Annotated[float, typer.Option("--dirty", min=0.0, max=0.5,
                                          help=f"Share of rows to corrupt; writes {MANIFEST}.")] = 0.0,
+    personal: Annotated[float, typer.Option("--personal", min=0.0, max=1.0,
+                                            help=f"Share of tickets whose text gains e-mail addresses, phone numbers or URLs; listed in {MANIFEST}.")] = 0.0,
     date_format: Annotated[str, typer.Option("--date-format", help="strftime pattern of timestamps (tickets shape).")] = "%Y-%m-%d %H:%M:%S",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone timestamps are written in (tickets shape).")] = "UTC",
     null_marker: Annotated[str, typer.Option("--null-marker", help="Text written for missing values, e.g. '?'.")] = "",
@@ -178,7 +180,7 @@ def generate(
                     json_lines=not json_array)  # fmt: skip
     with working(f"generating {tickets:,} tickets as {shape}"):
         result = _project(ctx).generate(
-            shape, out, tickets, days, _parse_date(start), seed, layout, dirty
+            shape, out, tickets, days, _parse_date(start), seed, layout, dirty, personal
         )
     emit(
         _files_rows(result),
@@ -202,8 +204,8 @@ def _files_rows(result: Generated) -> list[dict[str, Any]]:
     rows = [{"file": str(f.path), "rows": f.rows, "defects": counts.get(f.path.name, 0)}
             for f in result.files]  # fmt: skip
     if result.manifest is not None:
-        rows.append({"file": str(result.out / MANIFEST), "rows": len(result.manifest["defects"]),
-                     "defects": 0})  # fmt: skip
+        listed = [*result.manifest.get("defects", []), *result.manifest.get("personal", [])]
+        rows.append({"file": str(result.out / MANIFEST), "rows": len(listed), "defects": 0})
     return rows
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ticketlake.errors import UsageError
-from ticketlake.synth import dirty
+from ticketlake.synth import dirty, personal
 from ticketlake.synth.model import Options, TicketSet, generate
 from ticketlake.synth.shapes import SHAPES, Layout, WrittenFile
 
@@ -39,17 +39,25 @@ def write_shape(
     layout: Layout | None = None,
     dirty_rate: float = 0.0,
 ) -> Generated:
-    """Draw tickets for ``options`` and write them to ``out`` in ``shape``."""
+    """Draw tickets for ``options`` and write them to ``out`` in ``shape``. With defects
+    (``dirty_rate``) or planted personal data (``options.personal``) the manifest (MANIFEST)
+    lists them."""
     if shape not in SHAPES:
         raise UsageError(f"unknown shape {shape!r}; choose one of {', '.join(SHAPES)}")
     if not 0.0 <= dirty_rate <= 0.5:
         raise UsageError(f"--dirty must be between 0 and 0.5, got {dirty_rate}")
+    if not 0.0 <= options.personal <= 1.0:
+        raise UsageError(f"--personal must be between 0 and 1, got {options.personal}")
     tickets = generate(options)
     files = SHAPES[shape](tickets, out, layout or Layout())
     result = Generated(shape, out, tickets, files)
     if dirty_rate > 0:
         start = datetime.fromtimestamp(options.start_ns / 10**9, tz=UTC)
         result.manifest = {"shape": shape, **dirty.inject(files, dirty_rate, options.seed, start)}
+    if options.personal > 0:
+        planted = sorted(set(personal.ticket_text(tickets).planted))
+        result.manifest = {"shape": shape, **(result.manifest or {}), "personal": planted}
+    if result.manifest is not None:
         (out / MANIFEST).write_text(
             json.dumps(result.manifest, indent=1, ensure_ascii=False) + "\n"
         )

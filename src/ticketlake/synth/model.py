@@ -61,12 +61,13 @@ REASSIGN_SLOTS = [SLOT[f"reassigned_{j + 1}"] for j in range(MAX_REASSIGN)]
 
 @dataclass(frozen=True)
 class Options:
-    """What to generate: size, horizon and seed."""
+    """What to generate: size, horizon, seed, and how much personal data to plant in text."""
 
     tickets: int = 10_000
     days: int = 90
     start: date = date(2024, 1, 1)
     seed: int = 42
+    personal: float = 0.0  # share of tickets whose text gains personal data (synth/personal.py)
 
     @property
     def start_ns(self) -> int:

@@ -66,8 +66,31 @@ SELECT
     arg_min(channel, CASE WHEN channel IS NOT NULL THEN recency END) AS channel,
     arg_min(category, CASE WHEN category IS NOT NULL THEN recency END) AS category,
     arg_min(subcategory, CASE WHEN subcategory IS NOT NULL THEN recency END) AS subcategory,
-    arg_min(title, CASE WHEN title IS NOT NULL THEN recency END) AS title,
-    arg_min(description, CASE WHEN description IS NOT NULL THEN recency END) AS description,
+    -- Title and description with personal data masked (e-mail addresses, then URLs, then
+    -- phone numbers, each by a typed token); the same patterns, in this order, for both.
+    -- ticketlake.text.masking reads them from here; docs/text.md explains them.
+    regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                arg_min(title, CASE WHEN title IS NOT NULL THEN recency END),
+                '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}', '[email]', 'g'
+            ),
+            '(?i)(\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>"\x27]*[^\s<>"\x27.,;:!?)]', '[url]', 'g'
+        ),
+        '\+[1-9][0-9]{0,2}[ .-]?(\(0?[0-9]{1,4}\)[ .-]?)?[0-9]{1,4}([ .-]?[0-9]{2,4}){2,5}\b|\b00[1-9][0-9]{0,2}[ .-]?(\(0?[0-9]{1,4}\)[ .-]?)?[0-9]{1,4}([ .-]?[0-9]{2,4}){2,5}\b|\([0-9]{2,5}\) ?[0-9]{3,4}[ .-]?[0-9]{3,4}\b|\b[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{4}\b|\b0[0-9]{1,4}[ /.-][0-9]{3,4}[ .-]?[0-9]{3,5}\b|\b0[0-9]([ .-][0-9]{2}){4}\b',
+        '[phone]', 'g'
+    ) AS title,
+    regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                arg_min(description, CASE WHEN description IS NOT NULL THEN recency END),
+                '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}', '[email]', 'g'
+            ),
+            '(?i)(\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>"\x27]*[^\s<>"\x27.,;:!?)]', '[url]', 'g'
+        ),
+        '\+[1-9][0-9]{0,2}[ .-]?(\(0?[0-9]{1,4}\)[ .-]?)?[0-9]{1,4}([ .-]?[0-9]{2,4}){2,5}\b|\b00[1-9][0-9]{0,2}[ .-]?(\(0?[0-9]{1,4}\)[ .-]?)?[0-9]{1,4}([ .-]?[0-9]{2,4}){2,5}\b|\([0-9]{2,5}\) ?[0-9]{3,4}[ .-]?[0-9]{3,4}\b|\b[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{4}\b|\b0[0-9]{1,4}[ /.-][0-9]{3,4}[ .-]?[0-9]{3,5}\b|\b0[0-9]([ .-][0-9]{2}){4}\b',
+        '[phone]', 'g'
+    ) AS description,
     coalesce(
         arg_min(reopen_count, CASE WHEN reopen_count IS NOT NULL THEN recency END),
         count(CASE WHEN event_type = 'reopened' THEN 1 END)

@@ -19,9 +19,9 @@ import numpy as np
 
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import SLOT, STATUS_LABELS, TicketSet
+from ticketlake.synth.personal import ticket_text
 from ticketlake.synth.shapes import base
 from ticketlake.synth.shapes.zendesk import iso
-from ticketlake.synth.text import make_text
 
 REPO = "example-org/service-desk"
 API = f"https://api.github.com/repos/{REPO}"
@@ -55,12 +55,8 @@ class Repo:
         pop = ts.population
         self.agents = [_user(n, i, 10_000) for i, n in enumerate(pop.agent_names)]
         self.people = [_user(n, i, 500_000) for i, n in enumerate(pop.requester_names)]
-        self.title, self.body = (
-            a.to_pylist()
-            for a in make_text(
-                np.random.default_rng([ts.options.seed, 1]), ts.category, ts.priority
-            )
-        )
+        text = ticket_text(ts)
+        self.title, self.body = text.title.to_pylist(), text.description.to_pylist()
         self.status, self.agent_now = ts.status, ts.current_agent
         self.closed_at = np.minimum(ts.resolved_at, ts.slot_time("cancelled"))
         times = np.where(ts.present, ts.times, -1)

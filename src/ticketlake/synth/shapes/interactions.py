@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import TicketSet
+from ticketlake.synth.personal import ticket_text
 from ticketlake.synth.shapes import base
-from ticketlake.synth.text import make_text
 
 STATES = ("New", "Work in Progress", "Work in Progress", "On Hold", "On Hold",
           "Closed Complete", "Work in Progress", "Closed Complete", "Closed Abandoned")  # fmt: skip
@@ -54,7 +54,7 @@ def links(
 def interaction_table(ts: TicketSet, rows: npt.NDArray[np.int64]) -> pa.Table:
     """Interaction records of the given tickets."""
     pop = ts.population
-    title, _ = make_text(np.random.default_rng([ts.options.seed, 1]), ts.category, ts.priority)
+    title = ticket_text(ts).title
     idx = pa.array(rows)
     fmt = "%Y-%m-%d %H:%M:%S"
     return pa.table({

@@ -22,8 +22,8 @@ import numpy as np
 
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import ABSENT, SLOT, STATUS_LABELS, TicketSet
+from ticketlake.synth.personal import ticket_text
 from ticketlake.synth.shapes import base
-from ticketlake.synth.text import make_text
 
 PRIORITIES = ("Highest", "High", "Medium", "Low")  # Jira's default scheme, P1..P4
 # Each desk status's Jira status category (statusCategory.key).
@@ -63,8 +63,8 @@ class Desk:
         self.ts = ts
         self.pop = ts.population
         self.status = ts.slot_status()
-        self.title, self.description = make_text(np.random.default_rng([ts.options.seed, 1]),
-                                                 ts.category, ts.priority)  # fmt: skip
+        text = ticket_text(ts)
+        self.title, self.description = text.title, text.description
         self.location = base.location_of(ts)
 
     def key(self, t: int) -> str:

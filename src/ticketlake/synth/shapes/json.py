@@ -10,8 +10,8 @@ import pyarrow as pa
 
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import TicketSet
+from ticketlake.synth.personal import ticket_text
 from ticketlake.synth.shapes import base
-from ticketlake.synth.text import make_text
 
 ISO_Z = "%Y-%m-%dT%H:%M:%SZ"
 # Our status labels in the lower-case vocabulary of ticketing APIs.
@@ -27,8 +27,8 @@ def _struct(**fields: pa.Array) -> pa.StructArray:
 def json_table(ts: TicketSet) -> pa.Table:
     """Nested ticket documents."""
     pop = ts.population
-    title, description = make_text(np.random.default_rng([ts.options.seed, 1]), ts.category,
-                                   ts.priority)  # fmt: skip
+    text = ticket_text(ts)
+    title, description = text.title, text.description
     loc = base.location_of(ts)
     group = ts.current_group
     requester_ids = [f"U{i:06d}" for i in range(len(pop.requester_names))]

@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import ABSENT, TicketSet
+from ticketlake.synth.personal import ticket_text
 from ticketlake.synth.shapes import base
-from ticketlake.synth.text import make_text
 
 TIME = "%Y-%m-%d %H:%M:%S"
 TIME_FIELDS = ("opened_at", "resolved_at", "closed_at", "sys_created_on", "sys_updated_on")
@@ -36,8 +36,8 @@ INSTANCE = "https://example.service-now.com/api/now/table"
 def incident_table(ts: TicketSet) -> pa.Table:
     """Every incident's record at export time, with numbers for choice fields."""
     pop = ts.population
-    title, description = make_text(np.random.default_rng([ts.options.seed, 1]), ts.category,
-                                   ts.priority)  # fmt: skip
+    text = ticket_text(ts)
+    title, description = text.title, text.description
     resolved = ts.resolved_at
     stc = np.where(resolved == ABSENT, 0, (resolved - ts.created) // 10**9)
     updated = ts.at_last(ts.times).astype(np.int64)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import STATUS_LABELS, TicketSet
+from ticketlake.synth.personal import ticket_text
 from ticketlake.synth.shapes import base
-from ticketlake.synth.text import make_text
 
 TIME_FIELDS = ("created_at", "first_response_at", "resolved_at", "closed_at")
 
@@ -18,8 +17,8 @@ TIME_FIELDS = ("created_at", "first_response_at", "resolved_at", "closed_at")
 def ticket_table(ts: TicketSet, layout: base.Layout) -> pa.Table:
     """Every ticket's state at export time, deleted tickets excluded by the caller."""
     pop = ts.population
-    title, description = make_text(np.random.default_rng([ts.options.seed, 1]), ts.category,
-                                   ts.priority)  # fmt: skip
+    text = ticket_text(ts)
+    title, description = text.title, text.description
     fmt, tz = layout.date_format, layout.timezone
     return pa.table({
         "ticket_id": base.ticket_ids(ts),

@@ -19,8 +19,8 @@ import numpy.typing as npt
 
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import ABSENT, SLOT, TicketSet
+from ticketlake.synth.personal import ticket_text
 from ticketlake.synth.shapes import base
-from ticketlake.synth.text import make_text
 
 ISO_Z = "%Y-%m-%dT%H:%M:%SZ"
 # Zendesk's status for each of the desk's (STATUS_LABELS order).
@@ -68,12 +68,8 @@ class Desk:
     def __init__(self, ts: TicketSet) -> None:
         self.ts = ts
         self.status = ts.slot_status()
-        self.title, self.description = (
-            a.to_pylist()
-            for a in make_text(
-                np.random.default_rng([ts.options.seed, 1]), ts.category, ts.priority
-            )
-        )
+        text = ticket_text(ts)
+        self.title, self.description = text.title.to_pylist(), text.description.to_pylist()
         self.customer = base.customer_of(ts)
         # Per-ticket values, computed once (each is a pass over the whole desk).
         self.present = ts.present

@@ -1,0 +1,1 @@
+"""Free text of tickets (titles, descriptions): what the warehouse keeps of it."""
