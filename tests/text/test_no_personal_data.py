@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 from bench.online_push import redis_server
 
-from ticketlake import Project, report
+from ticketlake import Project
 from ticketlake.common.sqltext import ident
 from ticketlake.synth import Options, write_shape
 from ticketlake.text import masking
@@ -136,8 +136,6 @@ def test_no_export_holds_any(built: Built, fmt: str, tmp_path: Path) -> None:
 
 
 def test_the_report_holds_none(built: Built, tmp_path: Path) -> None:
-    if report.missing():
-        pytest.skip("the report needs the report extra")
     done = built.project.report(tmp_path / "report")
     for path in tmp_path.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".csv", ".json", ".svg", ".txt"):
