@@ -126,23 +126,19 @@ def current() -> str:
     )
 
 
-def day_ends(first: str, last: str) -> str:
-    """SQL of ``source, day, at``: the end of each local day (its last microsecond, in the
-    source's time zone) from each source's first created day to ``last`` (a SQL expression of
-    each source's last instant, from relation ``a`` with ``source, as_of_at, timezone``) whose
-    end is not after it; ``first`` is a SQL DATE expression or NULL for no lower bound."""
+def day_ends(sources: str) -> str:
+    """SQL of ``source, day, known_at``: the end of each local day (its last microsecond, in
+    the source's time zone) from each source's first created day up to its as-of time, for
+    ``sources``, a relation of ``source, timezone, first_created_at, as_of_at``."""
     end = utc_time(
         "CAST(d.day AS TIMESTAMP) + INTERVAL 1 DAY - INTERVAL 1 MICROSECOND", "a.timezone"
     )
     return f"""
 SELECT a.source, CAST(d.day AS DATE) AS day, {end} AS known_at
-FROM ({last}) AS a,
+FROM ({sources}) AS a,
 LATERAL (
     SELECT unnest(generate_series(
-        greatest(
-            CAST({local_time("a.first_created_at", "a.timezone")} AS DATE),
-            coalesce({first}, DATE '0001-01-01')
-        ),
+        CAST({local_time("a.first_created_at", "a.timezone")} AS DATE),
         CAST({local_time("a.as_of_at", "a.timezone")} AS DATE),
         INTERVAL 1 DAY
     )) AS day

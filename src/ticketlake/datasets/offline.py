@@ -77,7 +77,7 @@ FROM fact_ticket GROUP BY source
 
 def days_sql(as_of: date | None) -> str:
     """SQL of the local days whose ends are the dataset's snapshot times."""
-    return f"SELECT DISTINCT day FROM ({features.day_ends('NULL', _sources(as_of))}) ORDER BY day"
+    return f"SELECT DISTINCT day FROM ({features.day_ends(_sources(as_of))}) ORDER BY day"
 
 
 def rows_sql(
@@ -88,7 +88,7 @@ def rows_sql(
     source's zone), or the as-of time if that comes first; the last split reads up to the
     as-of time."""
     sources = _sources(as_of)
-    instants = f"SELECT source, known_at FROM ({features.day_ends('NULL', sources)})"
+    instants = "SELECT source, known_at FROM days"  # the CTE below: day ends computed once
     held = [(name, span) for name, span in spans.items() if span]
     parts = " UNION ALL ".join(
         f"SELECT {lit(name)} AS split, DATE {lit(span[0].isoformat())} AS first_day, "
@@ -102,7 +102,7 @@ def rows_sql(
     feature_list = ", ".join(f"f.{name}" for name in features.FEATURES)
     return f"""
 WITH src AS ({sources}),
-days AS ({features.day_ends("NULL", sources)}),
+days AS ({features.day_ends(sources)}),
 cut AS (
     -- Each snapshot's split, and the instant its labels may read up to.
     SELECT d.source, d.known_at, d.day, s.split,
