@@ -91,11 +91,13 @@ class Project:
         layout: Layout | None = None,
         dirty: float = 0.0,
         personal: float = 0.0,
+        rising: int | None = None,
     ) -> synth.Generated:
         """Write synthetic exports of ``shape`` into ``out``; ``personal`` plants personal
-        data in that share of tickets' text (docs/text.md)."""
+        data in that share of tickets' text (docs/text.md), ``rising`` a theme that appears
+        from that day index on (docs/generator.md)."""
         options = synth.Options(
-            tickets=tickets, days=days, start=start, seed=seed, personal=personal
+            tickets=tickets, days=days, start=start, seed=seed, personal=personal, rising=rising
         )
         result = synth.write_shape(shape, out, options, layout, dirty)
         log.info("generated %s rows in %d files", result.rows, len(result.files),

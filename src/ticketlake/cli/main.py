@@ -169,6 +169,8 @@ def generate(
                                          help=f"Share of rows to corrupt; writes {MANIFEST}.")] = 0.0,
     personal: Annotated[float, typer.Option("--personal", min=0.0, max=1.0,
                                             help=f"Share of tickets whose text gains e-mail addresses, phone numbers or URLs; listed in {MANIFEST}.")] = 0.0,
+    rising: Annotated[int | None, typer.Option("--rising", min=0,
+                                               help=f"Day index (0 = --start, below --days) from which a quarter of new tickets are about an authenticator rollout and take three times as long to resolve; listed in {MANIFEST}.")] = None,
     date_format: Annotated[str, typer.Option("--date-format", help="strftime pattern of timestamps (tickets shape).")] = "%Y-%m-%d %H:%M:%S",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone timestamps are written in (tickets shape).")] = "UTC",
     null_marker: Annotated[str, typer.Option("--null-marker", help="Text written for missing values, e.g. '?'.")] = "",
@@ -180,7 +182,7 @@ def generate(
                     json_lines=not json_array)  # fmt: skip
     with working(f"generating {tickets:,} tickets as {shape}"):
         result = _project(ctx).generate(
-            shape, out, tickets, days, _parse_date(start), seed, layout, dirty, personal
+            shape, out, tickets, days, _parse_date(start), seed, layout, dirty, personal, rising
         )
     emit(
         _files_rows(result),

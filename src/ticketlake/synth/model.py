@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ticketlake.synth import profile as pf
+from ticketlake.synth import rising as theme
 from ticketlake.synth.population import Population, draw_population
 
 I64 = npt.NDArray[np.int64]
@@ -61,13 +62,15 @@ REASSIGN_SLOTS = [SLOT[f"reassigned_{j + 1}"] for j in range(MAX_REASSIGN)]
 
 @dataclass(frozen=True)
 class Options:
-    """What to generate: size, horizon, seed, and how much personal data to plant in text."""
+    """What to generate: size, horizon, seed, how much personal data to plant in text, and
+    from which day a rising theme appears."""
 
     tickets: int = 10_000
     days: int = 90
     start: date = date(2024, 1, 1)
     seed: int = 42
     personal: float = 0.0  # share of tickets whose text gains personal data (synth/personal.py)
+    rising: int | None = None  # day index from which a planted theme appears (synth/rising.py)
 
     @property
     def start_ns(self) -> int:
@@ -199,7 +202,8 @@ def generate(options: Options) -> TicketSet:
     category = rng.choice(len(pf.CATEGORY_SHARE), n, p=_norm(pf.CATEGORY_SHARE))
     priority = rng.choice(len(pf.PRIORITY_SHARE), n, p=_norm(pf.PRIORITY_SHARE))
     k = _choose_rows(rng, np.asarray(pf.REASSIGN_PROBS)[category])
-    times = _slot_times(rng, created, priority, category, k)
+    factor = theme.resolution_factor(options, created)
+    times = _slot_times(rng, created, priority, category, k, factor)
     groups = _group_chain(rng, category, k)
     group, agent = _slot_assignment(rng, population, groups, k)
     vanished_at = _vanish(rng, times)
@@ -251,12 +255,18 @@ def _lognormal_h(rng: np.random.Generator, median_h: Floats, sigma: float) -> Fl
 
 
 def _slot_times(
-    rng: np.random.Generator, created: I64, priority: Ints, category: Ints, k: Ints
+    rng: np.random.Generator,
+    created: I64,
+    priority: Ints,
+    category: Ints,
+    k: Ints,
+    factor: Floats,
 ) -> I64:
-    """Absolute time of every slot, ABSENT where the ticket's path skips it."""
+    """Absolute time of every slot, ABSENT where the ticket's path skips it. ``factor``
+    stretches the time to first resolution (ones but for a planted theme: exact, no draw)."""
     n = created.shape[0]
     t = np.full((n, N_SLOTS), np.nan)
-    res_h = _resolution_hours(rng, priority, category, k)
+    res_h = _resolution_hours(rng, priority, category, k) * factor
     resp_h = np.minimum(_lognormal_h(rng, np.asarray(pf.RESPONSE_MEDIAN_H)[priority], 0.9),
                         0.5 * res_h)  # fmt: skip
     t[:, SLOT["created"]] = 0.0

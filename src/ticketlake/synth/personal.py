@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from ticketlake.synth import rising
 from ticketlake.synth.model import TicketSet
 from ticketlake.synth.text import make_text
 
@@ -56,11 +57,13 @@ class TicketText:
 
 
 def ticket_text(ts: TicketSet) -> TicketText:
-    """The text of ``ts``'s tickets (the same in every shape), with personal data planted in
-    a share ``ts.options.personal`` of them."""
+    """The text of ``ts``'s tickets (the same in every shape), with the rising theme's text in
+    its tickets (synth/rising.py) and personal data planted in a share ``ts.options.personal``
+    of them."""
     title, description = make_text(
         np.random.default_rng([ts.options.seed, 1]), ts.category, ts.priority
     )
+    title, description = rising.plant_text(ts, title, description)
     if ts.options.personal <= 0:
         return TicketText(title, description)
     rng = np.random.default_rng([ts.options.seed, 11])

@@ -594,3 +594,19 @@ def make_text(
     fixed = {slot: _POOLS[slot][1].pick(rng, keys[_POOLS[slot][0]]) for slot in _ROW_SLOTS}
     ctx = _Rows(keys, fixed)
     return _titles(rng, ctx), _descriptions(rng, ctx)
+
+
+def tone_frame(rng: np.random.Generator, priority: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """An opener and a closer per row in a tone its priority suggests (null where the tone
+    leaves one out): the frame for a description whose problem is written elsewhere
+    (synth/rising.py). Neither names anything a category's vocabulary holds."""
+    prio = np.asarray(priority, dtype=np.int64)
+    tone = _categorical(rng, _TONE_P, prio)
+    zeros = np.zeros(prio.size, np.int64)
+    ctx = _Rows({"category": zeros, "tone": tone, "": zeros}, {})
+    use = rng.random((prio.size, 2)) < _PART_P[tone][:, [0, 3]]
+    opener, closer = (
+        _render(rng, part, np.flatnonzero(use[:, i]), tone[use[:, i]], ctx)
+        for i, part in enumerate((_OPENER, _CLOSER))
+    )
+    return opener, closer
