@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from ticketlake import kpis
+from ticketlake.common.duck import relations
 from ticketlake.common.sqltext import ident, lit
 from ticketlake.config import Settings
 from ticketlake.engine.reader import catalog_query
@@ -73,6 +74,25 @@ class Analysis:
             "transitions": self._top("flow_transitions", where, "transitions", top),
             "variants": self._top("flow_variants", where, "tickets", top),
         }
+
+    def themes(self, source: str | None = None, rising: bool = False) -> pa.Table:
+        """Per theme its tickets and outcomes (``theme_outcome``), across sources or of
+        ``source``; with ``rising``, the weeks themes rose in (``theme_rising``), latest first."""
+        if "theme_outcome" not in relations(self.con):
+            raise UsageError("this build has no themes: set text.enabled: true in the "
+                             "configuration and build again (docs/text.md)")  # fmt: skip
+        known = [
+            r[0] for r in self.con.execute("SELECT DISTINCT source FROM fact_ticket").fetchall()
+        ]
+        if source is not None and source not in known:
+            raise UsageError(f"no source named {source!r}; sources: {', '.join(sorted(known))}")
+        if rising:
+            scope = {"scope": source} if self.settings.text.per_source and source else {}
+            where = f"{equal(scope)} AND rising"
+            return self.arrow(f"SELECT week_start, scope, theme, label, tickets, previous_tickets, "
+                              f"round(z, 2) AS z, first_rising_week FROM theme_rising WHERE {where} "
+                              "ORDER BY week_start DESC, z DESC")  # fmt: skip
+        return self.table("theme_outcome", {"source": source or "*"}, "scope, tickets DESC, theme")
 
     def sla(self, policy: str | None = None, at_risk: bool = False,
             where: Filters | None = None) -> pa.Table:  # fmt: skip

@@ -254,11 +254,13 @@ class Project:
         select: str | None = None,
         full: bool = False,
         on_model: Callable[[str], None] | None = None,
+        refit: bool = False,
     ) -> Build:
         """Refresh the SQL models into a new warehouse snapshot and publish it: incrementally
-        for the tickets new batches touched, or everything with ``full``."""
+        for the tickets new batches touched, or everything with ``full``; ``refit`` fits the
+        themes of ticket text afresh (docs/text.md)."""
         self._require_project()
-        built = self.warehouse.build(self.lake, select, full, on_model)
+        built = self.warehouse.build(self.lake, select, full, on_model, refit)
         lake_sources.purge_after_build(self.lake, built.lake_version)  # drops are final now
         return built
 
@@ -339,6 +341,12 @@ class Project:
         ``policy`` keeps one policy (a name the settings do not have is an error)."""
         with self.analysis() as reads:
             return reads.sla(policy, at_risk)
+
+    def themes(self, source: str | None = None, rising: bool = False) -> pa.Table:
+        """Per theme of ticket text its tickets and outcomes, across sources or of ``source``;
+        with ``rising``, the weeks themes rose in (docs/text.md)."""
+        with self.analysis() as reads:
+            return reads.themes(source, rising)
 
     def dataset(self, as_of: date | None = None, out: Path | str | None = None) -> offline.Dataset:
         """Write the offline training set (docs/datasets.md) of the current build into ``out``

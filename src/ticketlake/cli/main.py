@@ -31,6 +31,7 @@ from ticketlake.cli import (
     serve,
     sla,
     sources,
+    themes,
 )
 from ticketlake.cli.output import Format, FormatOption, emit, error, say, working
 from ticketlake.cli.progress import stages
@@ -249,6 +250,7 @@ app.command()(mart.tables)
 app.command()(mart.export)
 app.command()(analytics.lifecycle)
 app.command()(sla.sla)
+app.command()(themes.themes)
 app.command()(report.report)
 app.command()(serve.serve)
 app.add_typer(mapping.app, name="map")

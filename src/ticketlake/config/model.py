@@ -356,6 +356,37 @@ class Dataset(_Section):
         return self
 
 
+class Text(_Section):
+    """Themes and sentiment of ticket text, computed by each build (docs/text.md)."""
+
+    enabled: bool = Field(
+        False, description="Whether builds find themes and sentiment; needs ticketlake[text]."
+    )
+    themes: int | None = Field(
+        None, ge=2, le=60, description="Number of themes; unset, the most coherent in themes_tried."
+    )
+    themes_tried: tuple[int, int] = Field(
+        (4, 16), description="Smallest and largest number of themes the coherence criterion tries."
+    )
+    per_source: bool = Field(
+        False, description="One topic model per source instead of one across all sources."
+    )
+    seed: int = Field(0, description="Seed of the topic model: same text and seed, same themes.")
+    rising_min_tickets: int = Field(
+        10, ge=1, description="Tickets a theme needs in a week before it can be called rising."
+    )
+    rising_z: float = Field(
+        3.0, gt=0, description="How many standard errors (Poisson) this week must exceed the last."
+    )
+
+    @model_validator(mode="after")
+    def _tried(self) -> Text:
+        low, high = self.themes_tried
+        if not 2 <= low <= high:
+            raise ValueError("themes_tried must be two numbers 2 <= smallest <= largest")
+        return self
+
+
 class UnknownShares(_Section):
     """Per field, the largest share of a source's tickets whose value may be unknown or
     missing before ``ticketlake check`` fails (0 to 1)."""
@@ -486,6 +517,7 @@ class Settings(_Section):
     kpis: Kpis = Field(default_factory=Kpis, description="Parameters of the KPI models.")
     ingest: Ingest = Field(default_factory=Ingest, description="Limits ingest applies to rows.")
     dataset: Dataset = Field(default_factory=Dataset, description="The offline training set.")
+    text: Text = Field(default_factory=Text, description="Themes and sentiment of ticket text.")
     query: Query = Field(default_factory=Query, description="Caps on SQL a person types.")
     check: Check = Field(default_factory=Check, description="Thresholds of mapping health.")
     online: Online = Field(

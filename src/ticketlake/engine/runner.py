@@ -25,7 +25,7 @@ from sqlglot import exp
 from ticketlake.common.duck import scalar, table_exists
 from ticketlake.common.sqltext import lit
 from ticketlake.config import Settings
-from ticketlake.engine import days, inputs, models
+from ticketlake.engine import days, inputs, models, stages
 from ticketlake.errors import OutOfMemoryError
 from ticketlake.lake import Lake
 from ticketlake.lake.lake import create_views, scan_sql
@@ -283,7 +283,7 @@ def _lake_changed(model: models.Model, manifest: Manifest, since: int) -> bool:
 
 def _drop_unknown(con: duckdb.DuckDBPyConnection, catalog: dict[str, models.Model]) -> None:
     """Drop tables of models that no longer exist, so a copied snapshot holds no leftovers."""
-    keep = set(catalog) | models.INPUT_TABLES | {STATE, "_build"}
+    keep = set(catalog) | models.INPUT_TABLES | stages.TABLES | {STATE, "_build"}
     for (name,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
     ).fetchall():

@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from ticketlake.common import duck
 from ticketlake.config import Settings
-from ticketlake.engine import leases, models, publish, reader, spark
+from ticketlake.engine import leases, models, publish, reader, spark, stages
 from ticketlake.engine.publish import Published
 from ticketlake.engine.runner import STATE, Runner
 from ticketlake.errors import OutOfMemoryError, StorageError, TicketlakeError, UsageError
@@ -96,13 +96,16 @@ class Warehouse:
         self.builds = self.root / "builds"
 
     def build(self, lake: Lake, select: str | None = None, full: bool = False,
-              on_model: Callable[[str], None] | None = None) -> Build:  # fmt: skip
+              on_model: Callable[[str], None] | None = None,
+              refit: bool = False) -> Build:  # fmt: skip
         """Refresh the models (or ``select`` and what it needs) and publish a new build.
 
         A ``grain: ticket`` model is refreshed for the tickets that batches committed since it
         was last built touched; any other model is recomputed when something it reads
         changed, and kept otherwise. ``full`` (or any change of a model's SQL, of the
         settings it reads or of the lake's history) recomputes everything from the lake.
+        Python stages (engine/stages.py) follow the models when the whole catalog runs;
+        ``refit`` refits their models (the themes of ticket text).
         """
         catalog = models.load()
         todo = models.order(catalog, select)
@@ -117,6 +120,8 @@ class Warehouse:
             try:
                 with self._work(previous, full) as con:
                     modes = self._run(con, lake, manifest, catalog, todo, on_model, build_id)
+                    if select is None:
+                        modes |= stages.run(con, self.settings, refit, on_model)
                     modes_changed = [n for n, m in modes.items() if m != "unchanged"]
                     done = publish.write(con, self.root, build_id,
                                          [*modes_changed, *self._inputs(con)], previous,
