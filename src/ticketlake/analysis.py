@@ -94,6 +94,12 @@ class Analysis:
                               "ORDER BY week_start DESC, z DESC")  # fmt: skip
         return self.table("theme_outcome", {"source": source or "*"}, "scope, tickets DESC, theme")
 
+    def text_unknowns(self) -> dict[str, int]:
+        """Tickets with text, and how many of them have no theme or no language told."""
+        row = self.con.execute("SELECT count(*), count(*) - count(theme), count(*) - "
+                               "count(language) FROM text_ticket").fetchall()[0]  # fmt: skip
+        return {"tickets": int(row[0]), "no_theme": int(row[1]), "no_language": int(row[2])}
+
     def sla(self, policy: str | None = None, at_risk: bool = False,
             where: Filters | None = None) -> pa.Table:  # fmt: skip
         """SLA attainment per policy and metric, or with ``at_risk`` the at-risk queue,

@@ -345,8 +345,14 @@ class Project:
     def themes(self, source: str | None = None, rising: bool = False) -> pa.Table:
         """Per theme of ticket text its tickets and outcomes, across sources or of ``source``;
         with ``rising``, the weeks themes rose in (docs/text.md)."""
+        return self.themes_and_unknowns(source, rising)[0]
+
+    def themes_and_unknowns(self, source: str | None = None, rising: bool = False
+                            ) -> tuple[pa.Table, dict[str, int]]:  # fmt: skip
+        """:meth:`themes` and, of one build with them, the tickets left without a theme or a
+        language."""
         with self.analysis() as reads:
-            return reads.themes(source, rising)
+            return reads.themes(source, rising), reads.text_unknowns()
 
     def dataset(self, as_of: date | None = None, out: Path | str | None = None) -> offline.Dataset:
         """Write the offline training set (docs/datasets.md) of the current build into ``out``

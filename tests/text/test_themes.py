@@ -4,6 +4,7 @@ same text and seed give the same themes, between fits as at a fit."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from ticketlake import Project
 from ticketlake.cli.main import app
 from ticketlake.common import extras
+from ticketlake.errors import UsageError
 from ticketlake.synth import Options, write_shape
 from ticketlake.synth.model import generate
 from ticketlake.synth.personal import ticket_text
@@ -184,3 +186,20 @@ def test_without_the_extra_the_command_says_what_to_install(
     done = CliRunner().invoke(app, ["--project", str(tmp_path), "themes"])
     assert done.exit_code == 2
     assert "pip install 'ticketlake[text]'" in done.output
+
+
+def test_a_build_with_text_on_and_no_extra_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build stops with one line naming the extra, and publishes nothing."""
+    root = tmp_path / "project"
+    Project(root).init()
+    made = write_shape("tickets", root / "exports", Options(tickets=60, days=10, seed=2))
+    project = Project(root, ["text.enabled=true"])
+    project.ingest([made.files[0].path], format="tickets")
+    monkeypatch.setitem(sys.modules, "sklearn.feature_extraction.text", None)
+    themes.stop_words.cache_clear()
+    with pytest.raises(UsageError, match=r"pip install 'ticketlake\[text\]'"):
+        project.build()
+    themes.stop_words.cache_clear()
+    assert project.warehouse.current() is None

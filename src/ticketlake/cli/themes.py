@@ -17,7 +17,7 @@ from ticketlake.text.themes import NEEDED_FOR
 BRIEF = ("theme", "label", "tickets", "share_pct", "median_resolution_hours",
          "median_first_response_hours", "breach_rate_pct", "reopen_rate_pct", "ping_pong_pct",
          "mean_sentiment")  # fmt: skip
-EXTRA = ("sklearn", "vaderSentiment")  # the text extra's modules
+EXTRA = ("sklearn", "vaderSentiment", "py3langid")  # the text extra's modules
 
 
 def themes(
@@ -39,7 +39,9 @@ def themes(
         with working("fitting themes and building") as update:
             project.build(on_model=lambda name: update(f"building {name}"), refit=True)
         say("themes fitted afresh")
-    rows = project.themes(source, rising).to_pylist()
+    table, unknown = project.themes_and_unknowns(source, rising)
+    rows = table.to_pylist()
+    _notes(unknown)
     if rising:
         emit(rows, output, title="rising themes (latest week first)",
              empty="themes: no theme rose in any week")  # fmt: skip
@@ -47,6 +49,17 @@ def themes(
     shown = rows if output is not Format.table else [_brief(r) for r in rows]
     emit(shown, output, title=f"themes of {source or 'all sources'} and their outcomes",
          empty="themes: no ticket has text")  # fmt: skip
+
+
+def _notes(unknown: dict[str, int]) -> None:
+    """Say how many tickets the model could not place, so no count is silently short."""
+    total = unknown["tickets"]
+    if unknown["no_theme"]:
+        say(f"note: {unknown['no_theme']:,} of {total:,} tickets have no theme (their text has "
+            "none of the model's terms); they are counted as '(no theme)'")  # fmt: skip
+    if unknown["no_language"]:
+        say(f"note: the language of {unknown['no_language']:,} of {total:,} tickets could not "
+            "be told (too short or unclear)")  # fmt: skip
 
 
 def _brief(row: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from ticketlake.common.duck import registered, relations
 from ticketlake.config import Settings
-from ticketlake.text import sentiment, themes
+from ticketlake.text import language, sentiment, themes
 
 ACROSS = "*"  # the scope of a model fitted across all sources
 MODEL_TABLES = ("text_fit", "text_vocab", "text_component", "text_theme")
@@ -183,16 +183,18 @@ def _score(model: themes.Fit, scope: str, part: pa.Table,
     kept = len(rows)
     texts = [t[2] for t in todo]
     theme, weight = themes.assign(model, texts)
-    feeling = sentiment.score(texts)
-    for (source, ticket, _, digest), th, w, s in zip(todo, theme, weight, feeling, strict=True):
-        rows.append({"source": source, "ticket_id": ticket, "scope": scope, "theme": th,
-                     "theme_weight": w, "sentiment": s, "text_sha": digest})  # fmt: skip
+    feeling, said = sentiment.score(texts), language.detect(texts)
+    for (source, ticket, _, digest), th, w, s, lang in zip(todo, theme, weight, feeling, said,
+                                                            strict=True):  # fmt: skip
+        rows.append({"source": source, "ticket_id": ticket, "scope": scope, "language": lang,
+                     "theme": th, "theme_weight": w, "sentiment": s, "text_sha": digest})  # fmt: skip
     return rows, kept
 
 
 def _write_tickets(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
     schema = pa.schema([("source", pa.string()), ("ticket_id", pa.string()),
-                        ("scope", pa.string()), ("theme", pa.int32()),
+                        ("scope", pa.string()), ("language", pa.string()),
+                        ("theme", pa.int32()),
                         ("theme_weight", pa.float64()), ("sentiment", pa.float64()),
                         ("text_sha", pa.string())])  # fmt: skip
     with registered(con, "_text_rows", pa.Table.from_pylist(rows, schema=schema)):
