@@ -53,3 +53,14 @@ def test_headline_figures_tell_one_story(small_demo: tuple[Path, list[demo.Step]
         values = {source: headlines[source][column] for source in FULL}
         assert len(set(values.values())) == 1, (column, values)
     assert headlines["daily"]["resolved"] == 0 and "open_now" not in headlines["daily"]
+
+
+def test_the_demo_finds_themes_in_the_help_desks_text(
+    small_demo: tuple[Path, list[demo.Step]],
+) -> None:
+    """With the text extra installed (make demo installs it) the demo turns themes on."""
+    project = Project(small_demo[0])
+    assert project.settings.text.enabled
+    rows = demo.themes(project)
+    assert 0 < len(rows) <= 5 and all(r["label"] and r["tickets"] > 0 for r in rows)
+    assert [r["tickets"] for r in rows] == sorted((r["tickets"] for r in rows), reverse=True)

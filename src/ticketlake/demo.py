@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ticketlake import report
+from ticketlake.common import extras
 from ticketlake.common.sqltext import lit
 from ticketlake.project import Project
 from ticketlake.synth import SHAPES
+from ticketlake.text import MODULES as TEXT_MODULES
 
 DEMO_TICKETS = 5_000
 DEMO_DAYS = 60
@@ -19,6 +21,7 @@ DIRTY_RATE = 0.01
 # them, never summed over all: the event log, which has every ticket the desk still holds,
 # every status change and every assignment.
 STORY = "events"
+THEMES_SOURCE = "helpdesk"  # the event log carries no text; the help desk's export does
 
 
 @dataclass(frozen=True)
@@ -142,11 +145,24 @@ _HEADLINES = {
 
 
 def _add_sources(config: Path) -> None:
-    """Point the new project's ``sources`` at the demo exports."""
+    """Point the new project's ``sources`` at the demo exports, and turn on themes and
+    sentiment of ticket text when the ``text`` extra is installed."""
     entries = "".join(f"  - name: {name}\n    format: {fmt}\n    path: exports/{folder}\n"
                       for name, (fmt, folder) in SOURCES.items())  # fmt: skip
     text = config.read_text(encoding="utf-8").replace("sources: []\n", f"sources:\n{entries}", 1)
+    if not extras.missing(*TEXT_MODULES):
+        text += "\ntext:\n  enabled: true\n"
     config.write_text(text, encoding="utf-8")
+
+
+def themes(project: Project, top: int = 5) -> list[dict[str, Any]]:
+    """The ``top`` themes of the help desk's tickets with their outcomes (none when the
+    build has no themes)."""
+    if not project.settings.text.enabled:
+        return []
+    keep = ("label", "tickets", "median_resolution_hours", "breach_rate_pct", "mean_sentiment")
+    rows = project.themes(source=THEMES_SOURCE).to_pylist()
+    return [{k: r[k] for k in keep} for r in rows if r["theme"] is not None][:top]
 
 
 def _ingest(project: Project, watch: Watch) -> list[Step]:

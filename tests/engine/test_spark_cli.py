@@ -75,13 +75,19 @@ def _spark_home() -> str:
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project whose lake holds ~60 generated tickets of the event-log shape, not built."""
+    """A project whose lake holds ~60 generated tickets of the event-log shape and ~120 with
+    text (tickets shape), not built; builds find themes (text.enabled)."""
     root = tmp_path_factory.mktemp("spark_cli") / "lake"
     root.mkdir()
     data = write_shape("events", root / "exports", Options(tickets=60, days=20, seed=11))
+    texts = write_shape("tickets", root / "texts", Options(tickets=120, days=20, seed=12))
     project = Project(root)
-    project.init()
+    config = project.init()
+    config.write_text(
+        config.read_text("utf-8") + "\ntext:\n  enabled: true\n  themes: 4\n", "utf-8"
+    )
     project.ingest([data.out], format="eventlog")
+    project.ingest([f.path for f in texts.files], format="tickets")
     return root
 
 
@@ -113,6 +119,19 @@ def test_spark_build_prints_the_same_kpis_as_duckdb(duckdb_built: Path, spark_bu
     want, got = _kpis(duckdb_built), _kpis(spark_built)
     for name in KPIS:
         _same_rows(got[name], want[name])
+
+
+@needs_spark
+def test_spark_build_has_the_same_themes_as_duckdb(duckdb_built: Path, spark_built: Path) -> None:
+    """The text stage runs on the build's database after Spark's tables are loaded."""
+    for table in ("text_ticket", "text_theme", "theme_outcome", "theme_weekly"):
+        sql = (
+            f"SELECT * EXCLUDE (text_sha) FROM {table} ORDER BY ALL"
+            if table == "text_ticket"
+            else f"SELECT * FROM {table} ORDER BY ALL"
+        )
+        want, got = _json(duckdb_built, "query", sql), _json(spark_built, "query", sql)
+        _same_rows(got, want)
 
 
 @needs_spark

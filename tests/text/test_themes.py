@@ -203,3 +203,23 @@ def test_a_build_with_text_on_and_no_extra_says_what_to_install(
         project.build()
     themes.stop_words.cache_clear()
     assert project.warehouse.current() is None
+
+
+def test_one_model_per_source(tmp_path: Path) -> None:
+    """With text.per_source each source's tickets get a model of their own."""
+    root = tmp_path / "project"
+    Project(root).init()
+    project = Project(root, ["text.enabled=true", "text.per_source=true", "text.themes=5"])
+    for shape, fmt, seed in (("tickets", "tickets", 1), ("json", "json", 2)):
+        made = write_shape(shape, root / f"desk_{shape}", Options(tickets=300, days=20, seed=seed))
+        assert not project.ingest([made.out], format=fmt).failed  # the folder names the source
+    project.build()
+    with project.warehouse.reading() as snapshot:
+        fits = snapshot.con.execute("SELECT scope, themes FROM text_fit ORDER BY 1").fetchall()
+        mixed = snapshot.con.execute("SELECT count(*) FROM text_ticket WHERE scope <> source")
+        assert mixed.fetchall() == [(0,)]
+    sources = sorted(s for s, _ in fits)
+    assert len(sources) == 2 and {n for _, n in fits} == {5}
+    for source in sources:
+        rows = project.themes(source=source).to_pylist()
+        assert {r["scope"] for r in rows} == {source} and sum(r["tickets"] for r in rows) > 0

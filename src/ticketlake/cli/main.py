@@ -223,14 +223,19 @@ def run_demo(
         steps = demo.run(out, watch=watch)
         watch.stage("summing up")
         headlines, agents = demo.summary(Project(out))
-    if fmt is Format.json:  # one document: {"steps": [...], "kpis": [...], "busiest": [...]}
-        document = {"steps": [asdict(s) for s in steps], "kpis": headlines, "busiest": agents}
+        themes_rows = demo.themes(Project(out))
+    if fmt is Format.json:  # one document: {"steps": [...], "kpis": [...], "busiest": [...], ...}
+        document = {"steps": [asdict(s) for s in steps], "kpis": headlines, "busiest": agents,
+                    "themes": themes_rows}  # fmt: skip
         sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
         return
     emit([asdict(s) for s in steps], fmt, title=f"ticketlake demo in {out}")
     emit(headlines, fmt, title="KPI summary per source (ticketlake kpis NAME --by source)")
     emit(agents, fmt, title=f"busiest technicians (ticketlake kpis agent_load --where "
                             f"source={demo.STORY})")  # fmt: skip
+    if themes_rows:
+        emit(themes_rows, fmt, title=f"top themes of {demo.THEMES_SOURCE}'s tickets "
+                                     f"(ticketlake themes --source {demo.THEMES_SOURCE})")  # fmt: skip
     written = next((s.path for s in steps if s.step == "report" and s.path), None)
     if written:
         say(f"report: {written}", stdout=True)

@@ -11,13 +11,13 @@ from ticketlake.cli.output import Format, FormatOption, emit, say, working
 from ticketlake.common import extras
 from ticketlake.errors import UsageError
 from ticketlake.project import Project
+from ticketlake.text import MODULES
 from ticketlake.text.themes import NEEDED_FOR
 
 # The outcome table's columns as printed; --format json gives every column.
 BRIEF = ("theme", "label", "tickets", "share_pct", "median_resolution_hours",
          "median_first_response_hours", "breach_rate_pct", "reopen_rate_pct", "ping_pong_pct",
          "mean_sentiment")  # fmt: skip
-EXTRA = ("sklearn", "vaderSentiment", "py3langid")  # the text extra's modules
 
 
 def themes(
@@ -30,7 +30,7 @@ def themes(
     """Themes of ticket text with their volume and outcomes: resolution and response hours,
     breach, reopen and ping-pong rates, sentiment; or, with --rising, the rising themes."""
     project: Project = ctx.obj
-    absent = extras.missing(*EXTRA)
+    absent = extras.missing(*MODULES)
     if absent:
         raise UsageError(f"{NEEDED_FOR} needs {absent[0]}: pip install 'ticketlake[text]'")
     if refit:
