@@ -25,9 +25,8 @@ from importlib.resources import files
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ticketlake.common.duck import registered, relations
+from ticketlake.common.duck import column_types, registered, relations, scalar
 from ticketlake.config import Settings
 from ticketlake.text import language, sentiment, themes
 
@@ -35,6 +34,9 @@ ACROSS = "*"  # the scope of a model fitted across all sources
 MODEL_TABLES = ("text_fit", "text_vocab", "text_component", "text_theme")
 TABLES = (*MODEL_TABLES, "text_ticket", "theme_daily", "theme_weekly", "theme_outcome",
           "theme_rising", "sentiment_weekly")  # fmt: skip
+_EMPTY = """SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS ticket_id, NULL::VARCHAR AS scope,
+    NULL::VARCHAR AS language, NULL::INTEGER AS theme, NULL::DOUBLE AS theme_weight,
+    NULL::DOUBLE AS sentiment, NULL::VARCHAR AS text_sha LIMIT 0"""  # text_ticket's columns
 _TICKETS = """SELECT source, ticket_id, coalesce(title, '') || chr(10) || coalesce(description, '')
     AS text FROM tickets ORDER BY source, ticket_id"""  # fmt: skip
 
@@ -55,26 +57,28 @@ def enabled(settings: Settings) -> bool:
 
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, refit: bool = False) -> Outcome:
     """Bring the text tables up to date with the ``tickets`` model in ``con``."""
-    tickets = con.sql(_TICKETS).to_arrow_table()
     digest = _settings_digest(settings)
-    old = _old_tickets(con)
+    scope = "source" if settings.text.per_source else f"'{ACROSS}'"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _text_now AS SELECT source, ticket_id,
+        {scope} AS scope, text, substr(sha256(text), 1, 16) AS text_sha FROM ({_TICKETS})""")  # fmt: skip
+    scopes = [
+        r[0] for r in con.execute("SELECT DISTINCT scope FROM _text_now ORDER BY 1").fetchall()
+    ]
+    _create_model_tables(con)
     fitted: list[str] = []
-    rows: list[dict[str, object]] = []
-    assigned = kept = 0
-    for scope, part in _scopes(tickets, settings.text.per_source).items():
-        stored = None if refit else _stored(con, scope, digest)
+    fits: dict[str, themes.Fit] = {}
+    for name in scopes:
+        stored = None if refit else _stored(con, name, digest)
         if stored is None:
-            stored = _fit(con, scope, part, settings, digest)
-            fitted.append(scope)
-            keep: dict[tuple[str, str], dict[str, object]] = {}
-        else:
-            keep = {k: v for k, v in old.items() if v["scope"] == scope}
-        new_rows, reused = _score(stored, scope, part, keep)
-        rows += new_rows
-        assigned, kept = assigned + len(new_rows) - reused, kept + reused
-    _write_tickets(con, rows)
+            stored = _fit(con, name, settings, digest)
+            fitted.append(name)
+        fits[name] = stored
+    _drop_scopes(con, scopes)
+    kept = _keep(con, fitted)
+    new = _score(con, fits)
+    _write_tickets(con, new)
     _write_outcomes(con, settings)
-    return Outcome(tuple(fitted), assigned, kept)
+    return Outcome(tuple(fitted), new.num_rows, kept)
 
 
 def _settings_digest(settings: Settings) -> str:
@@ -84,18 +88,8 @@ def _settings_digest(settings: Settings) -> str:
     return hashlib.sha256(json.dumps(wanted).encode()).hexdigest()[:16]
 
 
-def _scopes(tickets: pa.Table, per_source: bool) -> dict[str, pa.Table]:
-    """The tickets each model is fitted to: one model across sources, or one per source."""
-    if not per_source:
-        return {ACROSS: tickets}
-    names = sorted(set(tickets.column("source").to_pylist()))
-    return {n: tickets.filter(pc.equal(tickets.column("source"), n)) for n in names}
-
-
 def _stored(con: duckdb.DuckDBPyConnection, scope: str, digest: str) -> themes.Fit | None:
     """The model fitted for ``scope`` with these settings, if the database holds one."""
-    if not set(MODEL_TABLES) <= relations(con):
-        return None
     fits = con.execute("SELECT seed, settings FROM text_fit WHERE scope = ?", [scope]).fetchall()
     if not fits or fits[0][1] != digest:
         return None
@@ -113,18 +107,19 @@ def _stored(con: duckdb.DuckDBPyConnection, scope: str, digest: str) -> themes.F
                       int(fit[0]))  # fmt: skip
 
 
-def _fit(con: duckdb.DuckDBPyConnection, scope: str, part: pa.Table, settings: Settings,
+def _fit(con: duckdb.DuckDBPyConnection, scope: str, settings: Settings,
          digest: str) -> themes.Fit:  # fmt: skip
-    """Fit the model of ``scope`` and store it (replacing the scope's old one)."""
+    """Fit the model of ``scope`` to its tickets and store it (replacing its old one)."""
     text = settings.text
-    model = themes.fit(part.column("text").to_pylist(), text.seed, text.themes, text.themes_tried)
-    _create_model_tables(con)
+    docs = [r[0] for r in con.execute("SELECT text FROM _text_now WHERE scope = ? "
+                                      "ORDER BY source, ticket_id", [scope]).fetchall()]  # fmt: skip
+    model = themes.fit(docs, text.seed, text.themes, text.themes_tried)
     for table in MODEL_TABLES:
         con.execute(f"DELETE FROM {table} WHERE scope = ?", [scope])
     chosen = "setting text.themes" if text.themes is not None else "coherence (NPMI)"
     con.execute("INSERT INTO text_fit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [scope, datetime.now(UTC).replace(tzinfo=None), model.themes, chosen, text.seed,
-                 part.num_rows, json.dumps({str(k): round(v, 6) for k, v in
+                 len(docs), json.dumps({str(k): round(v, 6) for k, v in
                                             model.coherence.items()}), digest])  # fmt: skip
     vocab = pa.table({"scope": [scope] * len(model.terms), "term": list(model.terms),
                       "col": list(range(len(model.terms))), "idf": model.idf})  # fmt: skip
@@ -158,48 +153,50 @@ def _create_model_tables(con: duckdb.DuckDBPyConnection) -> None:
                 "label VARCHAR, terms VARCHAR[], keyphrases VARCHAR[])")  # fmt: skip
 
 
-def _old_tickets(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, object]]:
-    """The rows ``text_ticket`` holds, by ticket."""
-    if "text_ticket" not in relations(con):
-        return {}
-    table = con.sql("SELECT * FROM text_ticket").to_arrow_table().to_pylist()
-    return {(r["source"], r["ticket_id"]): r for r in table}
+def _drop_scopes(con: duckdb.DuckDBPyConnection, scopes: list[str]) -> None:
+    """Forget the models of scopes that have no tickets any more (a source dropped)."""
+    for table in MODEL_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE scope NOT IN (SELECT unnest(?))", [scopes])
 
 
-def _score(model: themes.Fit, scope: str, part: pa.Table,
-           keep: dict[tuple[str, str], dict[str, object]]) -> tuple[list[dict[str, object]], int]:  # fmt: skip
-    """Rows of ``text_ticket`` for ``part``: kept where the text is unchanged, computed for
-    the rest; also how many were kept."""
-    rows: list[dict[str, object]] = []
-    todo: list[tuple[str, str, str, str]] = []
-    for source, ticket, text in zip(*(part.column(c).to_pylist() for c in
-                                      ("source", "ticket_id", "text")), strict=True):  # fmt: skip
-        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        old = keep.get((source, ticket))
-        if old is not None and old["text_sha"] == digest:
-            rows.append(old)
-        else:
-            todo.append((source, ticket, text, digest))
-    kept = len(rows)
-    texts = [t[2] for t in todo]
-    theme, weight = themes.assign(model, texts)
-    feeling, said = sentiment.score(texts), language.detect(texts)
-    for (source, ticket, _, digest), th, w, s, lang in zip(todo, theme, weight, feeling, said,
-                                                            strict=True):  # fmt: skip
-        rows.append({"source": source, "ticket_id": ticket, "scope": scope, "language": lang,
-                     "theme": th, "theme_weight": w, "sentiment": s, "text_sha": digest})  # fmt: skip
-    return rows, kept
+def _keep(con: duckdb.DuckDBPyConnection, fitted: list[str]) -> int:
+    """Keep the rows of ``text_ticket`` whose ticket's text and model are unchanged (in
+    ``_text_kept``); return how many."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _text_kept AS {_EMPTY}")
+    if "text_ticket" in relations(con) and "language" in dict(column_types(con, "text_ticket")):
+        con.execute("""INSERT INTO _text_kept SELECT o.* FROM text_ticket AS o
+            SEMI JOIN _text_now AS n ON n.source = o.source AND n.ticket_id = o.ticket_id
+                AND n.scope = o.scope AND n.text_sha = o.text_sha
+            WHERE o.scope NOT IN (SELECT unnest(?))""", [fitted])  # fmt: skip
+    return scalar(con, "SELECT count(*) FROM _text_kept")
 
 
-def _write_tickets(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
-    schema = pa.schema([("source", pa.string()), ("ticket_id", pa.string()),
-                        ("scope", pa.string()), ("language", pa.string()),
-                        ("theme", pa.int32()),
-                        ("theme_weight", pa.float64()), ("sentiment", pa.float64()),
-                        ("text_sha", pa.string())])  # fmt: skip
-    with registered(con, "_text_rows", pa.Table.from_pylist(rows, schema=schema)):
-        con.execute("CREATE OR REPLACE TABLE text_ticket AS SELECT * FROM _text_rows "
-                    "ORDER BY source, ticket_id")  # fmt: skip
+def _score(con: duckdb.DuckDBPyConnection, fits: dict[str, themes.Fit]) -> pa.Table:
+    """Theme, sentiment and language of the tickets ``_text_kept`` does not hold."""
+    todo = con.sql("""SELECT n.source, n.ticket_id, n.scope, n.text, n.text_sha FROM _text_now n
+        ANTI JOIN _text_kept k ON k.source = n.source AND k.ticket_id = n.ticket_id
+        ORDER BY n.scope, n.source, n.ticket_id""").to_arrow_table()  # fmt: skip
+    scope, texts = todo.column("scope").to_pylist(), todo.column("text").to_pylist()
+    theme: list[int | None] = []
+    weight: list[float | None] = []
+    for name in dict.fromkeys(scope):
+        part = [t for s, t in zip(scope, texts, strict=True) if s == name]
+        found = themes.assign(fits[name], part)
+        theme, weight = theme + found[0], weight + found[1]
+    return pa.table({
+        "source": todo.column("source"), "ticket_id": todo.column("ticket_id"),
+        "scope": todo.column("scope"), "language": pa.array(language.detect(texts), pa.string()),
+        "theme": pa.array(theme, pa.int32()), "theme_weight": pa.array(weight, pa.float64()),
+        "sentiment": pa.array(sentiment.score(texts), pa.float64()),
+        "text_sha": todo.column("text_sha"),
+    })  # fmt: skip
+
+
+def _write_tickets(con: duckdb.DuckDBPyConnection, new: pa.Table) -> None:
+    """``text_ticket``: the kept rows and the new ones."""
+    with registered(con, "_text_new", new):
+        con.execute("CREATE OR REPLACE TABLE text_ticket AS SELECT * FROM _text_kept UNION ALL "
+                    "BY NAME SELECT * FROM _text_new ORDER BY source, ticket_id")  # fmt: skip
 
 
 def _write_outcomes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
