@@ -9,6 +9,8 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from tests import real_data
+from tests.themed import make_themed
+from ticketlake import Project
 from ticketlake.config import Settings
 from ticketlake.engine import spark as engine
 from ticketlake.synth import Generated, Options, write_shape
@@ -124,6 +126,13 @@ def dirty(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
         s: write_shape(s, root / s, SMALL, dirty_rate=0.03)
         for s in ("tickets", "snapshots", "events", "interactions", "json")
     }
+
+
+@pytest.fixture(scope="session")
+def themed(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The small project with themes (tests/themed.py), built once (read-only for tests)."""
+    pytest.importorskip("sklearn", reason="themes need the text extra")
+    return make_themed(tmp_path_factory.mktemp("themed") / "project")
 
 
 def data_lines(path: Path) -> list[str]:

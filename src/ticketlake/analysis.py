@@ -23,6 +23,9 @@ from ticketlake.engine.reader import catalog_query
 from ticketlake.errors import UsageError
 from ticketlake.kpis.query import Filters
 
+NO_THEMES = ("this build has no themes: set text.enabled: true in the configuration and build "
+             "again (docs/text.md)")  # fmt: skip
+
 
 class Analysis:
     """The reads of one build through the sandboxed connection ``con``."""
@@ -78,9 +81,8 @@ class Analysis:
     def themes(self, source: str | None = None, rising: bool = False) -> pa.Table:
         """Per theme its tickets and outcomes (``theme_outcome``), across sources or of
         ``source``; with ``rising``, the weeks themes rose in (``theme_rising``), latest first."""
-        if "theme_outcome" not in relations(self.con):
-            raise UsageError("this build has no themes: set text.enabled: true in the "
-                             "configuration and build again (docs/text.md)")  # fmt: skip
+        if not self.has_themes():
+            raise UsageError(NO_THEMES)
         known = [
             r[0] for r in self.con.execute("SELECT DISTINCT source FROM fact_ticket").fetchall()
         ]
@@ -88,11 +90,30 @@ class Analysis:
             raise UsageError(f"no source named {source!r}; sources: {', '.join(sorted(known))}")
         if rising:
             scope = {"scope": source} if self.settings.text.per_source and source else {}
-            where = f"{equal(scope)} AND rising"
-            return self.arrow(f"SELECT week_start, scope, theme, label, tickets, previous_tickets, "
-                              f"round(z, 2) AS z, first_rising_week FROM theme_rising WHERE {where} "
-                              "ORDER BY week_start DESC, z DESC")  # fmt: skip
-        return self.table("theme_outcome", {"source": source or "*"}, "scope, tickets DESC, theme")
+            return self.theme_rising(scope)
+        return self.theme_outcomes({"source": source or "*"})
+
+    def has_themes(self) -> bool:
+        """Whether the build has the themes of ticket text (``text.enabled``)."""
+        return "theme_outcome" in relations(self.con)
+
+    def theme_outcomes(self, where: Filters) -> pa.Table:
+        """The rows of ``theme_outcome`` equal to ``where`` (source ``*``: across sources)."""
+        return self.table("theme_outcome", where, "scope, source, tickets DESC, theme")
+
+    def theme_rising(self, where: Filters) -> pa.Table:
+        """The weeks themes of the scopes ``where`` keeps rose in, latest first."""
+        return self.arrow("SELECT week_start, scope, theme, label, tickets, previous_tickets, "
+                          f"round(z, 2) AS z, first_rising_week FROM theme_rising "
+                          f"WHERE {equal(where)} AND rising ORDER BY week_start DESC, z DESC")  # fmt: skip
+
+    def theme_scopes(self, sources: tuple[str, ...]) -> tuple[str, ...]:
+        """The scopes of the themes the tickets of ``sources`` are in: their own (text.per_source)
+        or ``*``, the themes fitted across sources, whose counts are every source's."""
+        sql = (
+            f"SELECT DISTINCT scope FROM text_ticket WHERE {equal({'source': sources})} ORDER BY 1"
+        )
+        return tuple(self.arrow(sql).column(0).to_pylist())
 
     def text_unknowns(self) -> dict[str, int]:
         """Tickets with text, and how many of them have no theme or no language told."""

@@ -1,5 +1,6 @@
 """The report page: the summary table, a section per source with its charts (or a note where
-a chart was left out), and the specifications drawn by the inlined Vega libraries."""
+a chart was left out) and, when the build has themes, their chart and tables, and the
+specifications drawn by the inlined Vega libraries."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-from ticketlake.report.charts import CATALOG
-from ticketlake.report.result import MIN_SAMPLE, Drawn, Figure, Omitted, Period
+from ticketlake.report.charts import CATALOG, TABLES, Column
+from ticketlake.report.charts.themes import NEEDS as THEMES
+from ticketlake.report.result import MIN_SAMPLE, Drawn, Figure, Omitted, Period, Tabled
 
 TEMPLATE = "templates/report.html"
-FORMATS = {"tickets": "{:,.0f}", "hours": "{:,.1f} h", "%": "{:.1f} %"}
+FORMATS = {"tickets": "{:,.0f}", "hours": "{:,.1f} h", "%": "{:.1f} %", "score": "{:+.2f}"}
 CHANGES = {"tickets": "{:+,.0f}", "hours": "{:+,.1f} h", "%": "{:+.1f} pp"}
 # Characters of JSON text that the HTML parser or a JavaScript reader could take for more
 # than a string's content: ``</script>`` and ``<!--`` end or swallow the script element,
@@ -26,7 +28,8 @@ _SCRIPT_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"
 
 def render(title: str, period: Period, summary: dict[str, list[Figure]], build: str,
            drawn: list[Drawn], omitted: list[Omitted], specs: dict[str, Any], bundle: str,
-           libraries: str, warnings: Sequence[str] = ()) -> str:  # fmt: skip
+           libraries: str, warnings: Sequence[str] = (),
+           tables: Sequence[Tabled] = ()) -> str:  # fmt: skip
     """The whole page as text."""
     text = resources.files("ticketlake.report").joinpath(TEMPLATE).read_text(encoding="utf-8")
     previous = period.previous
@@ -43,7 +46,7 @@ def render(title: str, period: Period, summary: dict[str, list[Figure]], build: 
             f"{MIN_SAMPLE} tickets behind the figure."
         ),
         warnings=_warnings(warnings),
-        sections="\n".join(_section(s, drawn, omitted) for s in summary),
+        sections="\n".join(_section(s, drawn, omitted, tables) for s in summary),
         specs=script_json(specs),
         bundle=bundle,
         libraries=_e(libraries),
@@ -126,21 +129,76 @@ def _change(figure: Figure) -> str:
     return _e(change if pct is None else f"{change} ({pct:+.1f} %)")
 
 
-def _section(source: str, drawn: list[Drawn], omitted: list[Omitted]) -> str:
+def _section(source: str, drawn: list[Drawn], omitted: list[Omitted],
+             tables: Sequence[Tabled] = ()) -> str:  # fmt: skip
     """A source's charts, and a note in the place of each chart left out, in the
-    catalogue's order."""
+    catalogue's order; then its themes, when the build has them."""
+    themes = _themes(source, drawn, omitted, [t for t in tables if t.source == source])
+    return (f'<section id="{section_id(source)}"><h2>Source {_e(source)}</h2>'
+            f"<div class=\"charts\">{_charts(source, drawn, omitted, None)}</div>{themes}"
+            "</section>")  # fmt: skip
+
+
+def _charts(source: str, drawn: list[Drawn], omitted: list[Omitted], needs: str | None) -> str:
+    """The boxes of a source's charts that need ``needs``, and notes for those left out."""
     here = {d.chart for d in drawn if d.source == source}
     notes = {o.chart: o.reason for o in omitted if o.source == source}
     parts = []
     for name, chart in CATALOG.items():
+        if chart.needs != needs:
+            continue
         if name in here:
             parts.append(f'<figure class="chart" id="{chart_id(source, name)}" '
                          f'data-chart="{name}" data-title="{_e(chart.title)}"></figure>')  # fmt: skip
         elif name in notes:
             parts.append(f'<p class="note" data-chart="{name}"><strong>{_e(chart.title)}'
                          f"</strong>: left out for {_e(source)}: {_e(notes[name])}.</p>")  # fmt: skip
-    return (f'<section id="{section_id(source)}"><h2>Source {_e(source)}</h2>'
-            f"<div class=\"charts\">{''.join(parts)}</div></section>")  # fmt: skip
+    return "".join(parts)
+
+
+def _themes(source: str, drawn: list[Drawn], omitted: list[Omitted],
+            tables: list[Tabled]) -> str:  # fmt: skip
+    """A source's Themes: their chart and tables (nothing when the build has no themes)."""
+    if not tables:
+        return ""
+    charts = _charts(source, drawn, omitted, THEMES)
+    return (f'<section class="themes" id="themes-{slug(source)}"><h3>Themes</h3>'
+            f'<div class="charts">{charts}</div>{"".join(_table(t) for t in tables)}'
+            "</section>")  # fmt: skip
+
+
+def _table(tabled: Tabled) -> str:
+    """One table of the catalogue: a heading, what it reads and its rows, or a note."""
+    table = TABLES[tabled.table]
+    span = table.span if table.whole_history else "the weeks of the period"
+    head = (f'<h4 id="table-{slug(tabled.source)}-{table.name}">{_e(table.title)}</h4>'
+            f'<p class="meta">Reads {_e(table.reads)} · {_e(span)}.</p>')  # fmt: skip
+    if not tabled.rows:
+        return (f'{head}<p class="note" data-table="{table.name}"><strong>{_e(table.title)}'
+                f"</strong>: nothing to show for {_e(tabled.source)}: {_e(table.empty)}.</p>")  # fmt: skip
+    cols = table.columns
+    heads = "".join(f'<th scope="col">{_e(c.title)}</th>' for c in cols)
+    body = "".join("<tr>" + "".join(_data_cell(c, row.get(c.name), i == 0)
+                                    for i, c in enumerate(cols)) + "</tr>"
+                   for row in tabled.rows)  # fmt: skip
+    return (f'{head}<div class="scroll"><table class="summary data" data-table="{table.name}">'
+            f"<thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table></div>")  # fmt: skip
+
+
+def _data_cell(column: Column, value: Any, first: bool) -> str:
+    """A cell of a catalogue table, the first of a row as its heading."""
+    tag = 'th scope="row"' if first else "td"
+    return f"<{tag}>{_e(cell_text(column, value))}</{tag[:2]}>"
+
+
+def cell_text(column: Column, value: Any) -> str:
+    """A table's value as text, by its column's unit: ``–`` for none, lists joined."""
+    if value is None:
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    fmt = FORMATS.get(column.unit)
+    return fmt.format(value) if fmt else str(value)
 
 
 def script_json(value: Any) -> str:

@@ -17,10 +17,10 @@ import duckdb
 import vl_convert
 
 from ticketlake.report import Progress, charts, page, scope
-from ticketlake.report.charts import CATALOG
-from ticketlake.report.data import rows
+from ticketlake.report.charts import charts_of, tables_of
+from ticketlake.report.data import jsonable, rows
 from ticketlake.report.page import slug
-from ticketlake.report.result import Drawn, Omitted, ReportResult
+from ticketlake.report.result import Drawn, Omitted, ReportResult, Tabled
 from ticketlake.report.scope import Scope
 from ticketlake.report.summary import summarise
 
@@ -43,19 +43,20 @@ def write(con: duckdb.DuckDBPyConnection, out_dir: Path, title: str, start: date
     scopes = [Scope(s, period, zone) for s, zone in zones.items()]
     drawn, omitted, specs = _draw_all(con, scopes, out_dir, progress)
     _prune(out_dir / PNG_DIR, {d.png for d in drawn})
+    tables = _tables(con, scopes)
     text = page.render(title, period, summary, _build(con), drawn, omitted, specs, bundle(),
-                       libraries(), warnings)  # fmt: skip
+                       libraries(), warnings, tables)  # fmt: skip
     html = out_dir / HTML
     partial = html.with_name(f".{HTML}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, html)  # a reader never opens half a page
-    return ReportResult(html, period, sources, summary, drawn, omitted, list(warnings))
+    return ReportResult(html, period, sources, summary, drawn, omitted, list(warnings), tables)
 
 
 def _draw_all(con: duckdb.DuckDBPyConnection, scopes: list[Scope], out_dir: Path,
               progress: Progress | None) -> tuple[list[Drawn], list[Omitted], dict[str, Any]]:  # fmt: skip
     """Every chart for every source: drawn when its query has rows, else left out."""
-    plan = [(where, chart) for where in scopes for chart in CATALOG.values()]
+    plan = [(where, chart) for where in scopes for chart in charts_of(con).values()]
     drawn, omitted, specs = [], [], {}
     for done, (where, chart) in enumerate(plan):
         if progress:
@@ -72,6 +73,12 @@ def _draw_all(con: duckdb.DuckDBPyConnection, scopes: list[Scope], out_dir: Path
     if progress:
         progress(len(plan), len(plan), "done")
     return drawn, omitted, specs
+
+
+def _tables(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[Tabled]:
+    """Every table of the catalogue the build has, for every source, with its rows."""
+    return [Tabled(where.source, table.name, jsonable(rows(con, table.sql(where))))
+            for where in scopes for table in tables_of(con).values()]  # fmt: skip
 
 
 def _png(spec: dict[str, Any], path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 # A percentage change is shown only when both periods have at least this many tickets (or
 # clocks) behind the figure: 3 against 5 is not "+67 %" (docs/report.md, "Summary").
@@ -97,6 +98,16 @@ class Omitted:
 
 
 @dataclass(frozen=True)
+class Tabled:
+    """A table of the catalogue the report shows for a source, with its rows (none: a note
+    says why in its place)."""
+
+    source: str
+    table: str
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class ReportResult:
     """What ``Project.report`` wrote."""
 
@@ -107,6 +118,7 @@ class ReportResult:
     drawn: list[Drawn]
     omitted: list[Omitted]
     warnings: list[str] = field(default_factory=list)  # mapping health, as `check` says
+    tables: list[Tabled] = field(default_factory=list)  # the themes' tables, when built
 
     @property
     def pngs(self) -> list[Path]:

@@ -114,9 +114,18 @@ class Scope:
     def where(self, day: str, like: str) -> str:
         """A condition keeping this source's rows whose ``day`` (SQL) is in the period, on
         the base table of KPI ``like`` (whose dimensions say which filters apply)."""
-        start, end = (lit(d.isoformat()) for d in (self.period.start, self.period.end))
         dims = kpis.get(like).dims
         equal = [f"{dims[k]} = {lit(v)}" for k, v in self.equal(like).items()]
-        return " AND ".join(
-            [*equal, f"{day} BETWEEN CAST({start} AS DATE) AND CAST({end} AS DATE)"]
-        )
+        return " AND ".join([*equal, self.within(day)])
+
+    def within(self, day: str, before: int = 0) -> str:
+        """A condition keeping rows whose ``day`` (SQL) is in the period, or up to
+        ``before`` days before its start (a week that overlaps it: 6)."""
+        start = lit((self.period.start - timedelta(days=before)).isoformat())
+        end = lit(self.period.end.isoformat())
+        return f"{day} BETWEEN CAST({start} AS DATE) AND CAST({end} AS DATE)"
+
+    def unfiltered(self) -> None:
+        """Note every filter as ignored: the chart reads a table that has none of their
+        columns (the themes' tables)."""
+        self.ignored.update(k for k, _ in self.filters)

@@ -1,14 +1,16 @@
-"""One chart definition: the SQL that reads its rows and the Altair chart that draws them."""
+"""One chart definition (the SQL that reads its rows and the Altair chart that draws them) and
+one table definition (the SQL and the columns shown), each drawn by the report and the
+dashboard alike."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import altair as alt
 
-from ticketlake.report.scope import Scope
+from ticketlake.report.scope import Grain, Scope
 
 Rows = list[dict[str, Any]]
 Drawing = alt.Chart | alt.LayerChart
@@ -27,3 +29,40 @@ class Chart:
     draw: Callable[[Rows, Scope], Drawing]  # the rows ``sql`` read for the scope
     whole_history: bool = False  # reads a table without dates, so the period does not apply
     span: str = "whole history"  # what a chart the period does not apply to shows instead
+    needs: str | None = None  # a table only some builds have: without it, no chart at all
+    points: Grain | None = None  # the time axis's grain whatever the period's length
+
+    def scoped(self, scope: Scope) -> Scope:
+        """``scope`` at the chart's own grain, when it has one (its SQL reads it too)."""
+        return replace(scope, points=self.points) if self.points else scope
+
+
+Unit = Literal["text", "list", "tickets", "hours", "%", "score", "day"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table: its name in the rows, its heading and how a value is written."""
+
+    name: str
+    title: str
+    unit: Unit
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the catalogue, drawn like a chart: ``sql`` reads its rows for a scope (none
+    means the table is replaced by ``empty``), ``columns`` are shown in order."""
+
+    name: str
+    title: str
+    reads: str
+    empty: str
+    sql: Callable[[Scope], str]
+    columns: tuple[Column, ...]
+    needs: str | None = None  # as Chart.needs
+    whole_history: bool = False
+    span: str = "whole history"
+    # Its rows may count other sources' tickets (themes fitted across sources): a key kept
+    # to sources may not read it then.
+    pooled: bool = False

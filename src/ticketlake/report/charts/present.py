@@ -28,6 +28,7 @@ def spec(chart: Chart, rows: Rows, scope: Scope, width: int | None = None) -> di
     returned: database values are turned into JSON here) for ``scope``: data inline, titled,
     no ``$schema`` (a URL) and nothing else that points outside the page. It fills its
     container's width, or is ``width`` pixels wide."""
+    scope = chart.scoped(scope)
     subtitle = [when(chart, scope), f"Reads {chart.reads}"]
     drawing = chart.draw(jsonable(rows), scope).properties(
         title=alt.Title(chart.title, subtitle=subtitle),

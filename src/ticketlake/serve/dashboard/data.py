@@ -11,6 +11,8 @@ to the rows equal to ``priority``, ``group`` and ``category`` where the data has
   (``Chart.sql``, :func:`ticketlake.report.render.specification`);
 - ``GET /api/summary``: the report's headline numbers (report/summary.py) against the
   previous period;
+- ``GET /api/dashboard/tables/{name}``: one table of the report's catalogue (the themes and
+  their outcomes, the rising themes), its columns and rows, made by the report's own code;
 - ``GET /api/dashboard/at-risk``: the SLA at-risk queue, one row per running clock
   (kpi ``sla_at_risk``);
 - ``GET /api/dashboard/tickets`` and ``GET /api/dashboard/tickets/{source}/{ticket_id}``:
@@ -26,12 +28,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
+from ticketlake.analysis import Analysis
 from ticketlake.common.sqltext import lit
 from ticketlake.engine.warehouse import Snapshot
 from ticketlake.report import scope as report_scope
-from ticketlake.report.charts import CATALOG, spec
+from ticketlake.report.charts import CATALOG, TABLES, absent, has, spec
 from ticketlake.report.data import jsonable, rows
 from ticketlake.report.scope import Scope
 from ticketlake.report.summary import HEADLINES, summarise, unfiltered
@@ -41,11 +44,14 @@ from ticketlake.serve.dashboard.models import (
     ChartInfo,
     ChartOut,
     Choices,
+    ColumnOut,
     FigureOut,
     PeriodOut,
     Summary,
+    TableOut,
 )
 from ticketlake.serve.errors import ApiError
+from ticketlake.serve.routes.analytics import own_scopes
 
 router = APIRouter(tags=["dashboard"])
 Reading = Annotated[Snapshot, Depends(snapshot.connection)]
@@ -172,7 +178,8 @@ def chart(
     if found is None:
         raise ApiError(404, f"no chart named {name!r}; GET /api/charts lists them")
     where = scope_of(caller, reading, filters)
-    drawn = jsonable(rows(reading.con, found.sql(where)))
+    built = has(reading.con, found)
+    drawn = jsonable(rows(reading.con, found.sql(where))) if built else []
     return ChartOut(
         build=reading.build.build_id,
         chart=found.name,
@@ -182,9 +189,42 @@ def chart(
         span=found.span if found.whole_history else None,
         filters={k: v for k, v in where.filters if k not in where.ignored},
         ignored=sorted(where.ignored),
-        empty=None if drawn else found.empty,
+        empty=None if drawn else found.empty if built else absent(found),
         rows=drawn,
         spec=spec(found, drawn, where) if drawn else None,
+    )
+
+
+@router.get("/api/dashboard/tables/{name}", response_model=TableOut)
+def table(
+    name: Annotated[str, Path(max_length=100, description="A table of the report's catalogue.")],
+    caller: Viewer,
+    reading: Reading,
+    filters: Filters,
+    request: Request,
+) -> TableOut:
+    """One table's columns and rows, as ``ticketlake report`` shows it."""
+    found = TABLES.get(name)
+    if found is None:
+        raise ApiError(404, f"no table named {name!r}; tables: {', '.join(TABLES)}")
+    where = scope_of(caller, reading, filters)
+    built = has(reading.con, found)
+    if built and found.pooled:
+        own_scopes(caller, Analysis(reading.con, snapshot.project(request).settings),
+                   (where.source,))  # fmt: skip
+    shown = jsonable(rows(reading.con, found.sql(where))) if built else []
+    return TableOut(
+        build=reading.build.build_id,
+        table=found.name,
+        title=found.title,
+        reads=found.reads,
+        source=where.source,
+        period=PeriodOut.of(where.period),
+        span=found.span if found.whole_history else None,
+        ignored=sorted(where.ignored),
+        columns=[ColumnOut(name=c.name, title=c.title, unit=c.unit) for c in found.columns],
+        empty=None if shown else found.empty if built else absent(found),
+        rows=shown,
     )
 
 

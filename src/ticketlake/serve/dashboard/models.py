@@ -59,6 +59,30 @@ class ChartOut(BaseModel):
     spec: dict[str, Any] | None = Field(description="The Vega-Lite specification.")
 
 
+class ColumnOut(BaseModel):
+    """A column of a table, in the order shown."""
+
+    name: str = Field(description="Its name in the rows.")
+    title: str = Field(description="Its heading.")
+    unit: str = Field(description="text, list, tickets, hours, %, score or day.")
+
+
+class TableOut(BaseModel):
+    """One table of the report's catalogue for one source."""
+
+    build: str = Field(description="The published build read.")
+    table: str = Field(description="The table.")
+    title: str = Field(description="Its title.")
+    reads: str = Field(description="The warehouse table it reads.")
+    source: str = Field(description="The source shown.")
+    period: PeriodOut = Field(description="The period asked (see span for whole-history tables).")
+    span: str | None = Field(description="What a table the period does not apply to shows.")
+    ignored: list[str] = Field(description="Filters asked that the table's data cannot apply.")
+    columns: list[ColumnOut] = Field(description="The columns shown, in order.")
+    empty: str | None = Field(description="Why there are no rows; null when there are.")
+    rows: list[dict[str, Any]] = Field(description="The rows.")
+
+
 class FigureOut(BaseModel):
     """One headline number."""
 

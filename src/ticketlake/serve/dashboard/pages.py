@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ticketlake.report import render
+from ticketlake.report.charts import TABLES
 from ticketlake.serve import auth
 from ticketlake.serve.errors import ApiError
 
@@ -35,7 +36,7 @@ class Page:
     path: str
     title: str
     charts: tuple[str, ...] = ()
-    parts: tuple[str, ...] = ()  # summary, queue, search: filled by the script
+    parts: tuple[str, ...] = ()  # summary, queue, search, a catalogue table: by the script
 
 
 PAGES = {
@@ -49,6 +50,7 @@ PAGES = {
         "Process flow",
         ("time_in_status", "handoffs", "variants", "lifetime", "update_interval", "system_lag"),
     ),
+    "themes": Page("/themes", "Themes", ("theme_volume",), ("theme_outcome", "theme_rising")),
     "tickets": Page("/tickets", "Tickets", (), ("search",)),
 }
 PARTS = {
@@ -59,6 +61,8 @@ PARTS = {
         'placeholder="id, external id or title"></label><button type="submit">Search</button>'
         '</form><div id="results"></div><section id="ticket" class="ticket" hidden></section>'
     ),
+    # the report's tables (report/charts/): filled from /api/dashboard/tables/{name}
+    **{name: f'<section class="wide" data-table="{name}"></section>' for name in TABLES},
 }
 
 

@@ -1,5 +1,6 @@
-"""``/api/lifecycle``, ``/api/flow`` and ``/api/sla``: the reads of ``ticketlake lifecycle``,
-``flow`` and ``sla`` (ticketlake/analysis.py), one part per request, a page at a time."""
+"""``/api/lifecycle``, ``/api/flow``, ``/api/sla`` and ``/api/themes``: the reads of
+``ticketlake lifecycle``, ``flow``, ``sla`` and ``themes`` (ticketlake/analysis.py), one part
+per request, a page at a time."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from ticketlake.analysis import NO_THEMES, Analysis
 from ticketlake.serve.auth import Caller, Viewer
+from ticketlake.serve.errors import ApiError
 from ticketlake.serve.pages import Limit, Offset, Page, table_page
 from ticketlake.serve.snapshot import Reading, Reads
 
@@ -84,3 +87,41 @@ def at_risk(caller: Viewer, reading: Reading, reads: Reads, policy: str | None =
     where = {**_where(caller, source), **{k: v for k, v in given.items() if v is not None}}
     found = reads.sla(policy, True, where)
     return table_page(reading.build.build_id, found, limit, offset)
+
+
+@router.get("/api/themes", response_model=Page)
+def themes(caller: Viewer, reading: Reading, reads: Reads, source: Source = None,
+           limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
+    """Per theme of ticket text its tickets and outcomes (``ticketlake themes``): across
+    sources (source ``*``), or of ``source``; a key kept to sources gets each of its own."""
+    allowed = caller.sources_for(source)
+    themed(reads)
+    found = reads.theme_outcomes({"source": "*" if allowed is None else allowed})
+    return table_page(reading.build.build_id, found, limit, offset)
+
+
+@router.get("/api/themes/rising", response_model=Page)
+def rising(caller: Viewer, reading: Reading, reads: Reads, source: Source = None,
+           limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
+    """The weeks themes rose in (``ticketlake themes --rising``), latest first: every
+    scope's, or those of the themes of ``source``'s tickets."""
+    allowed = caller.sources_for(source)
+    themed(reads)
+    where = {} if allowed is None else {"scope": own_scopes(caller, reads, allowed)}
+    return table_page(reading.build.build_id, reads.theme_rising(where), limit, offset)
+
+
+def themed(reads: Analysis) -> None:
+    """404 when the build has no themes (text.enabled is off)."""
+    if not reads.has_themes():
+        raise ApiError(404, NO_THEMES)
+
+
+def own_scopes(caller: Caller, reads: Analysis, sources: tuple[str, ...]) -> tuple[str, ...]:
+    """The scopes of the themes of ``sources``' tickets; 403 for a key kept to sources when
+    the themes are fitted across sources, whose weekly counts hold every source's tickets."""
+    scopes = reads.theme_scopes(sources)
+    if caller.sources is not None and "*" in scopes:
+        raise ApiError(403, f"key {caller.name!r} may not read rising themes: they are counted "
+                            "over every source (text.per_source is off)")  # fmt: skip
+    return scopes

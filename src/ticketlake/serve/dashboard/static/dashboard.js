@@ -5,11 +5,13 @@
 
 (function () {
   const FILTERS = ["source", "from", "to", "priority", "group", "category"];
-  const PAGES = ["/", "/backlog", "/sla", "/flow", "/tickets"];
+  const PAGES = ["/", "/backlog", "/sla", "/flow", "/themes", "/tickets"];
   const FORMATS = {
     tickets: (v) => v.toLocaleString("en", {maximumFractionDigits: 0}),
     hours: (v) => v.toLocaleString("en", {minimumFractionDigits: 1, maximumFractionDigits: 1}) + " h",
     "%": (v) => v.toLocaleString("en", {minimumFractionDigits: 1, maximumFractionDigits: 1}) + " %",
+    score: (v) => (v > 0 ? "+" : "") + v.toFixed(2),
+    list: (v) => v.join(", "),
   };
   const body = document.body;
 
@@ -155,6 +157,24 @@
     return wrap;
   }
 
+  // A table of the report's catalogue (GET /api/dashboard/tables/NAME): its columns, in order,
+  // with each value written by its unit, as the report writes it.
+  async function drawTable(box, params) {
+    const data = await api("/api/dashboard/tables/" + encodeURIComponent(box.dataset.table), params);
+    const span = data.span ? data.span : data.period.label;
+    const parts = [el("h2", {}, data.title), el("p", {class: "note"}, "Reads " + data.reads + " · " + span + ".")];
+    if (data.empty) parts.push(el("p", {class: "note"}, "Nothing to show: " + data.empty + "."));
+    else {
+      const titles = data.columns.map((c) => c.title);
+      const shown = data.rows.map((row) => Object.fromEntries(data.columns.map((c) => [c.title, number(c.unit, row[c.name])])));
+      parts.push(table(shown, titles));
+    }
+    if (data.ignored.length) parts.push(el("p", {class: "note"}, "Not filtered by " + data.ignored.join(", ") + "."));
+    box.replaceChildren(...parts);
+    box.dataset.rows = String(data.rows.length);
+    return data.build;
+  }
+
   async function drawQueue(box, params) {
     // The API's at-risk queue (GET /api/sla/at-risk): as of each source's latest event, so the
     // period does not apply; it keeps priority and group, not category.
@@ -208,6 +228,7 @@
     status("Loading…");
     const params = current();
     const jobs = [...document.querySelectorAll("figure.chart")].map((box) => drawChart(box, params));
+    for (const box of document.querySelectorAll("section[data-table]")) jobs.push(drawTable(box, params));
     const summary = document.getElementById("summary");
     if (summary) jobs.push(drawSummary(summary, params));
     const queue = document.getElementById("queue");
