@@ -89,8 +89,7 @@ class Analysis:
         if source is not None and source not in known:
             raise UsageError(f"no source named {source!r}; sources: {', '.join(sorted(known))}")
         if rising:
-            scope = {"scope": source} if self.settings.text.per_source and source else {}
-            return self.theme_rising(scope)
+            return self.theme_rising({"source": source or "*"})
         return self.theme_outcomes({"source": source or "*"})
 
     def has_themes(self) -> bool:
@@ -102,18 +101,11 @@ class Analysis:
         return self.table("theme_outcome", where, "scope, source, tickets DESC, theme")
 
     def theme_rising(self, where: Filters) -> pa.Table:
-        """The weeks themes of the scopes ``where`` keeps rose in, latest first."""
-        return self.arrow("SELECT week_start, scope, theme, label, tickets, previous_tickets, "
+        """The weeks themes rose in, in the tickets of the sources ``where`` keeps (source
+        ``*``: across sources), latest first."""
+        return self.arrow("SELECT week_start, scope, source, theme, label, tickets, previous_tickets, "
                           f"round(z, 2) AS z, first_rising_week FROM theme_rising "
                           f"WHERE {equal(where)} AND rising ORDER BY week_start DESC, z DESC")  # fmt: skip
-
-    def theme_scopes(self, sources: tuple[str, ...]) -> tuple[str, ...]:
-        """The scopes of the themes the tickets of ``sources`` are in: their own (text.per_source)
-        or ``*``, the themes fitted across sources, whose counts are every source's."""
-        sql = (
-            f"SELECT DISTINCT scope FROM text_ticket WHERE {equal({'source': sources})} ORDER BY 1"
-        )
-        return tuple(self.arrow(sql).column(0).to_pylist())
 
     def text_unknowns(self) -> dict[str, int]:
         """Tickets with text, and how many of them have no theme or no language told."""

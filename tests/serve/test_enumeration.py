@@ -44,9 +44,6 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, bool]] = {
     ("/api/summary", "get"): ("viewer", True),
     ("/api/dashboard/tables/{name}", "get"): ("viewer", True),
 }
-# The demo is built without themes (text.enabled): these answer 404, tests/serve/test_themes.py
-# calls them on a build with themes.
-THEMES = {"/api/themes", "/api/themes/rising"}
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +154,6 @@ def test_every_endpoint_answers_the_right_key(
         key = {PUBLIC: None, "admin": "restricted_admin"}.get(role, "restricted")
         url = _url(path, op, RESTRICTED_TO, tickets)
         answer = _call(served, method, url, key)
-        if path in THEMES:
-            assert answer.status_code == 404 and "no themes" in answer.json()["error"], path
-            continue
         assert answer.status_code == 200, (method, path, answer.text[:200])
         if by_source and key == "restricted" and "rows" in answer.json():
             sources = {r.get("source") for r in answer.json()["rows"]} - {None}

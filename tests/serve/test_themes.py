@@ -16,6 +16,7 @@ from ticketlake.report.charts.themes import OFF, OUTCOME
 from ticketlake.serve.app import create_app
 from ticketlake.serve.dashboard.pages import render_page
 from ticketlake.serve.keys import KeyStore
+from ticketlake.synth import Options, write_shape
 
 OWN = "desk"  # the restricted key's source
 OTHER = "portal"
@@ -54,28 +55,48 @@ def test_themes_are_what_the_cli_prints(themed_served: Served) -> None:
     rising = _ok(themed_served, "/api/themes/rising", limit=1000)
     assert rising["rows"] == _plain(project.themes(rising=True).to_pylist())
     assert any(r["week_start"] == "2024-01-22" for r in rising["rows"])  # portal's planted one
+    assert {r["source"] for r in rising["rows"]} == {"*"}
+    theirs = _ok(themed_served, "/api/themes/rising", source=OTHER, limit=1000)
+    assert theirs["rows"] == _plain(project.themes(OTHER, rising=True).to_pylist())
+    assert any(r["week_start"] == "2024-01-22" for r in theirs["rows"])
 
 
 def test_a_restricted_key_reads_its_own_sources_themes(themed_served: Served) -> None:
-    """Its source's rows, never the across-sources ones; another source is 403; the rising
-    themes, counted over every source (text.per_source is off), are 403 too."""
+    """Its source's rows, never the across-sources ones, of the themes and of the rising
+    themes (counted in its source's tickets); another source is 403."""
     mine = _ok(themed_served, "/api/themes", "restricted")
     assert mine["rows"] and {r["source"] for r in mine["rows"]} == {OWN}
     assert mine["rows"] == _ok(themed_served, "/api/themes", source=OWN)["rows"]
     other = themed_served.get("/api/themes", "restricted", source=OTHER)
     assert other.status_code == 403 and "may not read source" in other.json()["error"]
-    rising = themed_served.get("/api/themes/rising", "restricted")
-    assert rising.status_code == 403 and "every source" in rising.json()["error"]
-    assert list(rising.json()) == ["error"]
-    table = themed_served.get("/api/dashboard/tables/theme_rising", "restricted")
-    assert table.status_code == 403
+    rising = _ok(themed_served, "/api/themes/rising", "restricted", limit=1000)
+    assert rising["rows"] == _plain(themed_served.project.themes(OWN, rising=True).to_pylist())
+    assert all(r["source"] == OWN for r in rising["rows"])
+    other_rising = themed_served.get("/api/themes/rising", "restricted", source=OTHER)
+    assert other_rising.status_code == 403
+    table = _ok(themed_served, "/api/dashboard/tables/theme_rising", "restricted")
+    assert table["source"] == OWN
     assert themed_served.get("/api/themes", key=None).status_code == 401
 
 
+@pytest.fixture(scope="module")
+def plain_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A small project built without themes (text.enabled off), served."""
+    root = tmp_path_factory.mktemp("no_themes") / "project"
+    Project(root).init()
+    made = write_shape("tickets", root / "exports", Options(tickets=40, days=10, seed=3))
+    project = Project(root)
+    project.ingest([made.out], format="tickets")
+    project.build()
+    store = KeyStore.of(root)
+    with serving(create_app(project)) as url:
+        yield Served(url, project, {"viewer": store.add("viewer", "viewer")[1]})
+
+
 @pytest.mark.parametrize("path", ["/api/themes", "/api/themes/rising"])
-def test_without_themes_a_clear_404(served: Served, path: str) -> None:
-    """The demo is built without text.enabled: one line of JSON saying so, not a 500."""
-    answer = served.get(path)
+def test_without_themes_a_clear_404(plain_served: Served, path: str) -> None:
+    """A build without text.enabled: one line of JSON saying so, not a 500."""
+    answer = plain_served.get(path)
     assert answer.status_code == 404
     assert list(answer.json()) == ["error"] and "no themes" in answer.json()["error"]
     assert "text.enabled" in answer.json()["error"]
@@ -101,11 +122,11 @@ def test_the_dashboard_chart_is_the_reports(themed_served: Served) -> None:
     assert mine["source"] == OWN and mine["rows"] == chart["rows"]
 
 
-def test_without_themes_the_dashboard_says_why(served: Served) -> None:
-    chart = _ok(served, "/api/charts/theme_volume")
+def test_without_themes_the_dashboard_says_why(plain_served: Served) -> None:
+    chart = _ok(plain_served, "/api/charts/theme_volume")
     assert chart["rows"] == [] and chart["spec"] is None and chart["empty"] == OFF
     for name in TABLES:
-        table = _ok(served, f"/api/dashboard/tables/{name}")
+        table = _ok(plain_served, f"/api/dashboard/tables/{name}")
         assert table["rows"] == [] and table["empty"] == OFF
 
 

@@ -81,14 +81,19 @@ def test_theme_outcome_by_hand(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_theme_weekly_and_rising_by_hand(con: duckdb.DuckDBPyConnection) -> None:
-    weekly = _rows(con, "SELECT week_start, theme, tickets FROM theme_weekly ORDER BY 1, 2")
+    weekly = _rows(con, "SELECT week_start, theme, tickets FROM theme_weekly "
+                        "WHERE source = '*' ORDER BY 1, 2")  # fmt: skip
+    by_source = _rows(con, "SELECT week_start, theme, tickets FROM theme_weekly "
+                           "WHERE source = 's' ORDER BY 1, 2")  # fmt: skip
+    assert by_source == weekly  # one source: its counts are the scope's
     assert [(r["week_start"], r["theme"], r["tickets"]) for r in weekly] == [
         (date(2024, 1, 1), 0, 2), (date(2024, 1, 1), 1, 0),
         (date(2024, 1, 8), 0, 1), (date(2024, 1, 8), 1, 1),
         (date(2024, 1, 15), 0, 0), (date(2024, 1, 15), 1, 0),
     ]  # fmt: skip
     rising = _rows(con, "SELECT week_start, theme, previous_tickets, z, rising, "
-                        "first_rising_week FROM theme_rising ORDER BY 1, 2")  # fmt: skip
+                        "first_rising_week FROM theme_rising WHERE source = '*' "
+                        "ORDER BY 1, 2")  # fmt: skip
     first = rising[0]  # the calendar's first week has no week before it: never rising
     assert first["previous_tickets"] is None and first["rising"] is False
     # printer in week 2: 1 against 0, z = 1 / sqrt(1) = 1, but under the minimum of 2 tickets

@@ -63,6 +63,3 @@ class Table:
     needs: str | None = None  # as Chart.needs
     whole_history: bool = False
     span: str = "whole history"
-    # Its rows may count other sources' tickets (themes fitted across sources): a key kept
-    # to sources may not read it then.
-    pooled: bool = False

@@ -64,12 +64,9 @@ def _outcome(scope: Scope) -> str:
 
 
 def _rising(scope: Scope) -> str:
-    # the rising of the themes this source's tickets are in: its own (text.per_source) or
-    # those fitted across sources, whose counts are every source's
     scope.unfiltered()
     columns = ", ".join(c.name for c in RISING)
-    scopes = f"SELECT DISTINCT scope FROM text_ticket WHERE source = {lit(scope.source)}"
-    return (f"SELECT {columns} FROM theme_rising WHERE rising AND scope IN ({scopes}) "
+    return (f"SELECT {columns} FROM theme_rising WHERE rising AND source = {lit(scope.source)} "
             f"AND {scope.within('week_start', WEEK_OVERLAP)} "
             "ORDER BY week_start DESC, z DESC, theme")  # fmt: skip
 
@@ -104,8 +101,6 @@ TABLES = (
     Table("theme_outcome", "Themes and their outcomes", "theme_outcome",
           "no ticket of the source has text", _outcome, OUTCOME, needs=NEEDS,
           whole_history=True),
-    Table("theme_rising", "Rising themes",
-          "theme_rising: the weekly tickets of the source's themes, of every source when they "
-          "are fitted across sources (text.per_source off)",
-          "no theme rose in the weeks of the period", _rising, RISING, needs=NEEDS, pooled=True),
+    Table("theme_rising", "Rising themes", "theme_rising: the source's tickets per theme and week",
+          "no theme rose in the weeks of the period", _rising, RISING, needs=NEEDS),
 )  # fmt: skip

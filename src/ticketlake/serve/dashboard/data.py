@@ -30,7 +30,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from ticketlake.analysis import Analysis
 from ticketlake.common.sqltext import lit
 from ticketlake.engine.warehouse import Snapshot
 from ticketlake.report import scope as report_scope
@@ -51,7 +50,6 @@ from ticketlake.serve.dashboard.models import (
     TableOut,
 )
 from ticketlake.serve.errors import ApiError
-from ticketlake.serve.routes.analytics import own_scopes
 
 router = APIRouter(tags=["dashboard"])
 Reading = Annotated[Snapshot, Depends(snapshot.connection)]
@@ -209,9 +207,6 @@ def table(
         raise ApiError(404, f"no table named {name!r}; tables: {', '.join(TABLES)}")
     where = scope_of(caller, reading, filters)
     built = has(reading.con, found)
-    if built and found.pooled:
-        own_scopes(caller, Analysis(reading.con, snapshot.project(request).settings),
-                   (where.source,))  # fmt: skip
     shown = jsonable(rows(reading.con, found.sql(where))) if built else []
     return TableOut(
         build=reading.build.build_id,

@@ -103,11 +103,12 @@ def themes(caller: Viewer, reading: Reading, reads: Reads, source: Source = None
 @router.get("/api/themes/rising", response_model=Page)
 def rising(caller: Viewer, reading: Reading, reads: Reads, source: Source = None,
            limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
-    """The weeks themes rose in (``ticketlake themes --rising``), latest first: every
-    scope's, or those of the themes of ``source``'s tickets."""
+    """The weeks themes rose in (``ticketlake themes --rising``), latest first: in the
+    tickets of all sources (source ``*``), or of ``source``; a key kept to sources gets each
+    of its own."""
     allowed = caller.sources_for(source)
     themed(reads)
-    where = {} if allowed is None else {"scope": own_scopes(caller, reads, allowed)}
+    where = {"source": "*" if allowed is None else allowed}
     return table_page(reading.build.build_id, reads.theme_rising(where), limit, offset)
 
 
@@ -115,13 +116,3 @@ def themed(reads: Analysis) -> None:
     """404 when the build has no themes (text.enabled is off)."""
     if not reads.has_themes():
         raise ApiError(404, NO_THEMES)
-
-
-def own_scopes(caller: Caller, reads: Analysis, sources: tuple[str, ...]) -> tuple[str, ...]:
-    """The scopes of the themes of ``sources``' tickets; 403 for a key kept to sources when
-    the themes are fitted across sources, whose weekly counts hold every source's tickets."""
-    scopes = reads.theme_scopes(sources)
-    if caller.sources is not None and "*" in scopes:
-        raise ApiError(403, f"key {caller.name!r} may not read rising themes: they are counted "
-                            "over every source (text.per_source is off)")  # fmt: skip
-    return scopes

@@ -1,4 +1,4 @@
--- theme_rising: per week, scope and theme, the tickets created that week against the week
+-- theme_rising: per week, scope, source (and across the scope's sources, '*') and theme, the tickets created that week against the week
 -- before, and whether the theme is rising: at least text.rising_min_tickets this week and
 -- more than the previous week by text.rising_z standard errors, z = (this - previous) /
 -- sqrt(this + previous), the normal approximation of the test that two Poisson counts share a
@@ -8,10 +8,12 @@ WITH paired AS (
     SELECT
         week_start,
         scope,
+        source,
         theme,
         label,
         tickets,
-        lag(tickets) OVER (PARTITION BY scope, theme ORDER BY week_start) AS previous_tickets
+        lag(tickets) OVER (PARTITION BY scope, source, theme ORDER BY week_start)
+            AS previous_tickets
     FROM theme_weekly
 ),
 
@@ -30,7 +32,7 @@ scored AS (
 
 SELECT
     *,
-    min(CASE WHEN rising THEN week_start END) OVER (PARTITION BY scope, theme)
+    min(CASE WHEN rising THEN week_start END) OVER (PARTITION BY scope, source, theme)
         AS first_rising_week
 FROM scored
-ORDER BY week_start, scope, theme
+ORDER BY week_start, scope, source, theme
