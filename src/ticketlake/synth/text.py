@@ -612,8 +612,9 @@ def tone_frame(rng: np.random.Generator, priority: np.ndarray) -> tuple[pa.Array
     return opener, closer
 
 
-# Comments a shape adds to its tickets: an agent's first reply and a requester's follow-up
-# on a reopened ticket (polite or frustrated), each drawn whole from its pool.
+# Comments a shape adds to its tickets: an agent's first reply, a requester's follow-up on a
+# reopened ticket (polite or frustrated) and a requester's nudge on one nobody answered, each
+# drawn whole from its pool.
 COMMENT_LINES: dict[str, tuple[str, ...]] = {
     "reply": (
         "Thanks, we are looking into it.",
@@ -629,5 +630,11 @@ COMMENT_LINES: dict[str, tuple[str, ...]] = {
         "The fix did not hold, it broke again after the restart.",
         "Hi, unfortunately the issue has returned. Could you have another look?",
         "Why was this closed? Nothing has changed on my side.",
+    ),
+    "nudge": (
+        "Any update on this?",
+        "Is there any news on this one?",
+        "Could someone please take a look? It is still happening.",
+        "Hello? This has been open for a while now.",
     ),
 }
