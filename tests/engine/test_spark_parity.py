@@ -174,6 +174,15 @@ def test_generated_shapes_slice_by_label(generated: tuple[Path, Path]) -> None:
     assert labelled is not None and labelled[0] > 0 and labelled[1] > 1
 
 
+def test_generated_comments_are_compared_on_real_rows(generated: tuple[Path, Path]) -> None:
+    """The jira-json shape's comments give ticket_comments rows of both authors."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{generated[0]}' AS duck (READ_ONLY)")
+    sql = "SELECT count(*), count(DISTINCT by_requester) FROM duck.ticket_comments"
+    found = con.execute(sql).fetchone()
+    assert found is not None and found[0] > 0 and found[1] == 2
+
+
 @pytest.mark.parametrize("table", TABLES)
 def test_servicenow_log(servicenow: tuple[Path, Path], table: str) -> None:
     """The real ServiceNow audit log (about 120k events)."""

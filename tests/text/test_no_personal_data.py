@@ -1,6 +1,6 @@
 """Issue 21's acceptance for masking: personal data planted in generated ticket text appears
 in no output. A project of several shapes that carry text, with e-mail addresses, phone
-numbers and URLs planted in its titles and descriptions, is ingested and built; then every
+numbers and URLs planted in its titles, descriptions and comments, is ingested and built; then every
 warehouse table, ``ticketlake export`` (CSV and Parquet), the report, the API (ticket search
 and drill-down, every table's rows and downloads, the KPIs), the offline dataset and the
 online slice in Redis are searched for every planted value. None may hold one, and the
@@ -121,6 +121,17 @@ def test_no_warehouse_table_holds_any(built: Built) -> None:
             _check(built, f"table {name}", text)
             found += text
     assert all(token in found for token in TOKENS)
+
+
+def test_comments_carry_planted_data_and_come_out_masked(built: Built) -> None:
+    with built.project.read() as con:  # the lake keeps comments as received
+        raw = con.execute("SELECT string_agg(comment, '\n') FROM ticket_events").fetchone()
+    assert raw is not None and sum(v in raw[0] for v in built.planted) > 10
+    with built.project.warehouse.reading() as snapshot:
+        table = snapshot.con.sql("SELECT * FROM ticket_comments").to_arrow_table()
+    text = _table_text(table)
+    _check(built, "table ticket_comments", text)
+    assert all(token in text for token in TOKENS)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -123,7 +123,7 @@ def _register_inputs(
     """Temporary views of the lake tables (``lake_files``: their paths), ledger and settings."""
     for table, paths in lake_files.items():
         if paths:
-            frame = spark.read.parquet(*paths)
+            frame = _every_column(spark.read.option("mergeSchema", "true").parquet(*paths), table)
         else:
             frame = _frame(spark, pa.Table.from_pylist([], schema=_schema(table)))
         frame.createOrReplaceTempView(table)
@@ -131,6 +131,16 @@ def _register_inputs(
     _frame(spark, ledger).createOrReplaceTempView("ledger")
     span = calendars.span_of(*spark.sql(inputs.EVENT_SPAN_SQL).first())
     register(spark, inputs.tables(settings, span))
+
+
+def _every_column(frame: Any, table: str) -> Any:
+    """``frame`` with every column of the lake ``table``, NULL where its files were written
+    before the column was added (as the DuckDB views read them, lake/lake.py ``scan_sql``)."""
+    present = set(frame.columns)
+    types = dict(zip(lake_schema.TABLES[table], _spark_types(_schema(table)), strict=True))
+    return frame.selectExpr(
+        *(f"`{c}`" if c in present else f"CAST(NULL AS {t}) AS `{c}`" for c, t in types.items())
+    )
 
 
 def register(spark: Any, tables: Mapping[str, pa.Table]) -> None:
@@ -148,15 +158,21 @@ def _frame(spark: Any, table: pa.Table) -> Any:
 
 
 def _spark_schema(schema: pa.Schema) -> str:
+    types = _spark_types(schema)
+    return ", ".join(f"`{f.name}` {t}" for f, t in zip(schema, types, strict=True))
+
+
+def _spark_types(schema: pa.Schema) -> list[str]:
     names = {pa.string(): "STRING", pa.int64(): "BIGINT", pa.int32(): "INT",
              pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP_NTZ",
              pa.date32(): "DATE"}  # fmt: skip
-    return ", ".join(f"`{f.name}` {names[f.type]}" for f in schema)
+    return [names[f.type] for f in schema]
 
 
 def _schema(table: str) -> pa.Schema:
     kinds = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(),
-             "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_(), "DATE": pa.date32()}  # fmt: skip
+             "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_(), "DATE": pa.date32(),
+             "DOUBLE": pa.float64()}  # fmt: skip
     return pa.schema([(c, kinds[t]) for c, t in lake_schema.TABLES[table].items()])
 
 

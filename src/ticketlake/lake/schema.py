@@ -18,7 +18,7 @@ EVENT_PAYLOAD = {
     "observed_at": "TIMESTAMP", "snapshot_date": "DATE", "external_id": "VARCHAR",
     "labels": "VARCHAR", "vendor_status_category": "VARCHAR", "vendor_reply_minutes": "DOUBLE",
     "vendor_reply_business_minutes": "DOUBLE", "vendor_resolution_minutes": "DOUBLE",
-    "vendor_resolution_business_minutes": "DOUBLE",
+    "vendor_resolution_business_minutes": "DOUBLE", "comment": "VARCHAR",
 }  # fmt: skip
 
 TICKET_EVENTS = {"source": "VARCHAR", **EVENT_PAYLOAD, "status_category": "VARCHAR",

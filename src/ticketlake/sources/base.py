@@ -31,11 +31,13 @@ FIELDS: dict[str, Kind] = {
     "resolved_at": "time", "closed_at": "time", "updated_at": "time", "observed_at": "time",
     "event_seq": "int", "reopen_count": "int", "reassignment_count": "int", "made_sla": "bool",
     # What vendor documents carry (sources/documents.py): an event's own key, the ticket's
-    # labels as a JSON array of strings, the category the vendor gives a status, and the
-    # vendor's own reply and resolution minutes, kept beside ticketlake's figures.
+    # labels as a JSON array of strings, the category the vendor gives a status, the
+    # vendor's own reply and resolution minutes, kept beside ticketlake's figures, and the
+    # text of a comment the event adds.
     "event_key": "text", "labels": "text", "vendor_status_category": "text",
     "vendor_reply_minutes": "real", "vendor_reply_business_minutes": "real",
     "vendor_resolution_minutes": "real", "vendor_resolution_business_minutes": "real",
+    "comment": "text",
 }  # fmt: skip
 ID_FIELDS = ("ticket_id", "external_id", "linked_id")
 # Multi-valued fields, held as a JSON array of strings. A file kind may gather one from every

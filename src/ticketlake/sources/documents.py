@@ -48,7 +48,7 @@ SELECT ticket_id, event_time, coalesce(event_type, 'updated') AS event_type,
        description, changed_by, reopen_count, reassignment_count, made_sla, created_at,
        external_id, labels, vendor_status_category, vendor_reply_minutes,
        vendor_reply_business_minutes, vendor_resolution_minutes,
-       vendor_resolution_business_minutes, _line
+       vendor_resolution_business_minutes, comment, _line
 FROM valid
 """
 

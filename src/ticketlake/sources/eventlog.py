@@ -29,7 +29,7 @@ SELECT ticket_id, event_time,
        concat_ws('|', v.event_type, status, sub_status, group_name, assignee) AS event_key,
        event_seq, status, sub_status, priority AS priority_raw, impact, urgency, group_name,
        assignee, support_level, requester, customer, location, country, channel, category,
-       subcategory, changed_by, _line
+       subcategory, changed_by, comment, _line
 FROM valid v
 LEFT JOIN (VALUES {_TYPES}) t(raw, canonical) ON t.raw = lower(v.event_type)
 """

@@ -1,13 +1,15 @@
 """``github``: GitHub issues as the REST API returns them, and their issue events.
 
 A file holds issues (``GET /repos/{owner}/{repo}/issues``: a JSON array per page, or JSON
-lines) and issue events (``GET /repos/{owner}/{repo}/issues/events``: records with ``event``
-and ``issue``), in any mix. Each issue gives ``created`` at ``created_at``, ``resolved`` (a
+lines), issue events (``GET /repos/{owner}/{repo}/issues/events``: records with ``event``
+and ``issue``) and issue comments (``GET /repos/{owner}/{repo}/issues/comments``: records
+with ``issue_url`` and ``body``), in any mix. Each issue gives ``created`` at ``created_at``, ``resolved`` (a
 close as completed: GitHub's close is the resolution) or ``cancelled`` (``state_reason``
 ``not_planned`` or ``duplicate``) at ``closed_at``, and its
 state at ``updated_at``; each event gives one event carrying the issue's state after it, found
-by replaying the issue's events in time order. Pull requests (records with ``pull_request``)
-are left out and counted: the ingest report says how many.
+by replaying the issue's events in time order; each comment an ``updated`` event with its
+text. Pull requests (records with ``pull_request``), their events and comments are left out
+and counted: the ingest report says how many.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ CLOSED = {
 OPEN = ("open", "open")
 PULL_REQUESTS = "pull request"  # what the batch reason counts: "left out: 3 pull requests"
 PULL_EVENTS = "pull request event"
+PULL_COMMENTS = "pull request comment"
+_ISSUE_URL = re.compile(r"/issues/([0-9]+)$")
 _REPO = re.compile(r"/repos/([^/]+/[^/]+?)(?:/|$)")
 SNIFF_BYTES = 1 << 16
 
@@ -188,6 +192,30 @@ class Replay:
         return "reassigned" if had else "assigned"
 
 
+def comment_row(comment: Mapping[str, Any]) -> Row:
+    """An issue comment (``GET /repos/{owner}/{repo}/issues/comments``) as an ``updated``
+    event with its text; it carries none of the issue's state (the issue's own rows and
+    events do)."""
+    url = str(comment.get("issue_url") or "")
+    number = _ISSUE_URL.search(url)
+    if number is None:
+        raise Unusable(f"a comment whose issue_url names no issue: {url!r}")
+    values = {
+        "ticket_id": ticket_id(number.group(1), _repo({"url": url})),
+        "event_time": comment.get("created_at"),
+        "event_type": "updated",
+        "event_key": f"comment:{comment.get('id')}",
+        "changed_by": _login(comment.get("user")),
+        "comment": comment.get("body") or None,
+    }
+    return Row("", values, comment)
+
+
+def _is_pull_comment(comment: Mapping[str, Any]) -> bool:
+    """Whether an issue comment is on a pull request (its page is under ``/pull/``)."""
+    return "/pull/" in str(comment.get("html_url") or "")
+
+
 def _event_issue(event: Mapping[str, Any]) -> tuple[str | None, bool]:
     """The ticket id an event belongs to and whether that issue is a pull request."""
     issue = event.get("issue")
@@ -206,7 +234,7 @@ def read(path: Path) -> Iterator[Chunk]:
     """Rows of a GitHub export: issues as they come, then every issue's events replayed."""
     rows = documents.Rows()
     events: dict[str | None, list[tuple[Record, dict[str, Any]]]] = {}
-    left_out = {PULL_REQUESTS: 0, PULL_EVENTS: 0}
+    left_out = {PULL_REQUESTS: 0, PULL_EVENTS: 0, PULL_COMMENTS: 0}
     for record in documents.records(path, ("items",)):
         value = record.value
         if isinstance(value, Unusable) or not isinstance(value, dict):
@@ -220,12 +248,17 @@ def read(path: Path) -> Iterator[Chunk]:
                     events.setdefault(tid, []).append((record, value))
                 left_out[PULL_EVENTS] += pull
                 continue
-            if "number" not in value:
-                raise Unusable("not a GitHub issue or issue event: it has no number")
-            if "pull_request" in value:
+            if "issue_url" in value and "number" not in value:
+                pull = _is_pull_comment(value)
+                exploded = [] if pull else [comment_row(value)]
+                left_out[PULL_COMMENTS] += pull
+            elif "number" not in value:
+                raise Unusable("not a GitHub issue, issue event or comment: it has no number")
+            elif "pull_request" in value:
                 left_out[PULL_REQUESTS] += 1
                 continue
-            exploded = issue_rows(value)
+            else:
+                exploded = issue_rows(value)
         except Unusable as exc:
             rows.reject(record, value, str(exc))
             continue
@@ -251,20 +284,23 @@ def read(path: Path) -> Iterator[Chunk]:
 _ISSUE = re.compile(r'"number"\s*:')
 _GITHUB = re.compile(r'api\.github\.com/repos/|"node_id"\s*:|"html_url"\s*:\s*"https://github\.')
 _EVENT = re.compile(r'"event"\s*:\s*"[a-z_]+"')
+_COMMENT = re.compile(r'"issue_url"\s*:\s*"https://api\.github\.com/repos/')
 
 
 def sniff(path: Path) -> bool:
-    """Whether the file's first bytes look like GitHub issues or issue events."""
+    """Whether the file's first bytes look like GitHub issues, issue events or comments."""
     head = documents.head(path, SNIFF_BYTES)
     github = bool(_GITHUB.search(head))
-    return github and bool(_ISSUE.search(head) or (_EVENT.search(head) and '"actor"' in head))
+    event = bool(_EVENT.search(head) and '"actor"' in head)
+    return github and bool(_ISSUE.search(head) or event or _COMMENT.search(head))
 
 
 KIND = documents.kind("github.issues", read)
 
 FORMAT = Format(
     name="github",
-    summary="GitHub issues (REST) and issue events, JSON arrays or lines; pull requests left out.",
+    summary="GitHub issues (REST), issue events and comments, JSON arrays or lines; pull "
+    "requests left out.",
     kinds=documents.named(KIND, documents.JSON_NAMES),
     sniff=sniff,
 )

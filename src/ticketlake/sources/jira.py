@@ -8,7 +8,8 @@ and the other repeats are kept as attributes. Dates are Jira's default ``dd/MMM/
 The JSON is ``/rest/api/2/search?expand=changelog`` (or ``/rest/api/3``): each issue's
 ``changelog.histories`` are replayed in time order, so that every event row carries the
 issue's status, assignee, priority, resolution and component after it. The state at creation
-is the current state with every change undone, newest first.
+is the current state with every change undone, newest first. Each of the issue's comments
+(``fields.comment.comments``) is an ``updated`` event at its time, with its text.
 """
 
 from __future__ import annotations
@@ -227,7 +228,11 @@ def _explode(record: Record) -> Iterator[Row]:
                "changed_by": _name(fields.get("creator"), "displayName")}  # fmt: skip
     item = {k: issue.get(k) for k in ("id", "key")} | {"created": fields.get("created")}
     yield Row("", {**common, **created, **_state_values(state, categories)}, item)
+    comments = _comments(fields)
     for (position, history), change in zip(ordered, changes, strict=True):
+        at = _instant(history.get("created"))
+        while comments and at is not None and (comments[0][0] or at) < at:
+            yield _comment_row(comments.pop(0), {**common, **_state_values(state, categories)})
         before = {**state, "group_name": list(state["group_name"])}
         _apply(state, change, forward=True)
         values = {**common, "event_time": history.get("created"),
@@ -236,6 +241,63 @@ def _explode(record: Record) -> Iterator[Row]:
                   "changed_by": _name(history.get("author"), "displayName"),
                   **_state_values(state, categories)}  # fmt: skip
         yield Row(f".changelog.histories[{position}]", values, history)
+    for comment in comments:  # after the last history, or at its instant
+        yield _comment_row(comment, {**common, **_state_values(state, categories)})
+
+
+# A comment: its instant (None when unreadable), its position and the comment object.
+_Comment = tuple[datetime | None, int, dict[str, Any]]
+
+
+def _comments(fields: Mapping[str, Any]) -> list[_Comment]:
+    """The issue's comments (``fields.comment.comments``) in time order; one whose time cannot
+    be read goes last (the core quarantines its row, naming the value)."""
+    listed = (fields.get("comment") or {}).get("comments") or []
+    found = []
+    for i, comment in enumerate(listed):
+        if not isinstance(comment, dict):
+            raise Unusable(f"comment {i} is not an object")
+        found.append((_instant(comment.get("created")), i, comment))
+    latest = datetime.max.replace(tzinfo=UTC)
+    return sorted(found, key=lambda c: (c[0] or latest, c[1]))
+
+
+def _comment_row(found: _Comment, state: Mapping[str, object]) -> Row:
+    """A comment as an ``updated`` event carrying the issue's state at its time."""
+    _, position, comment = found
+    values = {
+        **state,
+        "event_time": comment.get("created"),
+        "event_type": "updated",
+        "event_key": f"comment:{comment.get('id', position)}",
+        "changed_by": _name(comment.get("author"), "displayName"),
+        "comment": comment_text(comment.get("body")),
+    }
+    return Row(f".fields.comment.comments[{position}]", values, comment)
+
+
+def comment_text(body: object) -> str | None:
+    """A comment's text: REST API 2 gives it as a string, API 3 as an Atlassian Document
+    (a tree of nodes whose ``text`` nodes hold the words), read here as plain text."""
+    text = body if isinstance(body, str) else _document_text(body).strip()
+    return text or None
+
+
+def _document_text(node: object) -> str:
+    if not isinstance(node, dict):
+        return ""
+    kind = node.get("type")
+    if kind == "text":
+        return str(node.get("text") or "")
+    if kind in ("mention", "emoji"):
+        return str((node.get("attrs") or {}).get("text") or "")
+    if kind == "hardBreak":
+        return "\n"
+    parts = [_document_text(child) for child in node.get("content") or []]
+    return ("" if kind in _INLINE_HOLDERS else "\n").join(parts)
+
+
+_INLINE_HOLDERS = ("paragraph", "heading")  # nodes whose children run on in one line
 
 
 def sniff(path: Path) -> bool:

@@ -6,7 +6,8 @@ A file holds ticket records and audit records in any of the forms the API gives 
 one JSON document or as JSON lines, or JSON lines of single tickets or audits. Each ticket
 gives its milestones (``created`` at ``created_at``, ``resolved`` at its metric set's
 ``solved_at``, and its current state at ``updated_at``); each audit gives one event carrying
-the ticket's state after it, found by replaying the ticket's audits in time order.
+the ticket's state after it, found by replaying the ticket's audits in time order, and the
+text of the comments it adds.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ TRACKED = {
     "group_id": "group_name",
     "assignee_id": "assignee",
 }
+COMMENTS = ("Comment", "VoiceComment")  # audit events that add a comment
 KEYS = ("tickets", "audits")
 SNIFF_BYTES = 1 << 16
 
@@ -170,6 +172,7 @@ class Replay:
             "created_at": audit.get("created_at") if created else None,
             **{TRACKED[f]: _text(v) for f, v in self.state.items()},
             **_status(self.state.get("status")),
+            "comment": comment_text(events),
         }
         rows = [Row("", values, audit)]
         if reply:
@@ -179,6 +182,7 @@ class Replay:
                     **values,
                     "event_type": "responded",
                     "event_key": f"{values['event_key']}:reply",
+                    "comment": None,  # the audit's own row carries it
                 }
                 rows.append(Row(" (first reply)", extra, audit))
         return rows
@@ -207,11 +211,23 @@ class Replay:
         if asker is None:
             return False
         for event in events:
-            if event.get("type") in ("Comment", "VoiceComment") and event.get("public", True):
+            if event.get("type") in COMMENTS and event.get("public", True):
                 by = _text(event.get("author_id")) or author
                 if by is not None and by != asker:
                     return True
         return False
+
+
+def comment_text(events: list[Any]) -> str | None:
+    """The text of the comments an audit adds (``Comment`` and ``VoiceComment`` events, public
+    or internal notes), one after another; None when it adds none."""
+    bodies = [
+        _text(e.get("body") if e.get("body") is not None else e.get("plain_body"))
+        for e in events
+        if e.get("type") in COMMENTS
+    ]
+    found = [b for b in bodies if b is not None]
+    return "\n\n".join(found) if found else None
 
 
 def _change_type(before: Mapping[str, object], after: Mapping[str, object]) -> str:

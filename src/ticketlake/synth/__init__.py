@@ -51,7 +51,8 @@ def write_shape(
         start = datetime.fromtimestamp(options.start_ns / 10**9, tz=UTC)
         result.manifest = {"shape": shape, **dirty.inject(files, dirty_rate, options.seed, start)}
     if options.personal > 0:
-        planted = sorted(set(personal.ticket_text(tickets).planted))
+        in_files = [v for f in files for v in f.personal]  # such as in comments
+        planted = sorted({*personal.ticket_text(tickets).planted, *in_files})
         result.manifest = {"shape": shape, **(result.manifest or {}), "personal": planted}
     if options.rising is not None:
         entry = rising.manifest_entry(tickets)

@@ -3,8 +3,9 @@
 Off by default (``Options.personal`` is 0), so generated data stays as it always was. At a
 rate, a ticket's description (and a third as often its title) gains an e-mail address, a
 phone number in one of several international and national formats, or a URL, each unique
-to the ticket so that a planted value found in any output is a leak. The generator's
-manifest lists every planted value (``write_shape``).
+to the ticket so that a planted value found in any output is a leak; a shape that writes
+comments may plant them in its requesters' comments too (:func:`plant_comments`). The
+generator's manifest lists every planted value (``write_shape``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ _DESCRIPTION = (
     "{text} ({value})",
 )
 _TITLE = "{text} ({value})"
+_COMMENT_K = 5_000  # comments' values are numbered from here, apart from the tickets' own
 
 
 @dataclass(frozen=True)
@@ -76,17 +78,33 @@ def ticket_text(ts: TicketSet) -> TicketText:
     return TicketText(title, description, tuple(planted))
 
 
+def plant_comments(ts: TicketSet, comments: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """``comments`` (a shape's requester comments, in a fixed order) with personal data
+    planted in a share ``ts.options.personal`` of them, from a random stream of their own,
+    and the values planted; unchanged when planting is off."""
+    if ts.options.personal <= 0 or not comments:
+        return comments, ()
+    rng = np.random.default_rng([ts.options.seed, 12])
+    rows = np.flatnonzero(rng.random(len(comments)) < ts.options.personal)
+    planted: list[str] = []
+    texts = pa.array(comments, pa.string())
+    out = _plant(rng, texts, rows, lambda: rng.choice(_DESCRIPTION), planted, first=_COMMENT_K)
+    return out.to_pylist(), tuple(planted)
+
+
 def _plant(
     rng: np.random.Generator,
     texts: pa.Array,
     rows: np.ndarray,
     joiner: Callable[[], str],
     planted: list[str],
+    first: int = 0,
 ) -> pa.Array:
-    """``texts`` with a fresh personal value joined to each of ``rows``."""
+    """``texts`` with a fresh personal value joined to each of ``rows`` (numbered from
+    ``first``, so that values planted elsewhere differ)."""
     out = texts.to_pylist()
     for row in rows:
-        value = _value(rng, int(row) + len(planted))
+        value = _value(rng, first + int(row) + len(planted))
         planted.append(value)
         out[row] = joiner().format(text=out[row], value=value)
     return pa.array(out, pa.string())

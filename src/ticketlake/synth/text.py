@@ -610,3 +610,31 @@ def tone_frame(rng: np.random.Generator, priority: np.ndarray) -> tuple[pa.Array
         for i, part in enumerate((_OPENER, _CLOSER))
     )
     return opener, closer
+
+
+# Comments a shape adds to its tickets: an agent's first reply, a requester's follow-up on a
+# reopened ticket (polite or frustrated) and a requester's nudge on one nobody answered, each
+# drawn whole from its pool.
+COMMENT_LINES: dict[str, tuple[str, ...]] = {
+    "reply": (
+        "Thanks, we are looking into it.",
+        "Thanks for reporting this, I am on it.",
+        "We have picked this up and will update you shortly.",
+        "Could you tell us when this started and whether others are affected?",
+        "I have escalated this to the second line team.",
+    ),
+    "follow_up": (
+        "Sorry to bother you again, but the problem is back.",
+        "This is happening again since this morning.",
+        "Still not working. This is the second time I am reporting this!",
+        "The fix did not hold, it broke again after the restart.",
+        "Hi, unfortunately the issue has returned. Could you have another look?",
+        "Why was this closed? Nothing has changed on my side.",
+    ),
+    "nudge": (
+        "Any update on this?",
+        "Is there any news on this one?",
+        "Could someone please take a look? It is still happening.",
+        "Hello? This has been open for a while now.",
+    ),
+}

@@ -1,9 +1,10 @@
 """The masks that take personal data out of ticket text before any analysis or output.
 
-The canonical model (models/canonical/tickets.sql) applies them in SQL, so every table the
-warehouse holds, on DuckDB and on Spark alike, only ever has masked titles and descriptions.
-That SQL is the one definition: this module reads the patterns from it, in the order they
-apply, and refuses a model whose title and description are masked differently. docs/text.md
+The canonical models apply them in SQL: models/canonical/tickets.sql to titles and
+descriptions, models/canonical/ticket_comments.sql to comments. So every table the warehouse
+holds, on DuckDB and on Spark alike, only ever has masked text. The chain of ``tickets.title``
+is the one definition: this module reads the patterns from it, in the order they apply, and
+refuses models whose masked columns (:data:`MASKED`) are masked differently. docs/text.md
 explains each pattern and what is deliberately left alone (IPv4 addresses, the lake's raw copy).
 """
 
@@ -19,6 +20,9 @@ from ticketlake.engine import models
 
 MODEL = "tickets"
 COLUMNS = ("title", "description")  # the text columns of the canonical model, both masked
+# Every masked text column of the canonical models, model -> columns; the first is the
+# definition the others must equal.
+MASKED = {MODEL: COLUMNS, "ticket_comments": ("comment",)}
 TOKENS = {"email": "[email]", "url": "[url]", "phone": "[phone]"}
 
 
@@ -33,15 +37,28 @@ class Mask:
 
 @cache
 def masks() -> tuple[Mask, ...]:
-    """The masks of the canonical model, in the order they apply."""
-    tree = sqlglot.parse_one(models.load()[MODEL].sql, read=models.DIALECT)
-    chains = {a.alias: _chain(a.this) for a in tree.find_all(exp.Alias) if a.alias in COLUMNS}
-    if len(chains) != len(COLUMNS) or len(set(chains.values())) != 1 or not chains["title"]:
+    """The masks of the canonical models, in the order they apply."""
+    loaded = models.load()
+    chains = {
+        f"{name}.{column}": chain
+        for name, columns in MASKED.items()
+        for column, chain in _chains(loaded[name].sql, columns).items()
+    }
+    first = chains.get(f"{MODEL}.{COLUMNS[0]}")
+    expected = len([c for columns in MASKED.values() for c in columns])
+    if not first or len(chains) != expected or len(set(chains.values())) != 1:
         raise models.ModelError(
-            f"model {MODEL}: {' and '.join(COLUMNS)} must be masked by the same "
-            "regexp_replace calls (ticketlake.text.masking)"
+            f"{', '.join(sorted(chains))}: every one of "
+            f"{', '.join(f'{m}.{c}' for m, cs in MASKED.items() for c in cs)} must be masked "
+            "by the same regexp_replace calls (ticketlake.text.masking)"
         )
-    return chains["title"]
+    return first
+
+
+def _chains(sql: str, columns: tuple[str, ...]) -> dict[str, tuple[Mask, ...]]:
+    """Column -> the masks around it, for the ``columns`` a model's SQL gives."""
+    tree = sqlglot.parse_one(sql, read=models.DIALECT)
+    return {a.alias: _chain(a.this) for a in tree.find_all(exp.Alias) if a.alias in columns}
 
 
 def _chain(node: exp.Expression) -> tuple[Mask, ...]:

@@ -51,6 +51,8 @@ class WrittenFile:
     kind: str  # "csv", "jsonl" or "json"
     roles: Roles | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    # Personal data the file holds besides the tickets' own text (planted in comments).
+    personal: tuple[str, ...] = ()
 
 
 Writer = Callable[[TicketSet, Path, Layout], list[WrittenFile]]

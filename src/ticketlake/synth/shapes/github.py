@@ -1,5 +1,5 @@
-"""``github``: the desk as a GitHub repository's issues and issue events, as the REST API
-returns them, with a few pull requests mixed in (the issues endpoint lists both).
+"""``github``: the desk as a GitHub repository's issues, issue events and issue comments, as
+the REST API returns them, with a few pull requests mixed in (the issues endpoint lists both).
 
 GitHub knows two states: a resolution closes the issue (``state_reason`` ``completed``), a
 cancellation closes it as ``not_planned``, a reopen reopens it. It has no groups, no priority,
@@ -19,9 +19,10 @@ import numpy as np
 
 from ticketlake.synth import profile as pf
 from ticketlake.synth.model import SLOT, STATUS_LABELS, TicketSet
-from ticketlake.synth.personal import ticket_text
+from ticketlake.synth.personal import plant_comments, ticket_text
 from ticketlake.synth.shapes import base
 from ticketlake.synth.shapes.zendesk import iso
+from ticketlake.synth.text import COMMENT_LINES
 
 REPO = "example-org/service-desk"
 API = f"https://api.github.com/repos/{REPO}"
@@ -91,6 +92,43 @@ class Repo:
             "closed_at": iso(int(self.closed_at[i])) if reason else None,
             "author_association": "NONE",
             "body": self.body[i],
+        }
+
+    def comments(self, kept: list[int]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        """One comment per issue (as the issue's ``comments`` count says), from a random stream
+        of its own: the agent's reply at the response, else the requester's nudge at the
+        issue's last update; and the personal data planted in the nudges."""
+        ts, responded = self.ts, SLOT["responded"]
+        replied = [bool(self.present[i, responded] and ts.agent[i, responded] >= 0) for i in kept]
+        rng = np.random.default_rng([ts.options.seed, 29])
+        kinds = ["reply" if r else "nudge" for r in replied]
+        texts = [str(rng.choice(COMMENT_LINES[kind])) for kind in kinds]
+        asks = [k for k, kind in enumerate(kinds) if kind == "nudge"]
+        planted_texts, planted = plant_comments(ts, [texts[k] for k in asks])
+        for k, text in zip(asks, planted_texts, strict=True):
+            texts[k] = text
+        return [
+            self._comment(i, r, t) for i, r, t in zip(kept, replied, texts, strict=True)
+        ], planted
+
+    def _comment(self, i: int, replied: bool, body: str) -> dict[str, Any]:
+        ts, n, responded = self.ts, int(self.ts.number[i]), SLOT["responded"]
+        comment_id = 60_000_000 + n
+        if replied:
+            user, at = self.agents[int(ts.agent[i, responded])], int(ts.times[i, responded])
+        else:
+            user, at = self.people[int(ts.requester[i])], int(self.updated[i])
+        return {
+            "url": f"{API}/issues/comments/{comment_id}",
+            "html_url": f"https://github.com/{REPO}/issues/{n}#issuecomment-{comment_id}",
+            "issue_url": f"{API}/issues/{n}",
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "user": user,
+            "created_at": iso(at),
+            "updated_at": iso(at),
+            "author_association": "MEMBER" if replied else "NONE",
+            "body": body,
         }
 
     def _label(self, i: int) -> dict[str, Any]:
@@ -242,8 +280,8 @@ def write_lines(path: Path, records: list[dict[str, Any]]) -> None:
 
 
 def write(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.WrittenFile]:
-    """``issues.jsonl`` (issues and some pull requests) and ``issue_events.jsonl`` (the
-    repository's issue events), JSON lines; with ``--json-array`` ``.json`` arrays, as the
+    """``issues.jsonl`` (issues and some pull requests), ``issue_events.jsonl`` (the
+    repository's issue events) and ``issue_comments.jsonl`` (its issue comments), JSON lines; with ``--json-array`` ``.json`` arrays, as the
     REST API returns a page."""
     repo = Repo(ts)
     kept = [int(i) for i in np.flatnonzero(ts.kept)]
@@ -256,8 +294,12 @@ def write(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.WrittenFil
     put = write_lines if layout.json_lines else write_array
     put(out / f"issues.{suffix}", issues)
     put(out / f"issue_events.{suffix}", events)
+    comments, planted = repo.comments(kept)
+    comments.sort(key=lambda c: (c["created_at"], c["id"]))
+    put(out / f"issue_comments.{suffix}", comments)
     roles = base.Roles(ids=("number",), times=ISSUE_TIMES, later=ISSUE_TIMES[1:], date_format=ISO_Z)
     return [
         base.WrittenFile(out / f"issues.{suffix}", len(issues), kind, roles),
         base.WrittenFile(out / f"issue_events.{suffix}", len(events), kind),
+        base.WrittenFile(out / f"issue_comments.{suffix}", len(comments), kind, personal=planted),
     ]

@@ -3,9 +3,10 @@
 ``jira-csv`` is the issue-navigator CSV (one row per issue, repeated ``Labels`` and
 ``Component/s`` columns, ``12/Mar/24 10:15 AM`` dates, in UTC); ``jira-json`` is the REST
 search response with ``expand=changelog``, in pages of 100 issues, every event of the desk a
-changelog history. The desk's assignment group is the issue's component (one at a time: a
-handoff removes the old component and adds the new one, as two items of one history), its
-category the issue type, its channel and office the labels.
+changelog history, with the issue's comments (the agent's first reply at the response, the
+reporter's follow-up at each reopen). The desk's assignment group is the issue's component
+(one at a time: a handoff removes the old component and adds the new one, as two items of
+one history), its category the issue type, its channel and office the labels.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from ticketlake.synth import profile as pf
-from ticketlake.synth.model import ABSENT, SLOT, STATUS_LABELS, TicketSet
-from ticketlake.synth.personal import ticket_text
+from ticketlake.synth.model import ABSENT, REOPEN_SLOTS, SLOT, STATUS_LABELS, TicketSet
+from ticketlake.synth.personal import plant_comments, ticket_text
 from ticketlake.synth.shapes import base
+from ticketlake.synth.text import COMMENT_LINES
 
 PRIORITIES = ("Highest", "High", "Medium", "Low")  # Jira's default scheme, P1..P4
 # Each desk status's Jira status category (statusCategory.key).
@@ -66,6 +68,9 @@ class Desk:
         text = ticket_text(ts)
         self.title, self.description = text.title, text.description
         self.location = base.location_of(ts)
+
+    def reporter(self, t: int) -> str:
+        return str(self.pop.requester_names[self.ts.requester[t]])
 
     def key(self, t: int) -> str:
         return f"{PROJECT}-{int(self.ts.number[t])}"
@@ -152,8 +157,51 @@ def _histories(desk: Desk, t: int) -> list[dict[str, Any]]:
     return out
 
 
-def issue(desk: Desk, t: int) -> dict[str, Any]:
-    """Issue ``t`` as the search API returns it with ``expand=changelog``."""
+def comments(
+    desk: Desk, kept: list[int]
+) -> tuple[dict[int, list[dict[str, Any]]], tuple[str, ...]]:
+    """The comments of the ``kept`` issues, drawn from a random stream of their own (the rest
+    of the export is as it was without them), and the personal data planted in the
+    reporters' follow-ups."""
+    ts = desk.ts
+    found = [
+        (t, s)
+        for t in kept
+        for s in desk.slots(t)
+        if s in REOPEN_SLOTS or (s == SLOT["responded"] and ts.agent[t, s] >= 0)
+    ]
+    kinds = ["reply" if s == SLOT["responded"] else "follow_up" for _, s in found]
+    rng = np.random.default_rng([ts.options.seed, 23])
+    texts = [str(rng.choice(COMMENT_LINES[kind])) for kind in kinds]
+    asks = [i for i, kind in enumerate(kinds) if kind == "follow_up"]
+    planted_texts, planted = plant_comments(ts, [texts[i] for i in asks])
+    for i, text in zip(asks, planted_texts, strict=True):
+        texts[i] = text
+    out: dict[int, list[dict[str, Any]]] = {}
+    for (t, s), kind, text in zip(found, kinds, texts, strict=True):
+        by = desk.agent(int(ts.agent[t, s])) if kind == "reply" else desk.reporter(t)
+        out.setdefault(t, []).append(_comment(desk, t, s, by, text))
+    return out, planted
+
+
+def _comment(desk: Desk, t: int, s: int, author: str | None, body: str) -> dict[str, Any]:
+    comment_id = str(int(desk.ts.number[t]) * 100 + 50 + s)
+    when = json_time(int(desk.ts.times[t, s]))
+    return {
+        "self": f"https://example.atlassian.net/rest/api/2/issue/{10000 + int(desk.ts.number[t])}"
+        f"/comment/{comment_id}",
+        "id": comment_id,
+        "author": _user(author),
+        "body": body,
+        "updateAuthor": _user(author),
+        "created": when,
+        "updated": when,
+    }
+
+
+def issue(desk: Desk, t: int, notes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Issue ``t`` as the search API returns it with ``expand=changelog``; with ``notes``,
+    its comments (``fields.comment``) too."""
     ts = desk.ts
     slots = desk.slots(t)
     histories = _histories(desk, t)
@@ -177,6 +225,7 @@ def issue(desk: Desk, t: int) -> dict[str, Any]:
             "resolutiondate": json_time(resolved),
             "labels": desk.labels(t),
             "components": [] if group is None else [{"name": group}],
+            **({} if notes is None else {"comment": _comment_page(notes)}),
         },
         "changelog": {
             "startAt": 0,
@@ -187,6 +236,10 @@ def issue(desk: Desk, t: int) -> dict[str, Any]:
     }
 
 
+def _comment_page(notes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"comments": notes, "maxResults": len(notes), "total": len(notes), "startAt": 0}
+
+
 def _kept(ts: TicketSet) -> list[int]:
     return [int(t) for t in np.flatnonzero(ts.kept)]
 
@@ -195,6 +248,7 @@ def write_json(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.Writt
     """Search pages ``search_NNNN.json`` of 100 issues, one issue a line (so that the defect
     injector can edit an issue as one JSON-array element)."""
     desk, kept = Desk(ts), _kept(ts)
+    notes, planted = comments(desk, kept)
     roles = base.Roles(ids=("key",), times=("fields.created", "fields.updated"),
                        later=("fields.updated",), date_format=JSON_DATE)  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
@@ -202,12 +256,13 @@ def write_json(ts: TicketSet, out: Path, layout: base.Layout) -> list[base.Writt
     for page, start in enumerate(range(0, max(len(kept), 1), PAGE), start=1):
         chunk = kept[start : start + PAGE]
         path = out / f"search_{page:04d}.json"
-        lines = [json.dumps(issue(desk, t), ensure_ascii=False, separators=(",", ":"))
-                 for t in chunk]  # fmt: skip
+        lines = [json.dumps(issue(desk, t, notes.get(t, [])), ensure_ascii=False,
+                            separators=(",", ":")) for t in chunk]  # fmt: skip
         head = json.dumps({"expand": "schema,names", "startAt": start, "maxResults": PAGE,
                            "total": len(kept)})[:-1]  # fmt: skip
         path.write_text(head + ', "issues": [\n' + ",\n".join(lines) + "\n]}\n", encoding="utf-8")
         files.append(base.WrittenFile(path=path, rows=len(chunk), kind="json", roles=roles))
+    files[0].personal = planted
     return files
 
 
