@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from ticketlake.engine.export import export
@@ -75,3 +76,17 @@ def test_an_export_waits_for_another_in_the_same_folder(
     waiting.join(30)
     assert not waiting.is_alive()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fact_ticket.csv"]
+
+
+def test_a_list_column_becomes_its_text_in_a_csv() -> None:
+    """Lists (a theme's key phrases) are written as ``[a, b]``, which pyarrow's CSV writer and
+    any spreadsheet accept; a text cell inside a list cannot start the cell as a formula."""
+    import pyarrow.csv as pa_csv  # noqa: PLC0415
+
+    from ticketlake.engine.export import neutralised  # noqa: PLC0415
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT ['vpn tunnel', '=1+1'] AS phrases, '=2' AS label")
+    data = con.sql(neutralised(con, "t")).to_arrow_table()
+    assert data.to_pylist() == [{"phrases": "[vpn tunnel, '=1+1']", "label": "'=2"}]
+    pa_csv.write_csv(data, pa.BufferOutputStream())

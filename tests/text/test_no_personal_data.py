@@ -23,8 +23,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from bench.online_push import redis_server
+from typer.testing import CliRunner
 
 from ticketlake import Project
+from ticketlake.cli.main import app
 from ticketlake.common.sqltext import ident
 from ticketlake.synth import Options, write_shape
 from ticketlake.text import masking
@@ -66,7 +68,8 @@ class Built:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     root = tmp_path_factory.mktemp("personal") / "project"
-    Project(root).init()
+    config = Project(root).init()  # with themes and sentiment: their tables and answers too
+    config.write_text(config.read_text("utf-8") + "\ntext:\n  enabled: true\n", "utf-8")
     planted: set[str] = set()
     project = Project(root)
     for shape, fmt in SHAPES.items():
@@ -191,6 +194,23 @@ def test_the_api_holds_none(built: Built) -> None:
     assert all(token in rows for token in TOKENS)
     for kpi in json.loads(get("/api/kpis")):
         get(f"/api/kpis/{kpi['name']}")
+    themes = list(pages("/api/themes")) + list(pages("/api/themes/rising"))
+    assert themes and all(t["label"] for t in themes)
+    with built.project.warehouse.reading() as snapshot:
+        sources = [r[0] for r in snapshot.con.execute("SELECT DISTINCT source FROM text_ticket")
+                   .fetchall()]  # fmt: skip
+    for source in sources:
+        for name in ("theme_outcome", "theme_rising"):
+            get(f"/api/dashboard/tables/{name}", source=source)
+        get("/api/charts/theme_volume", source=source)
+
+
+def test_the_themes_command_holds_none(built: Built) -> None:
+    done = CliRunner().invoke(app, ["-p", str(built.project.root), "themes", "-f", "json"])
+    assert done.exit_code == 0, done.output
+    _check(built, "ticketlake themes", done.stdout)
+    labels = [r["label"] for r in json.loads(done.stdout)]
+    assert labels and not any(token in label for label in labels for token in TOKENS)
 
 
 def test_the_offline_dataset_holds_none(built: Built, tmp_path: Path) -> None:

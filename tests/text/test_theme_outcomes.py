@@ -16,13 +16,13 @@ from ticketlake.text import stage
 # without ping-pong, no SLA row). Theme 1 "printer": T4 (resolved in 4 h, no response, breached).
 # T5 has no theme. Sentiments: T1 -0.5, T2 -0.1, T3 0.3, T4 0.8, T5 NULL.
 FACT = """CREATE TABLE fact_ticket AS SELECT * FROM (VALUES
-    ('s', 'T1', DATE '2024-01-01', TIMESTAMP '2024-01-01 10:00', 1.0, 10.0, false, 0, 'net', 'acme', NULL),
-    ('s', 'T2', DATE '2024-01-02', TIMESTAMP '2024-01-02 10:00', 3.0, 30.0, false, 1, 'net', NULL, 'bob'),
-    ('s', 'T3', DATE '2024-01-09', NULL, NULL, NULL, true, 0, 'net', 'acme', NULL),
-    ('s', 'T4', DATE '2024-01-10', TIMESTAMP '2024-01-10 10:00', NULL, 4.0, false, 0, 'print', 'acme', NULL),
-    ('s', 'T5', DATE '2024-01-10', NULL, NULL, NULL, true, 0, 'print', 'acme', NULL)
+    ('s', 'T1', DATE '2024-01-01', TIMESTAMP '2024-01-01 10:00', 1.0, 10.0, false, 0, 'net', 'acme', NULL, 'Europe/Berlin'),
+    ('s', 'T2', DATE '2024-01-02', TIMESTAMP '2024-01-02 10:00', 3.0, 30.0, false, 1, 'net', NULL, 'bob', 'Europe/Berlin'),
+    ('s', 'T3', DATE '2024-01-09', NULL, NULL, NULL, true, 0, 'net', 'acme', NULL, 'Europe/Berlin'),
+    ('s', 'T4', DATE '2024-01-10', TIMESTAMP '2024-01-10 10:00', NULL, 4.0, false, 0, 'print', 'acme', NULL, 'Europe/Berlin'),
+    ('s', 'T5', DATE '2024-01-10', NULL, NULL, NULL, true, 0, 'print', 'acme', NULL, 'Europe/Berlin')
 ) v(source, ticket_id, created_date, first_resolved_at, first_response_hours, resolution_hours,
-    is_open, reopen_count, group_name, customer, requester)"""  # fmt: skip
+    is_open, reopen_count, group_name, customer, requester, timezone)"""  # fmt: skip
 TEXT = """CREATE TABLE text_ticket AS SELECT * FROM (VALUES
     ('s', 'T1', '*', 'en', 0, 0.9, -0.5, 'a'), ('s', 'T2', '*', 'en', 0, 0.8, -0.1, 'b'),
     ('s', 'T3', '*', NULL, 0, 0.7, 0.3, 'c'), ('s', 'T4', '*', 'en', 1, 1.0, 0.8, 'd'),
@@ -38,6 +38,14 @@ SLA = """CREATE TABLE fact_sla AS SELECT * FROM (VALUES
 FLOW = """CREATE TABLE flow_ticket AS SELECT * FROM (VALUES
     ('s', 'T1', true), ('s', 'T2', false), ('s', 'T3', false), ('s', 'T4', NULL)
 ) v(source, ticket_id, ping_pong)"""  # fmt: skip
+# T1's comments: the requester's at Sunday 2024-01-07 23:30 UTC, which is Monday 00:30 in
+# Berlin (week 2), and an agent's in week 1; T2's requester comment has no score (tokens only).
+COMMENTS = """CREATE TABLE text_comment AS SELECT * FROM (VALUES
+    ('s', 'T1', 'c1', TIMESTAMP '2024-01-07 23:30', true, 'x', -0.6),
+    ('s', 'T1', 'c2', TIMESTAMP '2024-01-03 09:00', false, 'y', 0.4),
+    ('s', 'T1', 'c3', TIMESTAMP '2024-01-08 12:00', true, 'z', 0.2),
+    ('s', 'T2', 'c4', TIMESTAMP '2024-01-03 09:00', true, 'w', NULL)
+) v(source, ticket_id, comment_key, commented_at, by_requester, comment_sha, sentiment)"""  # fmt: skip
 # Three ISO weeks: from Monday 2024-01-01, 2024-01-08 and 2024-01-15.
 CALENDAR = """CREATE TABLE dim_date AS SELECT d::DATE AS date_day,
     CAST(date_trunc('week', d) AS DATE) AS week_start
@@ -47,7 +55,7 @@ CALENDAR = """CREATE TABLE dim_date AS SELECT d::DATE AS date_day,
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    for sql in (FACT, TEXT, THEMES, SLA, FLOW, CALENDAR):
+    for sql in (FACT, TEXT, THEMES, SLA, FLOW, CALENDAR, COMMENTS):
         con.execute(sql)
     settings = Settings.model_validate({"text": {"rising_min_tickets": 2, "rising_z": 1.0}})
     stage._write_outcomes(con, settings)
@@ -114,3 +122,13 @@ def test_sentiment_weekly_by_hand(con: duckdb.DuckDBPyConnection) -> None:
         (date(2024, 1, 8), "print", "acme", 1, 0.8),  # T5 has no text score: not counted
     ]
     assert rows[0]["negative_pct"] == 100.0 and rows[2]["negative_pct"] == 0.0
+
+
+def test_comment_sentiment_weekly_by_hand(con: duckdb.DuckDBPyConnection) -> None:
+    rows = _rows(con, "SELECT * FROM comment_sentiment_weekly")
+    got = [(r["week_start"], r["customer"], r["by_requester"], r["comments"], r["mean_sentiment"],
+            r["negative_pct"]) for r in rows]  # fmt: skip
+    assert got == [
+        (date(2024, 1, 1), "acme", False, 1, 0.4, 0.0),  # T2's unscored comment: no row
+        (date(2024, 1, 8), "acme", True, 2, pytest.approx(-0.2), 50.0),  # Berlin's Monday
+    ]

@@ -223,3 +223,30 @@ def test_one_model_per_source(tmp_path: Path) -> None:
     for source in sources:
         rows = project.themes(source=source).to_pylist()
         assert {r["scope"] for r in rows} == {source} and sum(r["tickets"] for r in rows) > 0
+
+
+def test_comments_get_a_sentiment_and_keep_it_between_builds(tmp_path: Path) -> None:
+    """Every scoreable comment of ticket_comments has its sentiment in text_comment; a build
+    that changes nothing keeps them; comment_sentiment_weekly counts them."""
+    root = tmp_path / "project"
+    Project(root).init()
+    made = write_shape("jira-json", root / "jira", Options(tickets=200, days=20, seed=9))
+    project = Project(root, ["text.enabled=true", "text.themes=4"])
+    assert not project.ingest([made.out], format="jira").failed
+    project.build()
+
+    def read() -> tuple[list[tuple[object, ...]], int, int]:
+        with project.warehouse.reading() as snapshot:
+            con = snapshot.con
+            rows = con.execute("SELECT comment_key, sentiment FROM text_comment ORDER BY 1")
+            found = rows.fetchall()
+            comments = con.execute("SELECT count(*) FROM ticket_comments").fetchall()[0][0]
+            weekly = con.execute("SELECT sum(comments) FROM comment_sentiment_weekly").fetchall()
+            return found, int(comments), int(weekly[0][0])
+
+    first, comments, weekly = read()
+    scored = [s for _, s in first if s is not None]
+    assert comments > 100 and len(first) == comments and weekly == len(scored) > 100
+    assert all(-1 <= s <= 1 for s in scored) and min(scored) < 0 < max(scored)
+    project.build()
+    assert read()[0] == first

@@ -114,12 +114,16 @@ def _taking_turns(out_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _cell(name: str, kind: str) -> str:
+    if kind == "VARCHAR":
+        return sql_guard(ident(name))
+    return f"CAST({ident(name)} AS VARCHAR)" if kind.endswith("[]") else ident(name)
+
+
 def neutralised(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """SELECT of ``table`` with every text cell that could run as a formula made inert (and
-    every column name, which becomes a header cell)."""
+    every column name, which becomes a header cell); a list becomes its text, ``[a, b]``, which
+    a CSV can hold and no spreadsheet runs."""
     columns = duck.column_types(con, table)
-    parts = [
-        f"{sql_guard(ident(name)) if kind == 'VARCHAR' else ident(name)} AS {ident(guard(name))}"
-        for name, kind in columns
-    ]
+    parts = [f"{_cell(name, kind)} AS {ident(guard(name))}" for name, kind in columns]
     return f"SELECT {', '.join(parts)} FROM {ident(table)}"

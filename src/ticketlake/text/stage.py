@@ -32,11 +32,15 @@ from ticketlake.text import language, sentiment, themes
 
 ACROSS = "*"  # the scope of a model fitted across all sources
 MODEL_TABLES = ("text_fit", "text_vocab", "text_component", "text_theme")
-TABLES = (*MODEL_TABLES, "text_ticket", "theme_daily", "theme_weekly", "theme_outcome",
-          "theme_rising", "sentiment_weekly")  # fmt: skip
+TABLES = (*MODEL_TABLES, "text_ticket", "text_comment", "theme_daily", "theme_weekly",
+          "theme_outcome", "theme_rising", "sentiment_weekly",
+          "comment_sentiment_weekly")  # fmt: skip
 _EMPTY = """SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS ticket_id, NULL::VARCHAR AS scope,
     NULL::VARCHAR AS language, NULL::INTEGER AS theme, NULL::DOUBLE AS theme_weight,
     NULL::DOUBLE AS sentiment, NULL::VARCHAR AS text_sha LIMIT 0"""  # text_ticket's columns
+_NO_COMMENTS = """SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS ticket_id,
+    NULL::VARCHAR AS comment_key, NULL::TIMESTAMP AS commented_at, NULL::BOOLEAN AS by_requester,
+    NULL::VARCHAR AS comment_sha, NULL::DOUBLE AS sentiment LIMIT 0"""  # text_comment's columns
 _TICKETS = """SELECT source, ticket_id, coalesce(title, '') || chr(10) || coalesce(description, '')
     AS text FROM tickets ORDER BY source, ticket_id"""  # fmt: skip
 
@@ -77,8 +81,35 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, refit: bool = False)
     kept = _keep(con, fitted)
     new = _score(con, fits)
     _write_tickets(con, new)
+    _score_comments(con)
     _write_outcomes(con, settings)
     return Outcome(tuple(fitted), new.num_rows, kept)
+
+
+def _score_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """``text_comment``: each comment's sentiment, kept for comments whose text is unchanged
+    and scored for the others."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE _comments_now AS SELECT source, ticket_id,
+        comment_key, commented_at, by_requester, comment,
+        substr(sha256(comment), 1, 16) AS comment_sha FROM ticket_comments""")  # fmt: skip
+    kept = "SELECT * FROM text_comment LIMIT 0"
+    if "text_comment" in relations(con):
+        kept = """SELECT o.* FROM text_comment o SEMI JOIN _comments_now n ON n.source = o.source
+            AND n.ticket_id = o.ticket_id AND n.comment_key = o.comment_key
+            AND n.comment_sha = o.comment_sha"""  # fmt: skip
+    else:
+        con.execute(f"CREATE TABLE text_comment AS {_NO_COMMENTS}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _comments_kept AS {kept}")
+    todo = con.sql("""SELECT * FROM _comments_now n ANTI JOIN _comments_kept k
+        ON k.source = n.source AND k.ticket_id = n.ticket_id AND k.comment_key = n.comment_key
+        ORDER BY source, ticket_id, comment_key""").to_arrow_table()  # fmt: skip
+    scored = todo.drop_columns(["comment"]).append_column(
+        "sentiment", pa.array(sentiment.score(todo.column("comment").to_pylist()), pa.float64())
+    )
+    with registered(con, "_comments_new", scored):
+        con.execute("CREATE OR REPLACE TABLE text_comment AS SELECT * FROM _comments_kept "
+                    "UNION ALL BY NAME SELECT * FROM _comments_new "
+                    "ORDER BY source, ticket_id, commented_at, comment_key")  # fmt: skip
 
 
 def _settings_digest(settings: Settings) -> str:
@@ -205,6 +236,6 @@ def _write_outcomes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                 "? AS z", [settings.text.rising_min_tickets, settings.text.rising_z])  # fmt: skip
     folder = files("ticketlake.text").joinpath("sql")
     for name in ("theme_daily", "theme_weekly", "theme_outcome", "theme_rising",
-                 "sentiment_weekly"):  # fmt: skip
+                 "sentiment_weekly", "comment_sentiment_weekly"):  # fmt: skip
         sql = folder.joinpath(f"{name}.sql").read_text("utf-8")
         con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
