@@ -2,11 +2,12 @@
 
 It runs inside the build's transaction, after the SQL models, on the build's own database, so
 its tables are published with the rest of the build or not at all. Python computes what SQL
-cannot (the topic model, sentiment): ``text_ticket`` holds, per ticket, its theme, the
-theme's share of its loading and its sentiment; ``text_theme`` each theme's label, terms and
+cannot (the topic model, sentiment, language): ``text_ticket`` holds, per ticket, its
+language, theme, the theme's share of its loading and its sentiment; ``text_comment`` each
+comment's sentiment; ``text_theme`` each theme's label, terms and
 phrases; ``text_fit`` how the model was chosen; ``text_vocab`` and ``text_component`` the
 fitted model itself. The SQL files of ``text/sql/`` then join them to the mart's outcomes
-(``theme_*`` and ``sentiment_weekly`` tables, docs/text.md).
+(``theme_*``, ``sentiment_weekly`` and ``comment_sentiment_weekly``, docs/text.md).
 
 Between fits, new tickets and tickets whose text changed are assigned to the stored themes;
 the others keep theirs. A fit happens on the first build, on ``build --full`` (the build
