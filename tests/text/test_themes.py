@@ -91,17 +91,19 @@ def test_themes_leave_out_the_courtesy_words() -> None:
     assert all(model.keyphrases(k) and model.label(k) for k in range(model.themes))
 
 
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, set[str]]:
-    """A built project whose text has a planted theme rising from RISING_DAY."""
+@pytest.fixture(scope="module", params=["criterion", "nine"])
+def planted(request: pytest.FixtureRequest,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, set[str]]:  # fmt: skip
+    """A built project whose text has a planted theme rising from RISING_DAY, its number of
+    themes chosen by the coherence criterion, or set to nine: the generator's eight
+    categories and the planted theme. Left to the criterion, the planted vocabulary's own
+    stock phrases split it into a few themes (docs/text.md#themes); set, it is one."""
     root = tmp_path_factory.mktemp("themes") / "project"
     Project(root).init()
     options = Options(tickets=3000, days=63, seed=3, rising=RISING_DAY)
     made = write_shape("tickets", root / "exports", options)
-    # The generator's categories and its planted theme are nine kinds of problem; the planted
-    # vocabulary's own phrases split it into more themes when the number is left to the
-    # criterion (docs/text.md#themes), so this test sets it.
-    project = Project(root, ["text.enabled=true", "text.themes=9"])
+    chosen = ["text.themes=9"] if request.param == "nine" else []
+    project = Project(root, ["text.enabled=true", *chosen])
     assert not project.ingest([f.path for f in made.files], format="tickets").failed
     project.build()
     numbers = np.flatnonzero(planted_rising(made.tickets)) + 1
@@ -111,14 +113,18 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, set[str]
 def test_a_planted_theme_is_reported_rising_from_its_week(planted: tuple[Project, set[str]]
                                                           ) -> None:  # fmt: skip
     """The theme holding most planted tickets is theirs, rises from the planted week, and
-    resolves slower than every other theme."""
+    resolves slower than every other theme; the themes that are mostly planted tickets hold
+    nearly all of them (one theme with nine themes set, a few left to the criterion)."""
     project, ids = planted
     with project.warehouse.reading() as snapshot:
         per_theme = snapshot.con.execute("""SELECT theme, count(*) AS tickets,
                 count(CASE WHEN ticket_id IN (SELECT unnest(?)) THEN 1 END) AS planted
             FROM text_ticket GROUP BY theme ORDER BY planted DESC""", [sorted(ids)]).fetchall()  # fmt: skip
     theirs, tickets, found = per_theme[0]
-    assert found >= 0.6 * len(ids) and found >= 0.8 * tickets
+    assert found >= 0.8 * tickets
+    assert sum(p for _, n, p in per_theme if p > n / 2) >= 0.9 * len(ids)
+    if project.settings.text.themes == 9:
+        assert found >= 0.6 * len(ids)
     week = START + timedelta(days=RISING_DAY)
     rising = project.themes(rising=True).to_pylist()
     assert {r["first_rising_week"] for r in rising if r["theme"] == theirs} == {week}
@@ -126,7 +132,7 @@ def test_a_planted_theme_is_reported_rising_from_its_week(planted: tuple[Project
     outcome = {r["theme"]: r for r in project.themes().to_pylist()}
     others = [r["median_resolution_hours"] for t, r in outcome.items()
               if t != theirs and r["tickets"] > 2 * dict((t, p) for t, _, p in per_theme).get(t, 0)]  # fmt: skip
-    assert others and outcome[theirs]["median_resolution_hours"] > 1.5 * max(others)
+    assert others and outcome[theirs]["median_resolution_hours"] > 1.3 * max(others)
 
 
 def test_the_themes_command(planted: tuple[Project, set[str]]) -> None:

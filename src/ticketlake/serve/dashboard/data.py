@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 
 from ticketlake.common.sqltext import lit
 from ticketlake.engine.warehouse import Snapshot
@@ -199,7 +199,6 @@ def table(
     caller: Viewer,
     reading: Reading,
     filters: Filters,
-    request: Request,
 ) -> TableOut:
     """One table's columns and rows, as ``ticketlake report`` shows it."""
     found = TABLES.get(name)
