@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from ticketlake import Project
 from ticketlake.cli.main import app
-from ticketlake.common import extras
 from ticketlake.errors import UsageError
 from ticketlake.synth import Options, write_shape
 from ticketlake.synth.model import generate
@@ -187,7 +186,7 @@ def _assignments(project: Project) -> dict[str, tuple[int | None, float | None]]
 def test_without_the_extra_the_command_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(extras, "missing", lambda *names: ["sklearn"])
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # not importable
     Project(tmp_path).init()
     done = CliRunner().invoke(app, ["--project", str(tmp_path), "themes"])
     assert done.exit_code == 2

@@ -30,9 +30,8 @@ def themes(
     """Themes of ticket text with their volume and outcomes: resolution and response hours,
     breach, reopen and ping-pong rates, sentiment; or, with --rising, the rising themes."""
     project: Project = ctx.obj
-    absent = extras.missing(*MODULES)
-    if absent:
-        raise UsageError(f"{NEEDED_FOR} needs {absent[0]}: pip install 'ticketlake[text]'")
+    for module in MODULES:
+        extras.load(module, "text", NEEDED_FOR)
     if refit:
         if not project.settings.text.enabled:
             raise UsageError("themes are off: set text.enabled: true in the configuration")

@@ -14,11 +14,10 @@ from functools import cache
 from typing import Any
 
 from ticketlake.common import extras
-from ticketlake.text.masking import TOKENS
+from ticketlake.text.masking import without_tokens
 
 MIN_LETTERS = 20
 MIN_CONFIDENCE = 0.9
-_TOKENS = re.compile("|".join(re.escape(t) for t in TOKENS.values()))
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -33,7 +32,7 @@ def detect(texts: Sequence[str | None]) -> list[str | None]:
     identifier = _identifier()
     found: list[str | None] = []
     for text in texts:
-        clean = _TOKENS.sub(" ", text or "")
+        clean = without_tokens(text or "")
         if len(_LETTER.findall(clean)) < MIN_LETTERS:
             found.append(None)
             continue

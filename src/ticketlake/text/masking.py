@@ -10,6 +10,7 @@ explains each pattern and what is deliberately left alone (IPv4 addresses, the l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,6 +25,7 @@ COLUMNS = ("title", "description")  # the text columns of the canonical model, b
 # definition the others must equal.
 MASKED = {MODEL: COLUMNS, "ticket_comments": ("comment",)}
 TOKENS = {"email": "[email]", "url": "[url]", "phone": "[phone]"}
+_TOKEN = re.compile("|".join(re.escape(t) for t in TOKENS.values()))
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ def _chain(node: exp.Expression) -> tuple[Mask, ...]:
         found.append(Mask(name, node.expression.name, token))
         node = node.this
     return tuple(reversed(found))
+
+
+def without_tokens(text: str) -> str:
+    """``text`` with the masking tokens blanked: they stand for what was there, and are not
+    words of the ticket for the analyses that read it (themes, sentiment, language)."""
+    return _TOKEN.sub(" ", text)
 
 
 def sql(column: str) -> str:

@@ -9,7 +9,6 @@ removed first so that a ticket's score does not depend on whether it named an ad
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -24,8 +23,6 @@ SCALE = 4.0  # VADER's lexicon scores lie in [-SCALE, SCALE]
 # VADER's documented thresholds on the compound score
 NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
-
-_MASKED = re.compile("|".join(re.escape(t) for t in masking.TOKENS.values()))
 
 
 class _Analyzer(Protocol):
@@ -75,7 +72,7 @@ def _entry(number: int, line: str) -> tuple[str, float] | None:
 
 def _compound(text: str | None) -> float | None:
     """The compound score of one text without its mask tokens, or None if nothing is left."""
-    words = _MASKED.sub(" ", text or "").split()
+    words = masking.without_tokens(text or "").split()
     if not words:
         return None
     return float(_analyzer().polarity_scores(" ".join(words))["compound"])

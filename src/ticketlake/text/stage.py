@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ticketlake.common.duck import column_types, registered, relations, scalar
+from ticketlake.common.duck import registered, relations
 from ticketlake.config import Settings
 from ticketlake.text import language, sentiment, themes
 
@@ -43,16 +43,14 @@ _NO_COMMENTS = """SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS ticket_id,
     NULL::VARCHAR AS comment_key, NULL::TIMESTAMP AS commented_at, NULL::BOOLEAN AS by_requester,
     NULL::VARCHAR AS comment_sha, NULL::DOUBLE AS sentiment LIMIT 0"""  # text_comment's columns
 _TICKETS = """SELECT source, ticket_id, coalesce(title, '') || chr(10) || coalesce(description, '')
-    AS text FROM tickets ORDER BY source, ticket_id"""  # fmt: skip
+    AS text FROM tickets"""  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one run of the stage did: per scope, whether it fitted, and tickets it scored."""
+    """What one run of the stage did: the scopes it fitted a model for."""
 
     fitted: tuple[str, ...]
-    assigned: int
-    kept: int
 
 
 def enabled(settings: Settings) -> bool:
@@ -79,12 +77,12 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, refit: bool = False)
             fitted.append(name)
         fits[name] = stored
     _drop_scopes(con, scopes)
-    kept = _keep(con, fitted)
+    _keep(con, fitted)
     new = _score(con, fits)
     _write_tickets(con, new)
     _score_comments(con)
     _write_outcomes(con, settings)
-    return Outcome(tuple(fitted), new.num_rows, kept)
+    return Outcome(tuple(fitted))
 
 
 def _score_comments(con: duckdb.DuckDBPyConnection) -> None:
@@ -191,16 +189,15 @@ def _drop_scopes(con: duckdb.DuckDBPyConnection, scopes: list[str]) -> None:
         con.execute(f"DELETE FROM {table} WHERE scope NOT IN (SELECT unnest(?))", [scopes])
 
 
-def _keep(con: duckdb.DuckDBPyConnection, fitted: list[str]) -> int:
+def _keep(con: duckdb.DuckDBPyConnection, fitted: list[str]) -> None:
     """Keep the rows of ``text_ticket`` whose ticket's text and model are unchanged (in
-    ``_text_kept``); return how many."""
+    ``_text_kept``)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _text_kept AS {_EMPTY}")
-    if "text_ticket" in relations(con) and "language" in dict(column_types(con, "text_ticket")):
+    if "text_ticket" in relations(con):
         con.execute("""INSERT INTO _text_kept SELECT o.* FROM text_ticket AS o
             SEMI JOIN _text_now AS n ON n.source = o.source AND n.ticket_id = o.ticket_id
                 AND n.scope = o.scope AND n.text_sha = o.text_sha
             WHERE o.scope NOT IN (SELECT unnest(?))""", [fitted])  # fmt: skip
-    return scalar(con, "SELECT count(*) FROM _text_kept")
 
 
 def _score(con: duckdb.DuckDBPyConnection, fits: dict[str, themes.Fit]) -> pa.Table:

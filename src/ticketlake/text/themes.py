@@ -11,7 +11,6 @@ the fit would give it, and the fit's own assignment is the same computation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,12 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ticketlake.common import extras
+from ticketlake.text import masking
 
 NEEDED_FOR = "themes of ticket text"
 SAMPLE = 5_000  # tickets the number of themes is chosen on (all of them are fitted)
 TOP_TERMS = 10  # the terms whose coherence is scored, and that label a theme
 TOKENS = r"(?u)\b[^\W\d_][\w-]*[^\W_]\b"  # words of two or more characters, starting with a letter
-MASKS = r"\[(?:email|url|phone)\]"  # the masking tokens, not words of the ticket
 
 Floats = npt.NDArray[np.float64]
 
@@ -89,7 +88,7 @@ def _vectorizer(vocabulary: Sequence[str] | None = None, min_df: int = 3) -> Any
 
 def _clean(text: str) -> str:
     """Lower case, masking tokens out."""
-    return re.sub(MASKS, " ", text.lower())
+    return masking.without_tokens(text).lower()
 
 
 def fit(docs: Sequence[str], seed: int = 0, themes: int | None = None,
