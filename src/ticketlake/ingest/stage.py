@@ -108,8 +108,12 @@ def transform(con: duckdb.DuckDBPyConnection, batch: Batch) -> Counts:
     _confirm_repeats(con, batch)
     con.execute(f"INSERT INTO {rel.PROBLEMS.name} SELECT _line, NULL, 'malformed_row', reason "
                 f"FROM {rel.REJECTED.name}")  # fmt: skip
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.VALID.name} AS SELECT * FROM "
-                f"{rel.TYPED.name} ANTI JOIN {rel.PROBLEMS.name} USING (_line)")  # fmt: skip
+    # VALID is a view over TYPED (not a copy of it) without the lines that have a problem
+    # now; the lines that later steps add to PROBLEMS stay in it, as they would in a copy.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _invalid AS SELECT DISTINCT _line "
+                f"FROM {rel.PROBLEMS.name}")  # fmt: skip
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {rel.VALID.name} AS SELECT * FROM "
+                f"{rel.TYPED.name} ANTI JOIN _invalid USING (_line)")  # fmt: skip
     _events(con, batch)
     _links(con, batch)
     _sightings(con, batch)
@@ -318,16 +322,14 @@ def _events(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {rel.EVENTS.name} AS "
                     f"{schema.empty_select(schema.TICKET_EVENTS)}")  # fmt: skip
         return
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ev0 AS {kind.events_sql}")
-    present = {r[0] for r in con.execute("DESCRIBE ev0").fetchall()}
+    present = set(con.sql(kind.events_sql).columns)  # bound, not run
     payload = ", ".join(f"CAST({c if c in present else 'NULL'} AS {t}) AS "
                         f"{'event_key_raw' if c == 'event_key' else c}"
                         for c, t in schema.EVENT_PAYLOAD.items())  # fmt: skip
     key = "e.event_key" if "event_key" in present else "NULL"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE ev AS
         SELECT {payload}, coalesce(CAST({key} AS VARCHAR), '') AS event_key, e._line
-        FROM ev0 e WHERE e.ticket_id IS NOT NULL AND e.event_time IS NOT NULL""")
-    con.execute("DROP TABLE ev0")
+        FROM ({kind.events_sql}) e WHERE e.ticket_id IS NOT NULL AND e.event_time IS NOT NULL""")
     con.execute(_before_creation_sql(lineage.source, batch.mapping.get("event_time", "event_time")))
     source = lit(lineage.source)
     known = (f"(SELECT ticket_id, event_time, event_type, event_key FROM {ALIAS}.event_keys "
