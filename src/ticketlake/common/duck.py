@@ -12,13 +12,12 @@ Config = dict[str, str | bool | int | float | list[str]]
 
 
 def connect(config: Config, spill: Path | None = None, path: str = ":memory:",
-            read_only: bool = False, ordered: bool = True) -> duckdb.DuckDBPyConnection:  # fmt: skip
+            read_only: bool = False) -> duckdb.DuckDBPyConnection:  # fmt: skip
     """A DuckDB connection with ticketlake's session settings: ``config`` (memory limit,
-    threads), UTC as the session time zone, rows kept in insertion order unless not
-    ``ordered`` (a build: its models say ORDER BY where order matters, and DuckDB needs less
-    memory when it may reorder), no progress bar (it would be printed on standard output,
-    among the results), and ``spill`` as the folder DuckDB may spill to."""
-    settings = {**config, "preserve_insertion_order": ordered}
+    threads), UTC as the session time zone, rows kept in insertion order, no progress bar
+    (it would be printed on standard output, among the results), and ``spill`` as the folder
+    DuckDB may spill to."""
+    settings = {**config, "preserve_insertion_order": True}
     if spill is not None:
         settings["temp_directory"] = str(spill)
     con = duckdb.connect(path, read_only=read_only, config=settings)

@@ -156,8 +156,7 @@ class Warehouse:
         holds = previous is not None and not full and _holds(path) == previous.build_id
         if not holds:
             _remove_database(path)
-        config = self.settings.engine.duckdb_config()
-        con = duck.connect(config, self.root / ".tmp", str(path), ordered=False)
+        con = duck.connect(self.settings.engine.duckdb_config(), self.root / ".tmp", str(path))
         try:
             con.execute("BEGIN TRANSACTION")
             yield con
