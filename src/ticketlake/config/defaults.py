@@ -29,7 +29,8 @@ DUCKDB_INGEST_SHARE = 0.6
 # `tickets` (2.35M sightings) runs out of memory in one part with 490 MB for DuckDB (it needs
 # some 350 MB whatever the rows: 25 aggregates over two threads' partitions) and passes in 3
 # parts with 280 MB; at ten times the rows, 2 parts of 11.7M with 700 MB ran out of memory,
-# and 18 parts (this default) got every per-ticket model through within a 1GB budget.
+# and this default (18 parts for `tickets`) got every per-ticket model that runs before
+# `lifecycle_ticket` through within a 1GB budget.
 PART_ROWS_PER_MB = 2_000
 DATE_DIRECTIVES = "YymdHIMSfpzZbBaAj%"
 DEFAULT_NULL_MARKERS = ["", "?", "NULL", "null", "N/A", "n/a", "-"]
