@@ -98,6 +98,34 @@ def test_select_keeps_other_tables_of_the_previous_build(project: Project) -> No
     assert project.query("SELECT sum(created) FROM kpi_volume_daily")[1] == [(3,)]
 
 
+def test_a_full_build_in_parts_equals_one_in_one(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one input row per MB of a 1 MB DuckDB, every per-ticket model is built in
+    ticket-hash parts (a row each); its tables hold the same rows as a build in one part."""
+    project.ingest([project.root / "day2.csv"], format="eventlog")
+    project.build(full=True)
+    whole = {name: _rows(project, name) for name in _per_ticket_tables(project)}
+    parts: list[int] = []
+    counted = runner._parts
+    monkeypatch.setattr(runner, "_memory_bytes", lambda con: 2**20)
+    monkeypatch.setattr(runner, "_parts", lambda *args: parts.append(counted(*args)) or parts[-1])
+    Project(project.root, ["engine.part_rows=1"]).build(full=True)
+    assert min(parts) > 1
+    assert {name: _rows(project, name) for name in whole} == whole
+    assert runner._memory_bytes_text("667.5 MiB") == int(667.5 * 2**20)
+
+
+def _per_ticket_tables(project: Project) -> list[str]:
+    from ticketlake.engine import models  # noqa: PLC0415
+
+    return [name for name, model in models.load().items() if model.per_ticket]
+
+
+def _rows(project: Project, table: str) -> list[tuple[object, ...]]:
+    return sorted(project.query(f"SELECT * FROM {table}")[1], key=repr)
+
+
 def test_renaming_inputs_leaves_ctes_alone() -> None:
     """Narrowing a model's inputs rewrites table references, never a CTE of the same name."""
     sql = "WITH tickets AS (SELECT * FROM ticket_events) SELECT * FROM tickets AS t"

@@ -24,6 +24,14 @@ MEMORY_PARTS = re.compile(r"^(\d+(?:\.\d+)?)\s*(.*)$")  # number and unit of a v
 # 1GB at 70%, 0.93 GB peak, and runs out of memory in `tickets` at 60%).
 DUCKDB_SHARE = 0.7
 DUCKDB_INGEST_SHARE = 0.6
+# Rows of a per-ticket model's largest input per MB of DuckDB's memory that one part of its
+# full build reads (engine.part_rows; engine/runner.py). Measured on the snapshots workload:
+# `tickets` (2.35M sightings) runs out of memory in one part with 490 MB for DuckDB (it needs
+# some 350 MB whatever the rows: 25 aggregates over two threads' partitions) and passes in 3
+# parts with 280 MB; at ten times the rows, 2 parts of 11.7M with 700 MB ran out of memory,
+# and this default (18 parts for `tickets`) got every per-ticket model that runs before
+# `lifecycle_ticket` through within a 1GB budget.
+PART_ROWS_PER_MB = 2_000
 DATE_DIRECTIVES = "YymdHIMSfpzZbBaAj%"
 DEFAULT_NULL_MARKERS = ["", "?", "NULL", "null", "N/A", "n/a", "-"]
 

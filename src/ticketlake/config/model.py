@@ -36,6 +36,7 @@ from ticketlake.config.defaults import (
     IDENTIFIER,
     MEMORY,
     MEMORY_PARTS,
+    PART_ROWS_PER_MB,
     SCHEME,
     Encoding,
     StatusCategory,
@@ -83,6 +84,12 @@ class Engine(_Section):
         "2GB", description="Memory budget of a ticketlake process, e.g. 2GB, 512MB or 75%."
     )
     threads: int = Field(2, ge=1, description="Number of DuckDB worker threads.")
+    part_rows: int = Field(
+        PART_ROWS_PER_MB,
+        ge=0,
+        description="Input rows per MB of DuckDB's memory in one part of a per-ticket model's "
+        "full build; larger inputs are built in ticket-hash parts (0: always in one).",
+    )
 
     def duckdb_config(
         self, share: float = DUCKDB_SHARE
@@ -94,6 +101,11 @@ class Engine(_Section):
         number, unit = MEMORY_PARTS.match(self.memory_limit).groups()  # type: ignore[union-attr]
         limit = f"{float(number) * share:.6g}{unit}"
         return {"memory_limit": limit, "threads": self.threads}
+
+    def part_rows_for(self, duckdb_bytes: int) -> int | None:
+        """The most input rows one part of a per-ticket model may read when DuckDB may use
+        ``duckdb_bytes`` (None: never in parts)."""
+        return self.part_rows * max(1, duckdb_bytes // 2**20) if self.part_rows else None
 
     @field_validator("memory_limit")
     @classmethod

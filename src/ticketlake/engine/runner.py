@@ -32,6 +32,7 @@ from ticketlake.lake.lake import create_views, scan_sql
 from ticketlake.lake.manifest import Manifest
 
 STATE = "_models"  # one row per model: what it was built from, and how
+_UNITS = {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # DuckDB's size units
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,24 @@ class Runner:
             by_day = self._by_day(model, old, catalog) if model.per_day else None
             if by_day is not None:
                 return by_day
-        self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {model.sql}")
+        self._full(model, catalog)
         return "full", scalar(self.con, f"SELECT count(*) FROM {model.name}")
+
+    def _full(self, model: models.Model, catalog: dict[str, models.Model]) -> None:
+        """Recompute the model from all its input rows: a per-ticket model whose inputs are
+        large in parts, each for the tickets of one hash bucket, so that each part's sorts,
+        windows and aggregates fit in memory (the rows are those of one whole run)."""
+        parts = _parts(self.con, model, catalog, self.settings) if model.per_ticket else 1
+        if parts == 1:
+            self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {model.sql}")
+            return
+        for part in range(parts):
+            sql = _narrowed(self.con, model, catalog, f"hash({{}}) % {parts} = {part}")
+            query = f"SELECT q.* FROM ({sql}) q WHERE hash(q.ticket_id) % {parts} = {part}"
+            if part == 0:
+                self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {query}")
+            else:
+                self.con.execute(f"INSERT INTO {model.name} BY NAME {query}")
 
     def _by_day(
         self, model: models.Model, old: _State, catalog: dict[str, models.Model]
@@ -312,8 +329,7 @@ def _refresh(
     changed = scalar(con, "SELECT count(*) FROM _changed")
     if not changed:
         return 0
-    per_ticket = {name for name, m in catalog.items() if m.per_ticket}
-    per_ticket |= {"ticket_events", "ticket_sightings"}
+    per_ticket = _per_ticket(catalog)
     con.execute("""CREATE OR REPLACE TEMP VIEW _delta_ticket_links AS
         SELECT l.* FROM ticket_links l
         WHERE EXISTS (SELECT 1 FROM _changed c WHERE c.source = l.source
@@ -333,6 +349,66 @@ def _refresh(
     if keep:
         days.keep(con, model.name, sorted(keep), days.NEW)
     return changed
+
+
+def _parts(
+    con: duckdb.DuckDBPyConnection,
+    model: models.Model,
+    catalog: dict[str, models.Model],
+    settings: Settings,
+) -> int:
+    """How many ticket-hash parts a full run of per-ticket ``model`` takes: enough that each
+    part reads at most engine.part_rows rows per MB of DuckDB's memory from its largest
+    per-ticket input (1 when everything fits at once)."""
+    limit = settings.engine.part_rows_for(_memory_bytes(con))
+    inputs = sorted(_per_ticket(catalog) & model.reads)
+    if limit is None or not inputs:
+        return 1
+    largest = max(scalar(con, f"SELECT count(*) FROM {name}") for name in inputs)
+    return max(1, -(-largest // limit))
+
+
+def _memory_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """DuckDB's memory limit on ``con`` in bytes (it reports it as, e.g., ``667.5 MiB``)."""
+    return _memory_bytes_text(
+        con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    )
+
+
+def _memory_bytes_text(text: str) -> int:
+    """Bytes of a size as DuckDB writes it (``667.5 MiB``, ``2.0 GiB``, ``512 bytes``)."""
+    number, unit = str(text).split()
+    return int(float(number) * _UNITS.get(unit, 1))
+
+
+def _per_ticket(catalog: dict[str, models.Model]) -> set[str]:
+    """The tables whose rows each belong to one ticket: per-ticket models and lake tables."""
+    names = {name for name, m in catalog.items() if m.per_ticket}
+    return names | {"ticket_events", "ticket_sightings"}
+
+
+def _narrowed(
+    con: duckdb.DuckDBPyConnection,
+    model: models.Model,
+    catalog: dict[str, models.Model],
+    where: str,
+) -> str:
+    """``model``'s SQL with each per-ticket input narrowed to the rows whose ticket passes
+    ``where`` (a condition with ``{}`` for the ticket column), and ticket links to those with
+    an end that passes it; the caller keeps the result rows of those tickets."""
+    link = f"{where.format('l.from_id')} OR {where.format('l.to_id')}"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _part_ticket_links AS {_where('ticket_links', link)}")
+    mapping = {"ticket_links": "_part_ticket_links"}
+    for name in sorted(_per_ticket(catalog) & model.reads):
+        kept = _where(name, where.format("l.ticket_id"))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _part_{name} AS {kept}")
+        mapping[name] = f"_part_{name}"
+    return _rename_tables(model.sql, mapping)
+
+
+def _where(table: str, condition: str) -> str:
+    """The rows of ``table`` (alias ``l``) that pass ``condition``."""
+    return f"SELECT l.* FROM {table} l WHERE {condition}"
 
 
 def _rename_tables(sql: str, mapping: dict[str, str]) -> str:
