@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 import duckdb
 import sqlglot
@@ -146,7 +147,12 @@ class Runner:
             self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {model.sql}")
             return
         for part in range(parts):
-            sql = _narrowed(self.con, model, catalog, f"hash({{}}) % {parts} = {part}")
+            where = f"hash({{}}) % {parts} = {part}"
+            links = _where(
+                "ticket_links", f"{where.format('l.from_id')} OR {where.format('l.to_id')}"
+            )
+            rows = partial(_where, condition=where.format("l.ticket_id"))
+            sql = _narrowed(self.con, model, catalog, "_part", rows, links)
             query = f"SELECT q.* FROM ({sql}) q WHERE hash(q.ticket_id) % {parts} = {part}"
             if part == 0:
                 self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {query}")
@@ -329,17 +335,12 @@ def _refresh(
     changed = scalar(con, "SELECT count(*) FROM _changed")
     if not changed:
         return 0
-    per_ticket = _per_ticket(catalog)
-    con.execute("""CREATE OR REPLACE TEMP VIEW _delta_ticket_links AS
-        SELECT l.* FROM ticket_links l
+    links = """SELECT l.* FROM ticket_links l
         WHERE EXISTS (SELECT 1 FROM _changed c WHERE c.source = l.source
-                                                AND c.ticket_id IN (l.from_id, l.to_id))""")
-    mapping = {"ticket_links": "_delta_ticket_links"}
-    for name in per_ticket & model.reads:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _delta_{name} AS "
-                    f"SELECT t.* FROM {name} t SEMI JOIN _changed USING (source, ticket_id)")  # fmt: skip
-        mapping[name] = f"_delta_{name}"
-    sql = _rename_tables(model.sql, mapping)
+                                                AND c.ticket_id IN (l.from_id, l.to_id))"""
+    sql = _narrowed(con, model, catalog, "_delta",
+                    lambda name: f"SELECT t.* FROM {name} t SEMI JOIN _changed USING (source, ticket_id)",
+                    links)  # fmt: skip
     if keep:
         days.keep(con, model.name, sorted(keep), days.OLD)
     con.execute(f"DELETE FROM {model.name} t USING _changed c "
@@ -391,18 +392,19 @@ def _narrowed(
     con: duckdb.DuckDBPyConnection,
     model: models.Model,
     catalog: dict[str, models.Model],
-    where: str,
+    prefix: str,
+    rows: Callable[[str], str],
+    links: str,
 ) -> str:
-    """``model``'s SQL with each per-ticket input narrowed to the rows whose ticket passes
-    ``where`` (a condition with ``{}`` for the ticket column), and ticket links to those with
-    an end that passes it; the caller keeps the result rows of those tickets."""
-    link = f"{where.format('l.from_id')} OR {where.format('l.to_id')}"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _part_ticket_links AS {_where('ticket_links', link)}")
-    mapping = {"ticket_links": "_part_ticket_links"}
+    """``model``'s SQL reading each per-ticket input through a view ``<prefix>_<input>`` of
+    the rows ``rows(input)`` selects, and ticket links through one of ``links``; the caller
+    keeps the result rows of the tickets it narrowed to (an incremental refresh, or one part
+    of a full run)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}_ticket_links AS {links}")
+    mapping = {"ticket_links": f"{prefix}_ticket_links"}
     for name in sorted(_per_ticket(catalog) & model.reads):
-        kept = _where(name, where.format("l.ticket_id"))
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _part_{name} AS {kept}")
-        mapping[name] = f"_part_{name}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}_{name} AS {rows(name)}")
+        mapping[name] = f"{prefix}_{name}"
     return _rename_tables(model.sql, mapping)
 
 
