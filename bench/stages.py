@@ -114,10 +114,12 @@ def failure(run: Measured) -> dict[str, Any]:
 
 def model_timings(warehouse: Path) -> list[dict[str, Any]]:
     """Per model of the last build: mode, rows and seconds (from ``_models.built_at``, the
-    time each model finished; the first model's clock starts at ``_build.built_at``)."""
-    con = duckdb.connect(str(warehouse.resolve()), read_only=True)
+    time each model finished; the first model's clock starts when the build did, the UTC
+    second its name begins with, ``20240105T080012-3f9c1a2b``)."""
+    catalog = warehouse.resolve()
+    start = datetime.strptime(catalog.stem.split("-")[0], "%Y%m%dT%H%M%S")
+    con = duckdb.connect(str(catalog), read_only=True)
     try:
-        start = con.execute("SELECT built_at FROM _build").fetchall()[0][0]
         rows = con.execute("SELECT model, mode, rows_changed, built_at FROM _models "
                            "WHERE done_gen = (SELECT max(done_gen) FROM _models) "
                            "ORDER BY built_at").fetchall()  # fmt: skip

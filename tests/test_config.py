@@ -17,7 +17,7 @@ from ticketlake.config import (
     settings_reference,
     write_default_config,
 )
-from ticketlake.config.defaults import DUCKDB_INGEST_SHARE
+from ticketlake.config.defaults import DUCKDB_WRITE_SHARE
 from ticketlake.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
@@ -419,10 +419,10 @@ def test_every_setting_is_documented() -> None:
 )  # fmt: skip
 def test_duckdb_gets_its_share_of_the_memory_budget(budget: str, duckdb: str, ingest: str) -> None:
     """The process budget covers Python and Arrow too: DuckDB's own limit is 70% of it for a
-    build or a query, 60% for ingest (which keeps more in Python)."""
+    query, 60% for an ingest or a build (which keep more in Python)."""
     engine = Settings.model_validate({"engine": {"memory_limit": budget, "threads": 3}}).engine
     assert engine.duckdb_config() == {"memory_limit": duckdb, "threads": 3}
-    assert engine.duckdb_config(DUCKDB_INGEST_SHARE) == {"memory_limit": ingest, "threads": 3}
+    assert engine.duckdb_config(DUCKDB_WRITE_SHARE) == {"memory_limit": ingest, "threads": 3}
 
 
 # ---------------------------------------------------------------- business calendars

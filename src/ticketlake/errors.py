@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ticketlake.config.defaults import DUCKDB_INGEST_SHARE, DUCKDB_SHARE
+from ticketlake.config.defaults import DUCKDB_WRITE_SHARE
 
 
 class TicketlakeError(Exception):
@@ -66,8 +66,9 @@ class OutOfMemoryError(TicketlakeError):
     exit_code = 71  # EX_OSERR
 
     @classmethod
-    def during(cls, step: str, limit: str, undone: str, ingest: bool = False) -> OutOfMemoryError:
-        """The error for ``step`` (e.g. ``building fact_ticket``) under ``limit``."""
-        share = f"{DUCKDB_INGEST_SHARE if ingest else DUCKDB_SHARE:.0%}"
+    def during(cls, step: str, limit: str, undone: str) -> OutOfMemoryError:
+        """The error for ``step`` of an ingest or a build (e.g. ``building fact_ticket``)
+        under ``limit``."""
+        share = f"{DUCKDB_WRITE_SHARE:.0%}"
         return cls(f"out of memory while {step} (engine.memory_limit is {limit}, {share} of it "
                    f"for DuckDB): raise engine.memory_limit or lower engine.threads; {undone}")  # fmt: skip

@@ -195,6 +195,47 @@ def test_a_build_killed_after_its_catalog_leaves_the_last_good_build(
     assert tables(project) == reference["second"]
 
 
+def test_a_build_that_fails_after_committing_models_makes_the_next_one_start_afresh(
+    built_project: Path, reference: dict[str, Any], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Each model is committed to the working database as it is built; one that fails later
+    leaves the database marked as holding no published build, so the next build rebuilds
+    every model rather than trust a half-refreshed one, and equals an undisturbed build."""
+    project = copy_of(built_project, tmp_path)
+    work = project.warehouse.root / wh.WORK
+    good = project.warehouse.current()
+    assert good is not None and wh._holds(work) == good.build_id
+    runs = wh.Runner._model
+
+    def failing(self: wh.Runner, model: Any, *args: Any) -> tuple[str, int]:
+        if model.name == "lifecycle_distribution":
+            raise TicketlakeError("a model that cannot run")
+        return runs(self, model, *args)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(wh.Runner, "_model", failing)
+        with pytest.raises(TicketlakeError, match="a model that cannot run"):
+            project.build()
+    assert wh._holds(work) is None
+    con = duck.connect({}, path=str(work), read_only=True)
+    try:
+        committed = {
+            r[0]
+            for r in con.execute(
+                "SELECT model FROM _models WHERE done_gen = (SELECT max(done_gen) FROM _models)"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert "fact_ticket" in committed and "lifecycle_distribution" not in committed
+    assert tables(project) == reference["first"]
+    built = project.build()
+    assert set(built.modes.values()) == {"full"}
+    assert tables(Project(project.root)) == reference["second"]
+    assert leftovers(project) == []
+
+
 # ---------------------------------------------------------------- disk
 
 

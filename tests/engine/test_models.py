@@ -5,9 +5,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from ticketlake.engine import models
+from ticketlake.engine.dialect import to_spark
 from ticketlake.engine.models import ModelError, parse
 from ticketlake.lake import schema
 from ticketlake.lake.schema import SIGHTINGS, empty_select
@@ -21,6 +23,22 @@ def test_every_model_transpiles_to_spark() -> None:
         spark = sqlglot.transpile(model.sql, read="duckdb", write="spark",
                                   unsupported_level=ErrorLevel.RAISE)[0]  # fmt: skip
         assert spark.strip()
+
+
+def test_materialization_hints_are_duckdb_only() -> None:
+    """``AS [NOT] MATERIALIZED`` tells DuckDB how to compute a CTE; Spark SQL does not parse
+    it, so the Spark text of a model leaves it out and keeps the CTE."""
+    sql = "WITH a AS NOT MATERIALIZED (SELECT 1 AS x), b AS MATERIALIZED (SELECT 2 AS y) "
+    assert "MATERIALIZED" not in _code(to_spark(sql + "SELECT x, y FROM a, b"))
+    assert sqlglot.parse_one(to_spark(sql + "SELECT x FROM a"), read="spark").find(exp.CTE)
+    hinted = [m for m in models.load().values() if "MATERIALIZED" in _code(m.sql, "duckdb")]
+    assert "lifecycle_distribution" in [m.name for m in hinted]
+    assert all("MATERIALIZED" not in _code(to_spark(m.sql)) for m in hinted)
+
+
+def _code(sql: str, dialect: str = "spark") -> str:
+    """``sql`` without its comments, upper case."""
+    return sqlglot.parse_one(sql, read=dialect).sql(dialect=dialect, comments=False).upper()
 
 
 def test_order_follows_references_not_a_list() -> None:

@@ -125,12 +125,20 @@ def _utc_time(wall: exp.Expression, zone: exp.Expression) -> exp.Expression:
     )
 
 
+def _cte(node: exp.Expression) -> exp.Expression:
+    """A CTE without DuckDB's ``[NOT] MATERIALIZED`` hint, which Spark does not parse (it
+    plans each CTE itself); the hint changes how DuckDB computes the rows, never which."""
+    node.set("materialized", None)
+    return node
+
+
 # Expression type -> rewrite, applied in this order, one pass per rule over the whole tree (so
 # a rule also reaches what an earlier rule left inside a rewritten node).
 SPARK_RULES: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = {
     exp.Literal: _double_literal,
     exp.PercentileCont: _percentile,
     exp.Anonymous: _timezone,
+    exp.CTE: _cte,
 }
 
 

@@ -72,11 +72,16 @@ class Runner:
     touched: dict[str, set[days.Key]] = field(default_factory=dict)  # keys a day model redid
     kept: set[str] = field(default_factory=set)  # per-ticket models with old and new rows kept
     reads: dict[str, dict[str, set[str]] | None] = field(default_factory=dict)  # columns read
+    commit_each: bool = False  # commit each model with its _models row as soon as it is built
 
     def run(self, catalog: dict[str, models.Model], todo: list[models.Model],
             on_model: Callable[[str], None] | None = None) -> dict[str, str]:  # fmt: skip
         """Run ``todo`` in order; return each model's mode: ``full``, ``incremental`` (some
-        tickets or days refreshed) or ``unchanged`` (nothing it reads changed)."""
+        tickets or days refreshed) or ``unchanged`` (nothing it reads changed).
+
+        With ``commit_each`` the transaction ``con`` is in is committed after each model (and
+        a new one begun), so that DuckDB holds one model's uncommitted rows, not the whole
+        build's: those of earlier models are then on disk and can leave memory."""
         self._prepare(catalog)
         self.todo = [model.name for model in todo]
         modes = {}
@@ -90,6 +95,9 @@ class Runner:
                                               self.settings.engine.memory_limit,
                                               "nothing was published") from None  # fmt: skip
             self._record(model, modes[model.name], rows)
+            if self.commit_each:
+                self.con.execute("COMMIT")
+                self.con.execute("BEGIN TRANSACTION")
         return modes
 
     def adopt(self, catalog: dict[str, models.Model], tables: dict[str, list[str]]

@@ -1,7 +1,7 @@
 """Python stages of a build: tables that SQL cannot compute, made after the SQL models.
 
 A stage reads model tables from the build's database and writes its own tables there, inside
-the build's transaction, so they are published with the build or not at all. Each entry of
+the build's last transaction, so they are published with the build or not at all. Each entry of
 ``STAGES`` names the tables it owns (kept between builds, as models' tables are), whether the
 settings switch it on, and how it runs. The only stage today is the text stage (themes and
 sentiment, ticketlake/text/stage.py); the third-party modules it needs (the ``text`` extra)

@@ -1,7 +1,10 @@
 """The DuckDB warehouse: built in a private working database, published as immutable files.
 
-The builder brings the models up to date in ``work.duckdb`` next to the warehouse path, in
-one transaction (engine/runner.py): a failed or killed build leaves it as it was. It then
+The builder brings the models up to date in ``work.duckdb`` next to the warehouse path
+(engine/runner.py), committing each model as it is built so that memory holds one model's
+new rows, not the whole build's. The database is first marked as holding no published build,
+and names the build only in the last commit: a failed or killed build leaves it marked so, and
+the next build starts it afresh. It then
 publishes the build (engine/publish.py): the tables it changed as new Parquet files, a small
 catalog naming every table's file, and finally the warehouse path, a symbolic link, switched
 to the catalog in one rename. No build copies the warehouse. A reader, whether ticketlake or
@@ -35,6 +38,7 @@ import pyarrow as pa
 
 from ticketlake.common import duck
 from ticketlake.config import Settings
+from ticketlake.config.defaults import DUCKDB_WRITE_SHARE
 from ticketlake.engine import leases, models, publish, reader, spark, stages
 from ticketlake.engine.publish import Published
 from ticketlake.engine.runner import STATE, Runner
@@ -148,16 +152,20 @@ class Warehouse:
     @contextmanager
     def _work(self, previous: Published | None,
               full: bool) -> Iterator[duckdb.DuckDBPyConnection]:  # fmt: skip
-        """The working database, in a transaction committed when the block ends normally.
-        It is started afresh (so every model is rebuilt) for ``full``, for a first build,
-        and when it does not hold the published build (a build that died after committing
-        it but before publishing, or a warehouse from an older ticketlake)."""
+        """The working database, marked as holding no published build (committed at once),
+        then in a transaction committed when the block ends normally (the runner commits
+        each model on the way). It is started afresh (so every model is rebuilt) for
+        ``full``, for a first build, and when it does not hold the published build (a build
+        that failed or died before it was published, or a warehouse from an older
+        ticketlake)."""
         path = self.root / WORK
         holds = previous is not None and not full and _holds(path) == previous.build_id
         if not holds:
             _remove_database(path)
-        con = duck.connect(self.settings.engine.duckdb_config(), self.root / ".tmp", str(path))
+        config = self.settings.engine.duckdb_config(DUCKDB_WRITE_SHARE)
+        con = duck.connect(config, self.root / ".tmp", str(path))
         try:
+            _mark(con, None)
             con.execute("BEGIN TRANSACTION")
             yield con
             con.execute("COMMIT")
@@ -182,7 +190,7 @@ class Warehouse:
     def _run(self, con: duckdb.DuckDBPyConnection, lake: Lake, manifest: object,
              catalog: dict[str, models.Model], todo: list[models.Model],
              on_model: Callable[[str], None] | None, build_id: str) -> dict[str, str]:  # fmt: skip
-        runner = Runner(con, lake, manifest, self.settings)  # type: ignore[arg-type]
+        runner = Runner(con, lake, manifest, self.settings, commit_each=True)  # type: ignore[arg-type]
         if self.settings.engine.name == "spark":
             tables = spark.build(lake, manifest, self.settings, build_id, todo,  # type: ignore[arg-type]
                                  on_model)  # fmt: skip
@@ -193,7 +201,7 @@ class Warehouse:
                     "? AS built_at, ? AS models",
                     [runner.manifest.version, datetime.now(UTC).replace(tzinfo=None),
                      list(modes)])  # fmt: skip
-        con.execute(f"CREATE OR REPLACE TABLE {_WORK_STATE} AS SELECT ? AS build_id", [build_id])
+        _mark(con, build_id)
         return modes
 
     def _inputs(self, con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -357,6 +365,12 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows if r[0] != _WORK_STATE]
 
 
+def _mark(con: duckdb.DuckDBPyConnection, build_id: str | None) -> None:
+    """Record the build whose tables the working database holds (None: no published one)."""
+    con.execute(f"CREATE OR REPLACE TABLE {_WORK_STATE} AS SELECT CAST(? AS VARCHAR) AS build_id",
+                [build_id])  # fmt: skip
+
+
 def _holds(path: Path) -> str | None:
     """The build whose tables the working database at ``path`` holds, if it can tell."""
     if not path.exists():
@@ -366,7 +380,8 @@ def _holds(path: Path) -> str | None:
     except duckdb.Error:
         return None
     try:
-        return str(con.execute(f"SELECT build_id FROM {_WORK_STATE}").fetchall()[0][0])
+        found = con.execute(f"SELECT build_id FROM {_WORK_STATE}").fetchall()[0][0]
+        return None if found is None else str(found)
     except (duckdb.Error, IndexError):
         return None
     finally:

@@ -7,7 +7,9 @@
 -- counts are exact; the density is summed over cells of nearby values, each at its mean, and
 -- kde_error_bound bounds how far that is from the sum over every value (docs/metrics.md,
 -- "Histograms and density curves"): 0 when every cell is one distinct value.
-WITH measured AS (
+-- measured and vals are each read twice: NOT MATERIALIZED has DuckDB compute them again from
+-- the tables rather than hold every value in memory (which does not fit a large lake).
+WITH measured AS NOT MATERIALIZED (
     SELECT source, priority, customer, group_name, 'lifetime_hours' AS measure, lifetime_hours AS x
     FROM lifecycle_ticket
     WHERE lifetime_hours IS NOT NULL
@@ -20,7 +22,7 @@ WITH measured AS (
 ),
 
 -- Each value once for the whole source, and once more per priority, customer and group.
-vals AS (
+vals AS NOT MATERIALIZED (
     SELECT source, measure, 'all' AS dimension, 'all' AS value, x FROM measured
     UNION ALL
     SELECT source, measure, 'priority', priority, x FROM measured WHERE priority IS NOT NULL
