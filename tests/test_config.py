@@ -17,7 +17,7 @@ from ticketlake.config import (
     settings_reference,
     write_default_config,
 )
-from ticketlake.config.defaults import DUCKDB_WRITE_SHARE
+from ticketlake.config.defaults import DUCKDB_BUILD_SHARE, DUCKDB_INGEST_SHARE
 from ticketlake.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
@@ -413,16 +413,19 @@ def test_every_setting_is_documented() -> None:
 
 
 @pytest.mark.parametrize(
-    ("budget", "duckdb", "ingest"),
-    [("2GB", "1.4GB", "1.2GB"), ("512 MB", "358.4MB", "307.2MB"),
-     ("1.5GiB", "1.05GiB", "0.9GiB"), ("75%", "52.5%", "45%")],
+    ("budget", "duckdb", "ingest", "build"),
+    [("2GB", "1.4GB", "1.2GB", "1GB"), ("512 MB", "358.4MB", "307.2MB", "256MB"),
+     ("1.5GiB", "1.05GiB", "0.9GiB", "0.75GiB"), ("75%", "52.5%", "45%", "37.5%")],
 )  # fmt: skip
-def test_duckdb_gets_its_share_of_the_memory_budget(budget: str, duckdb: str, ingest: str) -> None:
+def test_duckdb_gets_its_share_of_the_memory_budget(
+    budget: str, duckdb: str, ingest: str, build: str
+) -> None:
     """The process budget covers Python and Arrow too: DuckDB's own limit is 70% of it for a
-    query, 60% for an ingest or a build (which keep more in Python)."""
+    query, 60% for an ingest and 50% for a build (which keep more outside DuckDB)."""
     engine = Settings.model_validate({"engine": {"memory_limit": budget, "threads": 3}}).engine
     assert engine.duckdb_config() == {"memory_limit": duckdb, "threads": 3}
-    assert engine.duckdb_config(DUCKDB_WRITE_SHARE) == {"memory_limit": ingest, "threads": 3}
+    assert engine.duckdb_config(DUCKDB_INGEST_SHARE) == {"memory_limit": ingest, "threads": 3}
+    assert engine.duckdb_config(DUCKDB_BUILD_SHARE) == {"memory_limit": build, "threads": 3}
 
 
 # ---------------------------------------------------------------- business calendars

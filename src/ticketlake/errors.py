@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ticketlake.config.defaults import DUCKDB_WRITE_SHARE
-
 
 class TicketlakeError(Exception):
     """Base class for problems the user can fix; the message is shown as is."""
@@ -66,9 +64,8 @@ class OutOfMemoryError(TicketlakeError):
     exit_code = 71  # EX_OSERR
 
     @classmethod
-    def during(cls, step: str, limit: str, undone: str) -> OutOfMemoryError:
-        """The error for ``step`` of an ingest or a build (e.g. ``building fact_ticket``)
-        under ``limit``."""
-        share = f"{DUCKDB_WRITE_SHARE:.0%}"
-        return cls(f"out of memory while {step} (engine.memory_limit is {limit}, {share} of it "
+    def during(cls, step: str, limit: str, undone: str, share: float) -> OutOfMemoryError:
+        """The error for ``step`` (e.g. ``building fact_ticket``) under ``limit``, of which
+        DuckDB had ``share``."""
+        return cls(f"out of memory while {step} (engine.memory_limit is {limit}, {share:.0%} of it "
                    f"for DuckDB): raise engine.memory_limit or lower engine.threads; {undone}")  # fmt: skip

@@ -95,7 +95,7 @@ class Engine(_Section):
         self, share: float = DUCKDB_SHARE
     ) -> dict[str, str | bool | int | float | list[str]]:
         """DuckDB's connection settings. DuckDB gets ``share`` of ``memory_limit`` as its own
-        limit (ingest and builds 60%, queries 70%: config/defaults.py): the process also holds
+        limit (ingest 60%, builds 50%, queries 70%: config/defaults.py): the process also holds
         Python objects, Arrow buffers and allocations DuckDB does not count, and the whole
         process must stay within the budget."""
         number, unit = MEMORY_PARTS.match(self.memory_limit).groups()  # type: ignore[union-attr]

@@ -26,6 +26,7 @@ from sqlglot import exp
 from ticketlake.common.duck import scalar, table_exists
 from ticketlake.common.sqltext import lit
 from ticketlake.config import Settings
+from ticketlake.config.defaults import DUCKDB_BUILD_SHARE
 from ticketlake.engine import days, inputs, models, stages
 from ticketlake.errors import OutOfMemoryError
 from ticketlake.lake import Lake
@@ -93,7 +94,8 @@ class Runner:
             except (duckdb.OutOfMemoryException, MemoryError):
                 raise OutOfMemoryError.during(f"building {model.name}",
                                               self.settings.engine.memory_limit,
-                                              "nothing was published") from None  # fmt: skip
+                                              "nothing was published",
+                                              DUCKDB_BUILD_SHARE) from None  # fmt: skip
             self._record(model, modes[model.name], rows)
             if self.commit_each:
                 self.con.execute("COMMIT")

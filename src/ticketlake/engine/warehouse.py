@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from ticketlake.common import duck
 from ticketlake.config import Settings
-from ticketlake.config.defaults import DUCKDB_WRITE_SHARE
+from ticketlake.config.defaults import DUCKDB_BUILD_SHARE
 from ticketlake.engine import leases, models, publish, reader, spark, stages
 from ticketlake.engine.publish import Published
 from ticketlake.engine.runner import STATE, Runner
@@ -162,7 +162,7 @@ class Warehouse:
         holds = previous is not None and not full and _holds(path) == previous.build_id
         if not holds:
             _remove_database(path)
-        config = self.settings.engine.duckdb_config(DUCKDB_WRITE_SHARE)
+        config = self.settings.engine.duckdb_config(DUCKDB_BUILD_SHARE)
         con = duck.connect(config, self.root / ".tmp", str(path))
         try:
             _mark(con, None)
@@ -426,7 +426,7 @@ def _explained(exc: BaseException, root: Path, limit: str) -> BaseException:
     else unchanged."""
     if isinstance(exc, (duckdb.OutOfMemoryException, MemoryError)):
         return OutOfMemoryError.during(f"building the warehouse in {root}", limit,
-                                       "nothing was published")  # fmt: skip
+                                       "nothing was published", DUCKDB_BUILD_SHARE)  # fmt: skip
     if _no_space(exc):
         return WarehouseError(f"{root}: the disk filled up while building; free some space "
                               "and build again (nothing was published)")  # fmt: skip

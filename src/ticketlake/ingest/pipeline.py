@@ -23,7 +23,7 @@ import duckdb
 from ticketlake import __version__
 from ticketlake.common import duck
 from ticketlake.config import Settings
-from ticketlake.config.defaults import DUCKDB_WRITE_SHARE
+from ticketlake.config.defaults import DUCKDB_INGEST_SHARE
 from ticketlake.errors import OutOfMemoryError
 from ticketlake.ingest import batch as step
 from ticketlake.ingest import staging
@@ -87,13 +87,13 @@ class Ingestor:
                     outcome.batches.append(self._one(writer, con, target))
         except (duckdb.OutOfMemoryException, MemoryError):
             raise OutOfMemoryError.during(step_name, self.settings.engine.memory_limit,
-                                          "the batch was not committed") from None  # fmt: skip
+                                          "the batch was not committed", DUCKDB_INGEST_SHARE) from None  # fmt: skip
         return outcome
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """An in-memory DuckDB connection for staging, spilling to the lake's scratch folder."""
-        con = duck.connect(self.settings.engine.duckdb_config(DUCKDB_WRITE_SHARE),
+        con = duck.connect(self.settings.engine.duckdb_config(DUCKDB_INGEST_SHARE),
                            self.lake.scratch_dir())  # fmt: skip
         try:
             _lookup_tables(con, self.settings)

@@ -17,8 +17,8 @@ modified AS (
         source,
         ticket_id,
         max(event_time) AS last_modified_at,
-        count(DISTINCT event_time) AS modifications
-    FROM fact_ticket_event
+        count(event_time) AS modifications
+    FROM (SELECT DISTINCT source, ticket_id, event_time FROM fact_ticket_event) AS times
     GROUP BY source, ticket_id
 ),
 
@@ -54,6 +54,9 @@ ended AS (
         f.customer,
         f.group_name,
         f.created_at,
+        f.timezone,
+        f.closed_at,
+        f.cancelled_at,
         a.last_seen_at,
         a.last_modified_at,
         a.modifications,
@@ -76,12 +79,12 @@ SELECT
     e.customer,
     e.group_name,
     e.created_at,
-    f.timezone,
+    e.timezone,
     e.ended_by,
     e.ended_by = 'vanished' AS vanished,
     CASE e.ended_by
-        WHEN 'closed' THEN f.closed_at
-        WHEN 'cancelled' THEN f.cancelled_at
+        WHEN 'closed' THEN e.closed_at
+        WHEN 'cancelled' THEN e.cancelled_at
         WHEN 'vanished' THEN e.last_modified_at
     END AS ended_at,
     e.last_seen_at,
@@ -91,8 +94,8 @@ SELECT
         'microsecond',
         e.created_at,
         CASE e.ended_by
-            WHEN 'closed' THEN f.closed_at
-            WHEN 'cancelled' THEN f.cancelled_at
+            WHEN 'closed' THEN e.closed_at
+            WHEN 'cancelled' THEN e.cancelled_at
             WHEN 'vanished' THEN e.last_modified_at
         END
     ) / 3600000000.0 AS lifetime_hours,
@@ -101,4 +104,3 @@ SELECT
             THEN date_diff('microsecond', e.created_at, e.as_of_at) / 3600000000.0
     END AS open_age_hours
 FROM ended AS e
-INNER JOIN fact_ticket AS f ON f.source = e.source AND f.ticket_id = e.ticket_id
