@@ -29,6 +29,8 @@ def _write(path: Path, text: str | bytes) -> Path:
         ("tickets.csv", "ticket_id,status\nT1,Open\n", ("--format", "tickets"), "missing required column for created_at"),
         ("tickets.csv", b"ticket_id,created_at\n\x00\x01\x02\n", ("--format", "tickets"), "undecodable"),
         ("tickets.csv", "", ("--format", "tickets"), "empty file"),
+        ("tickets.csv", "\n\n", ("--format", "tickets"), "no line naming columns"),
+        ("tickets.json", '{\n  "ticket_id": "T1"\n}\n', ("--format", "tickets"), "no JSON record found"),
         ("tickets.csv", "ticket_id,created_at\n", ("--format", "tickets"), "no data rows"),
     ],
 )  # fmt: skip

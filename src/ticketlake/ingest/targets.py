@@ -158,7 +158,7 @@ def _target(path: Path, fixed: Format | None, request: Request, config: SourceCo
         fmt = fixed or sources.detect(path, header)
         kind = fmt.kind_for(path) if fmt else None
         if not header and (kind is None or kind.reader is None):
-            raise FileProblem(f"{path}: empty file (no header row or record)")
+            raise FileProblem(_no_header(path))
         target.chosen = fixed is None
         if fmt is None:
             raise FileProblem(f"{path}: unknown shape: no format recognises its name and columns")
@@ -174,10 +174,24 @@ def _target(path: Path, fixed: Format | None, request: Request, config: SourceCo
 
 
 def _header(path: Path, encoding: str) -> list[str]:
-    name = path.name.lower()
-    if name.endswith((".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz")):
+    if _json(path):
         return first_record_keys(path, encoding)
     return csv_header(path, encoding)
+
+
+def _json(path: Path) -> bool:
+    return path.name.lower().endswith((".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz"))
+
+
+def _no_header(path: Path) -> str:
+    """Why a file gave no header row or first record: it is empty, or it holds something
+    else (a JSON document that is not one record per line, blank lines)."""
+    if path.stat().st_size == 0:
+        return f"{path}: empty file (no header row or record)"
+    if _json(path):
+        return (f"{path}: no JSON record found: expected one object per line (JSON lines) "
+                "or an array of objects")  # fmt: skip
+    return f"{path}: no header row (the file has no line naming columns)"
 
 
 def _settle(target: Target, fmt: Format, request: Request, config: SourceConfig | None,
