@@ -283,6 +283,11 @@ def start(root: Path) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cli_env())  # fmt: skip
 
 
+def manifests(lake: Path) -> int:
+    """How many manifests the lake has committed."""
+    return len(list((lake / "_manifest").glob("[0-9]*.json")))
+
+
 def unnamed(lake: Path) -> set[str]:
     """Parquet files no manifest names yet."""
     on_disk = {p.relative_to(lake).as_posix() for p in lake.rglob("*.parquet")}
@@ -292,21 +297,28 @@ def unnamed(lake: Path) -> set[str]:
     return on_disk - named
 
 
+BEFORE_COMMIT, AFTER_COMMIT = -1.0, -2.0  # kill moments found by watching the lake, not timed
+
+
 def test_sigkill_during_reprocess_leaves_the_old_state_or_the_new(
     crash_setup: dict[str, Any], tmp_path: Path
 ) -> None:
-    """Killed at moments spread over a reprocess (and once between writing the new files and
-    committing them), the lake holds the old state or the new, never a mix; the next
-    reprocess ends in the new state with no file left over."""
+    """Killed at moments spread over a reprocess, once between writing the new files and
+    committing them and once just after the commit, the lake holds the old state or the new,
+    never a mix; the next reprocess ends in the new state with no file left over."""
     seen = set()
-    moments = [crash_setup["seconds"] * f for f in (0.2, 0.4, 0.55, 0.7, 0.85, 0.95, 1.2)]
-    for i, moment in enumerate([None, *moments]):
+    moments = [crash_setup["seconds"] * f for f in (0.2, 0.4, 0.55, 0.7, 0.85, 0.95)]
+    for i, moment in enumerate([BEFORE_COMMIT, AFTER_COMMIT, *moments]):
         project = copy_project(crash_setup["wrong"], tmp_path / str(i))
         lake = project.root / "lake"
+        committed = manifests(lake)
         proc = start(project.root)
         try:
-            if moment is None:  # the files of the new batches written, the commit not yet made
+            if moment == BEFORE_COMMIT:  # the new batches' files written, not yet committed
                 while proc.poll() is None and len(unnamed(lake)) < 3:
+                    time.sleep(0.001)
+            elif moment == AFTER_COMMIT:  # the new manifest committed, the run not yet ended
+                while proc.poll() is None and manifests(lake) == committed:
                     time.sleep(0.001)
             else:
                 time.sleep(moment)
